@@ -1,0 +1,310 @@
+//! Administration: role and active-flag changes, listing and deleting users, and the
+//! admin bootstrap used at startup.
+
+use super::Auth;
+use crate::{
+    AuthError, NewUser, Page, Password, RequestContext, Result, Role, User, UserId, UserUpdate,
+    Username, audit::audit,
+};
+
+/// An administrator's change to a user (`PATCH /admin/users/{id}`). `None` keeps a field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    /// A new role.
+    pub role: Option<Role>,
+    /// A new active flag.
+    pub is_active: Option<bool>,
+}
+
+impl Auth {
+    /// Applies an administrator's change to a user.
+    ///
+    /// A role change or a deactivation stamps the user, so their outstanding access tokens
+    /// stop working at once for store-checked requests; a deactivation also revokes every
+    /// refresh token. Admins cannot demote or deactivate themselves (which could leave no
+    /// admin at all).
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::Conflict`]
+    /// for a change to oneself; [`AuthError::NotFound`]; [`AuthError::Store`].
+    pub async fn update_user(
+        &self,
+        actor: &User,
+        target: UserId,
+        patch: UserPatch,
+        ctx: &RequestContext,
+    ) -> Result<User> {
+        self.require_admin(actor)?;
+        let store = &self.inner.store;
+        let current = store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
+        let role_changes = patch.role.is_some_and(|r| r != current.role);
+        let deactivates = patch.is_active == Some(false) && current.is_active;
+        if target == actor.id && (role_changes || deactivates) {
+            return Err(AuthError::Conflict(
+                "administrators cannot demote or deactivate themselves",
+            ));
+        }
+        let update = UserUpdate {
+            role: patch.role,
+            is_active: patch.is_active,
+            tokens_valid_after: (role_changes || deactivates).then(|| self.revocation_stamp()),
+            updated_at: Some(self.now()),
+            ..Default::default()
+        };
+        let updated = store.update_user(target, update).await?.ok_or(AuthError::NotFound)?;
+        if deactivates {
+            store.revoke_user_tokens(target, self.now()).await?;
+            audit!(info, "user_deactivated", ctx, user_id = target.get(), actor = actor.id.get());
+        }
+        if patch.is_active == Some(true) && !current.is_active {
+            audit!(info, "user_activated", ctx, user_id = target.get(), actor = actor.id.get());
+        }
+        if role_changes {
+            audit!(info, "role_changed", ctx, user_id = target.get(), actor = actor.id.get(), from = %current.role, to = %updated.role);
+        }
+        Ok(updated.into())
+    }
+
+    /// Changes a user's role. See [`Auth::update_user`].
+    ///
+    /// # Errors
+    /// As [`Auth::update_user`].
+    pub async fn set_role(
+        &self,
+        actor: &User,
+        target: UserId,
+        role: Role,
+        ctx: &RequestContext,
+    ) -> Result<User> {
+        self.update_user(actor, target, UserPatch { role: Some(role), is_active: None }, ctx).await
+    }
+
+    /// Activates or deactivates a user. See [`Auth::update_user`].
+    ///
+    /// # Errors
+    /// As [`Auth::update_user`].
+    pub async fn set_active(
+        &self,
+        actor: &User,
+        target: UserId,
+        active: bool,
+        ctx: &RequestContext,
+    ) -> Result<User> {
+        self.update_user(actor, target, UserPatch { role: None, is_active: Some(active) }, ctx)
+            .await
+    }
+
+    /// One page of users, ordered by id.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::Store`].
+    pub async fn list_users(&self, actor: &User, page: Page) -> Result<Vec<User>> {
+        self.require_admin(actor)?;
+        let users = self.inner.store.list_users(page).await?;
+        Ok(users.into_iter().map(User::from).collect())
+    }
+
+    /// A user by id.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] unless `actor` is an active admin or the user themselves;
+    /// [`AuthError::NotFound`]; [`AuthError::Store`].
+    pub async fn get_user(&self, actor: &User, id: UserId) -> Result<User> {
+        if actor.id != id {
+            self.require_admin(actor)?;
+        }
+        let user = self.inner.store.user_by_id(id).await?.ok_or(AuthError::NotFound)?;
+        Ok(user.into())
+    }
+
+    /// Deletes a user and their sessions.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::Conflict`]
+    /// when deleting oneself; [`AuthError::NotFound`]; [`AuthError::Store`].
+    pub async fn delete_user(
+        &self,
+        actor: &User,
+        target: UserId,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        self.require_admin(actor)?;
+        if target == actor.id {
+            return Err(AuthError::Conflict("administrators cannot delete themselves"));
+        }
+        if !self.inner.store.delete_user(target).await? {
+            return Err(AuthError::NotFound);
+        }
+        audit!(info, "user_deleted", ctx, user_id = target.get(), actor = actor.id.get());
+        Ok(())
+    }
+
+    /// Makes sure an admin with this username exists, for startup configuration
+    /// (`ADMIN_USERNAME` / `ADMIN_PASSWORD`) and the CLI.
+    ///
+    /// Creates the admin when the username is free. When it exists, the password must
+    /// match it: then the user is promoted (and reactivated). A matching username with
+    /// another password is refused, so that someone who registered the name first cannot
+    /// be promoted by the operator's configuration.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`] for a bad username or password; [`AuthError::Conflict`]
+    /// when the user exists with another password; [`AuthError::Store`].
+    pub async fn bootstrap_admin(&self, username: &str, password: &Password) -> Result<User> {
+        let ctx = RequestContext::internal();
+        let config = &self.inner.config;
+        let username = Username::parse_with(username, config.username_rules())?;
+        let store = &self.inner.store;
+        if let Some(existing) = store.user_by_username(&username).await? {
+            if !self.inner.hasher.verify(password, &existing.password_hash).await?.matches {
+                return Err(AuthError::Conflict(
+                    "a user with this name exists with another password; refusing to promote it",
+                ));
+            }
+            if existing.role == Role::Admin && existing.is_active {
+                return Ok(existing.into());
+            }
+            let update = UserUpdate {
+                role: Some(Role::Admin),
+                is_active: Some(true),
+                tokens_valid_after: Some(self.revocation_stamp()),
+                updated_at: Some(self.now()),
+                ..Default::default()
+            };
+            let user = store.update_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
+            audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = false);
+            return Ok(user.into());
+        }
+        let password_hash = self
+            .inner
+            .hasher
+            .check_and_hash(config.password_policy(), password, &[username.as_str()])
+            .await?;
+        let user = store
+            .create_user(NewUser {
+                username,
+                email: None,
+                role: Role::Admin,
+                is_active: true,
+                password_hash,
+                created_at: self.now(),
+            })
+            .await?;
+        audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = true);
+        Ok(user.into())
+    }
+
+    fn require_admin(&self, actor: &User) -> Result<()> {
+        if actor.is_active && actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{service::test_support::*, *};
+
+    #[tokio::test]
+    async fn deactivation_ends_access_and_refresh_at_once() {
+        let f = fixture();
+        let admin = f.admin("root").await;
+        let u = f.user("alice").await;
+        let s = f.login("alice").await;
+        let updated = f.auth.set_active(&admin, u.id, false, &f.ctx).await.unwrap();
+        assert!(!updated.is_active);
+        assert!(matches!(
+            f.auth.authenticate(s.tokens.access_token.expose()).await,
+            Err(AuthError::InvalidToken(_))
+        ));
+        assert!(f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await.is_err());
+        // Reactivated: old tokens stay dead, a new login works.
+        f.auth.set_active(&admin, u.id, true, &f.ctx).await.unwrap();
+        assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_err());
+        let s2 = f.login("alice").await;
+        assert!(f.auth.authenticate(s2.tokens.access_token.expose()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn role_change_ends_access_tokens_but_refresh_picks_up_the_new_role() {
+        let f = fixture();
+        let admin = f.admin("root").await;
+        let u = f.user("alice").await;
+        let s = f.login("alice").await;
+        f.auth.set_role(&admin, u.id, Role::Admin, &f.ctx).await.unwrap();
+        assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_err());
+        let r = f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await.unwrap();
+        let claims = f.auth.verify_access(r.access_token.expose()).unwrap();
+        assert_eq!(claims.role, Role::Admin);
+        assert!(f.auth.authenticate(r.access_token.expose()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn only_active_admins_administer() {
+        let f = fixture();
+        let user = f.user("alice").await;
+        let other = f.user("bob1").await;
+        let page = Page::default();
+        assert!(matches!(f.auth.list_users(&user, page).await, Err(AuthError::Forbidden)));
+        assert!(matches!(
+            f.auth.set_role(&user, other.id, Role::Admin, &f.ctx).await,
+            Err(AuthError::Forbidden)
+        ));
+        assert!(matches!(
+            f.auth.delete_user(&user, other.id, &f.ctx).await,
+            Err(AuthError::Forbidden)
+        ));
+        assert!(matches!(f.auth.get_user(&user, other.id).await, Err(AuthError::Forbidden)));
+        assert_eq!(f.auth.get_user(&user, user.id).await.unwrap().id, user.id);
+        let admin = f.admin("root").await;
+        assert_eq!(f.auth.list_users(&admin, page).await.unwrap().len(), 3);
+        assert!(matches!(
+            f.auth.set_active(&admin, UserId::new(999), false, &f.ctx).await,
+            Err(AuthError::NotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn admins_cannot_lock_themselves_out() {
+        let f = fixture();
+        let admin = f.admin("root").await;
+        for patch in [
+            UserPatch { role: Some(Role::User), is_active: None },
+            UserPatch { role: None, is_active: Some(false) },
+        ] {
+            let err = f.auth.update_user(&admin, admin.id, patch, &f.ctx).await.unwrap_err();
+            assert_eq!(err.code(), "conflict");
+        }
+        assert_eq!(
+            f.auth.delete_user(&admin, admin.id, &f.ctx).await.unwrap_err().code(),
+            "conflict"
+        );
+        // A no-op patch on oneself is fine.
+        let same = UserPatch { role: Some(Role::Admin), is_active: Some(true) };
+        assert!(f.auth.update_user(&admin, admin.id, same, &f.ctx).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn bootstrap_creates_promotes_or_refuses() {
+        let f = fixture();
+        let created = f.admin("root").await;
+        assert_eq!(created.role, Role::Admin);
+        // Idempotent.
+        assert_eq!(f.admin("root").await.id, created.id);
+        // Promotes an existing user whose password matches.
+        let u = f.user("alice").await;
+        assert_eq!(f.admin("Alice").await.id, u.id);
+        assert_eq!(f.store.user_by_id(u.id).await.unwrap().unwrap().role, Role::Admin);
+        // Refuses a squatter with another password.
+        f.auth
+            .register(Registration::new("operator", "squatter's own passphrase"), None, &f.ctx)
+            .await
+            .unwrap();
+        let err = f.auth.bootstrap_admin("operator", &Password::new(PASSWORD)).await.unwrap_err();
+        assert_eq!(err.code(), "conflict");
+        // Weak passwords are refused for new admins too.
+        assert!(f.auth.bootstrap_admin("admin2", &Password::new("password")).await.is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! Login: one answer for unknown user, wrong password and inactive user, with the same cost.
+
+use super::Auth;
+use crate::{
+    AuthError, Password, RequestContext, Result, TokenPair, User, UserUpdate, Username,
+    audit::audit,
+};
+
+/// A logged-in session: the user and their first token pair.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Who logged in.
+    pub user: User,
+    /// The access and refresh tokens.
+    pub tokens: TokenPair,
+}
+
+impl Auth {
+    /// Logs a user in with username and password and starts a new session.
+    ///
+    /// Unknown users cost one verification against a dummy hash, so the three failures
+    /// (unknown user, wrong password, inactive user) take as long and answer alike. A hash
+    /// made with outdated parameters (or legacy bcrypt) is replaced after a successful
+    /// login.
+    ///
+    /// # Errors
+    /// - [`AuthError::InvalidCredentials`] for every kind of failed login;
+    /// - [`AuthError::Validation`] for a password over the byte limit (it cannot be right);
+    /// - [`AuthError::Overloaded`] / [`AuthError::Store`].
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &Password,
+        ctx: &RequestContext,
+    ) -> Result<Session> {
+        let policy = self.inner.config.password_policy();
+        if password.expose().len() > policy.max_bytes() {
+            return Err(AuthError::validation(
+                "password",
+                format!("must be at most {} bytes", policy.max_bytes()),
+            ));
+        }
+        // Look up any plausible name, even one today's rules would not register.
+        let lookup =
+            if username.len() <= 256 { Username::from_stored(username).ok() } else { None };
+        let found = match &lookup {
+            Some(name) => self.inner.store.user_by_username(name).await?,
+            None => None,
+        };
+        let Some(user) = found else {
+            self.inner.hasher.verify_dummy(password).await?;
+            audit!(info, "login_failed", ctx, reason = "unknown_user", username = ?lookup.as_ref().map(Username::as_str));
+            return Err(AuthError::InvalidCredentials);
+        };
+        let verification = match self.inner.hasher.verify(password, &user.password_hash).await {
+            Ok(v) => v,
+            Err(e @ AuthError::Overloaded { .. }) => return Err(e),
+            Err(e) => {
+                tracing::error!(target: "auth::hashing", user_id = user.id.get(), error = %e, "stored hash cannot be verified");
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+        if !verification.matches {
+            audit!(info, "login_failed", ctx, reason = "wrong_password", user_id = user.id.get());
+            return Err(AuthError::InvalidCredentials);
+        }
+        if !user.is_active {
+            audit!(info, "login_failed", ctx, reason = "inactive", user_id = user.id.get());
+            return Err(AuthError::InvalidCredentials);
+        }
+        if verification.needs_rehash {
+            self.upgrade_hash(&user, password).await;
+        }
+        let tokens = self.start_session(&user, ctx).await?;
+        audit!(info, "login_succeeded", ctx, user_id = user.id.get());
+        Ok(Session { user: user.into(), tokens })
+    }
+
+    /// Replaces an outdated hash; a failure is logged and the login goes on.
+    async fn upgrade_hash(&self, user: &crate::UserRecord, password: &Password) {
+        let result = async {
+            let hash = self.inner.hasher.hash(password).await?;
+            let update = UserUpdate {
+                password_hash: Some(hash),
+                updated_at: Some(self.now()),
+                ..Default::default()
+            };
+            self.inner.store.update_user(user.id, update).await?;
+            Ok::<_, AuthError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                tracing::info!(target: "auth::audit", event = "password_rehashed", user_id = user.id.get())
+            }
+            Err(e) => {
+                tracing::warn!(target: "auth::hashing", user_id = user.id.get(), error = %e, "could not upgrade password hash")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{service::test_support::*, *};
+
+    #[tokio::test]
+    async fn logs_in_case_insensitively_and_issues_a_pair() {
+        let f = fixture();
+        let alice = f.user("Alice").await;
+        let s = f.login("alice").await;
+        assert_eq!(s.user.id, alice.id);
+        assert_eq!(s.tokens.expires_in, 900);
+        let claims = f.auth.verify_access(s.tokens.access_token.expose()).unwrap();
+        assert_eq!(
+            (claims.sub, claims.username.as_str(), claims.role),
+            (alice.id, "Alice", Role::User)
+        );
+        let live = f.store.live_refresh_tokens(alice.id, f.clock.now()).await.unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(live[0].user_agent.as_deref(), Some("test-agent"));
+    }
+
+    #[tokio::test]
+    async fn three_failures_one_answer() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        f.user("bob1").await;
+        f.auth.set_active(&f.admin("root").await, u.id, false, &f.ctx).await.unwrap();
+        let wrong =
+            f.auth.login("bob1", &Password::new("not the password"), &f.ctx).await.unwrap_err();
+        let unknown = f.auth.login("nobody", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        let inactive = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        for e in [&wrong, &unknown, &inactive] {
+            assert!(matches!(e, AuthError::InvalidCredentials));
+            assert_eq!(e.to_string(), wrong.to_string());
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_users_cost_a_real_verification() {
+        let f = fixture();
+        f.user("alice").await;
+        let before = f.auth.hasher().stats();
+        let _ = f.auth.login("ghost-user", &Password::new(PASSWORD), &f.ctx).await;
+        let after_unknown = f.auth.hasher().stats();
+        assert_eq!(after_unknown.verifications, before.verifications + 1, "dummy verify ran");
+        let _ = f.auth.login("alice", &Password::new("wrong password!"), &f.ctx).await;
+        assert_eq!(f.auth.hasher().stats().verifications, after_unknown.verifications + 1);
+        // Even a name no rule would accept costs one verification.
+        let _ = f.auth.login(&"x".repeat(300), &Password::new(PASSWORD), &f.ctx).await;
+        assert_eq!(f.auth.hasher().stats().verifications, after_unknown.verifications + 2);
+    }
+
+    #[tokio::test]
+    async fn oversized_password_is_a_validation_error_before_any_lookup() {
+        let f = fixture();
+        let err =
+            f.auth.login("alice", &Password::new("x".repeat(2000)), &f.ctx).await.unwrap_err();
+        assert_eq!(err.code(), "validation_error");
+    }
+
+    #[tokio::test]
+    async fn outdated_hash_is_upgraded_on_login() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        let old = PasswordHasher::new(
+            HashingConfig::builder()
+                .params(
+                    Argon2Params::builder()
+                        .m_cost_kib(64)
+                        .t_cost(1)
+                        .allow_insecure_low_cost()
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        );
+        let hash = old.hash(&Password::new(PASSWORD)).await.unwrap();
+        let update = UserUpdate { password_hash: Some(hash.clone()), ..Default::default() };
+        f.store.update_user(u.id, update).await.unwrap();
+        f.login("alice").await;
+        let after = f.store.user_by_id(u.id).await.unwrap().unwrap().password_hash;
+        assert_ne!(after, hash);
+        assert!(!f.auth.hasher().needs_rehash(&after));
+    }
+
+    #[cfg(feature = "bcrypt")]
+    #[tokio::test]
+    async fn legacy_bcrypt_user_logs_in_and_is_upgraded() {
+        let f = fixture();
+        let u = f.user("legacy").await;
+        // As the Python originals stored it (passlib, bcrypt 4.0.1).
+        let hash = StoredHash::new("$2b$04$bTXy8OttXSQntrw9t3lbAeAR2uVxk4O5RmjO.bY85OocvY4lR4lZK");
+        f.store
+            .update_user(u.id, UserUpdate { password_hash: Some(hash), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(f.auth.login("legacy", &Password::new("wrong-secret-1"), &f.ctx).await.is_err());
+        f.auth.login("legacy", &Password::new("legacy-secret-1"), &f.ctx).await.unwrap();
+        let after = f.store.user_by_id(u.id).await.unwrap().unwrap().password_hash;
+        assert!(after.as_str().starts_with("$argon2id$"), "upgraded");
+        f.auth.login("legacy", &Password::new("legacy-secret-1"), &f.ctx).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn corrupt_stored_hash_fails_closed_as_invalid_credentials() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        let update =
+            UserUpdate { password_hash: Some(StoredHash::new("garbage")), ..Default::default() };
+        f.store.update_user(u.id, update).await.unwrap();
+        let err = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+    }
+}

@@ -1,0 +1,223 @@
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Mutex, MutexGuard},
+};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{RefreshTokenStore, StoreResult, UserStore};
+use crate::{
+    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
+    StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+};
+
+/// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
+/// Everything is lost when it is dropped.
+///
+/// Every operation takes one lock for its whole duration, which makes creation and
+/// rotation atomic.
+///
+/// ```
+/// use std::sync::Arc;
+/// use auth_core::{AuthStore, MemoryStore};
+/// let store: Arc<dyn AuthStore> = Arc::new(MemoryStore::new());
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: i64,
+    users: BTreeMap<UserId, UserRecord>,
+    by_key: HashMap<String, UserId>,
+    tokens: HashMap<TokenDigest, RefreshTokenRecord>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let mut inner = self.lock();
+        if inner.by_key.contains_key(user.username.key()) {
+            return Err(StoreError::conflict());
+        }
+        inner.next_id += 1;
+        let id = UserId::new(inner.next_id);
+        let record = UserRecord {
+            id,
+            username: user.username,
+            email: user.email,
+            role: user.role,
+            is_active: user.is_active,
+            password_hash: user.password_hash,
+            tokens_valid_after: None,
+            created_at: user.created_at,
+            updated_at: user.created_at,
+        };
+        inner.by_key.insert(record.username.key().to_owned(), id);
+        inner.users.insert(id, record.clone());
+        Ok(record)
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        Ok(self.lock().users.get(&id).cloned())
+    }
+
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
+        let inner = self.lock();
+        Ok(inner.by_key.get(username.key()).and_then(|id| inner.users.get(id)).cloned())
+    }
+
+    async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        let mut inner = self.lock();
+        let Some(user) = inner.users.get_mut(&id) else {
+            return Ok(None);
+        };
+        if let Some(role) = update.role {
+            user.role = role;
+        }
+        if let Some(active) = update.is_active {
+            user.is_active = active;
+        }
+        if let Some(hash) = update.password_hash {
+            user.password_hash = hash;
+        }
+        if let Some(stamp) = update.tokens_valid_after {
+            user.tokens_valid_after = Some(stamp);
+        }
+        if let Some(at) = update.updated_at {
+            user.updated_at = at;
+        }
+        Ok(Some(user.clone()))
+    }
+
+    async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>> {
+        let inner = self.lock();
+        Ok(inner
+            .users
+            .values()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(page.limit() as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_user(&self, id: UserId) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        let Some(user) = inner.users.remove(&id) else {
+            return Ok(false);
+        };
+        inner.by_key.remove(user.username.key());
+        inner.tokens.retain(|_, t| t.user_id != id);
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for MemoryStore {
+    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
+        let mut inner = self.lock();
+        if !inner.users.contains_key(&token.user_id) {
+            return Err(StoreError::backend("refresh token for an unknown user"));
+        }
+        if inner.tokens.contains_key(&token.digest) {
+            return Err(StoreError::backend("duplicate refresh token digest"));
+        }
+        inner.tokens.insert(token.digest, token.into_record());
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented: &TokenDigest,
+        replacement: Replacement,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        let mut inner = self.lock();
+        let Some(old) = inner.tokens.get_mut(presented) else {
+            return Ok(RotateOutcome::Unknown);
+        };
+        if old.used_at.is_some() {
+            return Ok(RotateOutcome::Replayed(old.clone()));
+        }
+        if !old.is_live(now) {
+            return Ok(RotateOutcome::Inactive(old.clone()));
+        }
+        old.used_at = Some(now);
+        let old = old.clone();
+        let new = replacement.into_record(&old);
+        if inner.tokens.contains_key(&new.digest) {
+            return Err(StoreError::backend("duplicate refresh token digest"));
+        }
+        inner.tokens.insert(new.digest, new.clone());
+        Ok(RotateOutcome::Rotated { old: Box::new(old), new: Box::new(new) })
+    }
+
+    async fn refresh_token(&self, digest: &TokenDigest) -> StoreResult<Option<RefreshTokenRecord>> {
+        Ok(self.lock().tokens.get(digest).cloned())
+    }
+
+    async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64> {
+        Ok(revoke_where(&mut self.lock(), now, |t| t.family_id == family))
+    }
+
+    async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
+        Ok(revoke_where(&mut self.lock(), now, |t| t.user_id == user))
+    }
+
+    async fn live_refresh_tokens(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshTokenRecord>> {
+        let inner = self.lock();
+        let mut live: Vec<_> = inner
+            .tokens
+            .values()
+            .filter(|t| t.user_id == user && t.is_live(now))
+            .cloned()
+            .collect();
+        live.sort_by_key(|t| std::cmp::Reverse(t.created_at));
+        Ok(live)
+    }
+
+    async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut inner = self.lock();
+        let n = inner.tokens.len();
+        inner.tokens.retain(|_, t| t.expires_at >= before);
+        Ok((n - inner.tokens.len()) as u64)
+    }
+}
+
+fn revoke_where(
+    inner: &mut Inner,
+    now: OffsetDateTime,
+    matches: impl Fn(&RefreshTokenRecord) -> bool,
+) -> u64 {
+    let mut n = 0;
+    for t in inner.tokens.values_mut().filter(|t| t.revoked_at.is_none() && matches(t)) {
+        t.revoked_at = Some(now);
+        n += 1;
+    }
+    n
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod contract {
+    use std::sync::Arc;
+
+    crate::store_contract_tests!(|| async { Arc::new(super::MemoryStore::new()) });
+}

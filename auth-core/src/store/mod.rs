@@ -1,0 +1,100 @@
+//! The storage traits every backend implements, and the in-memory [`MemoryStore`].
+//!
+//! Two narrow, object-safe traits: [`UserStore`] and [`RefreshTokenStore`]. A backend
+//! implements both and is then an [`AuthStore`], which [`Auth`](crate::Auth) holds as an
+//! `Arc<dyn AuthStore>`. Lookups return `Ok(None)` for "not found"; errors are
+//! [`StoreError`]s that say whether the store is unavailable. The contract every store must
+//! meet is written down as tests in [`testing`](crate::testing) (feature `testing`).
+
+mod memory;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub use memory::MemoryStore;
+
+use crate::{
+    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
+    StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+};
+
+/// The result type of store methods.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where users live.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Creates a user and returns it with its new id.
+    ///
+    /// # Errors
+    /// A [`StoreError`] of kind `Conflict` when a user with the same
+    /// [`Username::key`] exists (enforced atomically, so concurrent creations of `Alice` and
+    /// `alice` cannot both succeed).
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord>;
+
+    /// The user with this id, if any.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+
+    /// The user whose [`Username::key`] equals `username`'s, if any.
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>>;
+
+    /// Applies `update` atomically and returns the updated user, or `None` if there is no
+    /// such user.
+    async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>>;
+
+    /// Users ordered by id, one page.
+    async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>>;
+
+    /// Deletes a user and their refresh tokens. Returns whether the user existed.
+    async fn delete_user(&self, id: UserId) -> StoreResult<bool>;
+
+    /// Checks that the store answers (health checks). Defaults to a lookup of a user id
+    /// that does not exist; SQL stores override it with a `SELECT 1`.
+    async fn ping(&self) -> StoreResult<()> {
+        self.user_by_id(UserId::new(0)).await.map(|_| ())
+    }
+}
+
+/// Where refresh tokens live (by digest only).
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync + 'static {
+    /// Inserts the first token of a new family.
+    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()>;
+
+    /// In one atomic step: if the token with digest `presented` is live at `now`, marks it
+    /// spent and inserts `replacement` in its family; otherwise changes nothing. Of any
+    /// number of concurrent calls with one digest, exactly one gets
+    /// [`RotateOutcome::Rotated`].
+    async fn rotate_refresh_token(
+        &self,
+        presented: &TokenDigest,
+        replacement: Replacement,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome>;
+
+    /// The token with this digest, live or not.
+    async fn refresh_token(&self, digest: &TokenDigest) -> StoreResult<Option<RefreshTokenRecord>>;
+
+    /// Revokes every not-yet-revoked token of a family. Returns how many were revoked.
+    async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64>;
+
+    /// Revokes every not-yet-revoked token of a user. Returns how many were revoked.
+    async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64>;
+
+    /// The live (unspent, unrevoked, unexpired) tokens of a user: one per open session,
+    /// newest first.
+    async fn live_refresh_tokens(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshTokenRecord>>;
+
+    /// Deletes tokens that expired before `before`. Returns how many were deleted.
+    async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// A complete backend: users and refresh tokens. Implemented for every type that
+/// implements both traits.
+pub trait AuthStore: UserStore + RefreshTokenStore {}
+
+impl<T: UserStore + RefreshTokenStore + ?Sized> AuthStore for T {}

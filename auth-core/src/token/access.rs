@@ -1,0 +1,518 @@
+//! JWT access tokens: what they claim, how they are issued and how they are checked.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use jsonwebtoken::{Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+
+use super::KeySet;
+use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
+
+/// The `typ` header of access tokens (RFC 9068).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// The longest access token accepted before any parsing.
+const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// The claims of an access token (RFC 9068 plus `username` and `role`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The user's id, written as a decimal string.
+    #[serde(with = "sub_as_string")]
+    pub sub: UserId,
+    /// The username when the token was issued.
+    pub username: String,
+    /// The role when the token was issued.
+    pub role: Role,
+    /// Issued at (seconds since the epoch). Never earlier than the user's revocation stamp.
+    pub iat: i64,
+    /// Not before (seconds since the epoch).
+    pub nbf: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// A unique id for this token.
+    pub jti: String,
+    /// The issuer.
+    pub iss: String,
+    /// The audience.
+    pub aud: String,
+}
+
+mod sub_as_string {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::UserId;
+
+    pub fn serialize<S: Serializer>(id: &UserId, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(id)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|_| D::Error::custom("sub is not a user id"))
+    }
+}
+
+/// A signed access token (a compact JWS). `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// The compact JWS, to send to the client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+/// Issues and verifies access tokens with a [`KeySet`].
+///
+/// Verification pins the algorithm to the key the header names (no `none`, no HS/RS
+/// confusion), requires `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` and `jti` with the right JSON
+/// types, checks `iss`, `aud` and the `at+jwt` type, refuses `crit` extensions, never fetches
+/// anything a header points at (`jku`, `x5u`), and applies the leeway to `exp` and `nbf`
+/// against the configured [`Clock`]. It does no I/O.
+#[derive(Debug, Clone)]
+pub struct AccessTokens {
+    keys: KeySet,
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+    leeway: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccessTokens {
+    /// Issues and verifies with `keys`; called by [`AuthConfig`](crate::AuthConfig), which
+    /// validates the values.
+    pub(crate) fn new(
+        keys: KeySet,
+        issuer: String,
+        audience: String,
+        ttl: Duration,
+        leeway: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { keys, issuer, audience, ttl, leeway, clock }
+    }
+
+    /// The key set.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// How long issued tokens live.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Signs a token for a user. `not_before_stamp` is the user's revocation stamp: the
+    /// token's `iat` is never earlier, so a token issued in the same second as a revocation
+    /// (but after it) still passes the store check.
+    ///
+    /// # Errors
+    /// [`AuthError::Internal`] if signing fails (a broken key).
+    pub fn issue(
+        &self,
+        sub: UserId,
+        username: &str,
+        role: Role,
+        not_before_stamp: Option<time::OffsetDateTime>,
+    ) -> Result<(AccessToken, AccessClaims)> {
+        let now = self.clock.now().unix_timestamp();
+        let iat = not_before_stamp.map_or(now, |s| now.max(s.unix_timestamp()));
+        let claims = AccessClaims {
+            sub,
+            username: username.to_owned(),
+            role,
+            iat,
+            nbf: now,
+            exp: now + self.ttl.as_secs() as i64,
+            jti: uuid::Uuid::new_v4().to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        let signing = self.keys.signing();
+        let mut header = Header::new(signing.algorithm());
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        header.kid = Some(signing.kid().to_owned());
+        let token = jsonwebtoken::encode(&header, &claims, signing.encoding())
+            .map_err(|e| AuthError::Internal(e.into()))?;
+        Ok((AccessToken(token), claims))
+    }
+
+    /// Verifies a token and returns its claims. No I/O.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`] with the reason.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims> {
+        self.verify_detailed(token).map_err(AuthError::InvalidToken)
+    }
+
+    fn verify_detailed(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
+        use TokenRejection as R;
+        if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
+            return Err(R::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| header_failure(token))?;
+        let typ_ok = header.typ.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
+                || t.eq_ignore_ascii_case("application/at+jwt")
+        });
+        if !typ_ok || header.crit.is_some() {
+            return Err(R::WrongType);
+        }
+        let key = self.keys.find(header.kid.as_deref()).ok_or(R::UnknownKey)?;
+        if header.alg != key.algorithm() {
+            return Err(R::WrongAlgorithm);
+        }
+        let mut validation = Validation::new(key.algorithm());
+        // Time is checked below against our clock; the crate reads the system clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => R::BadSignature,
+                ErrorKind::InvalidAlgorithm
+                | ErrorKind::MissingAlgorithm
+                | ErrorKind::InvalidAlgorithmName => R::WrongAlgorithm,
+                ErrorKind::InvalidIssuer => R::WrongIssuer,
+                ErrorKind::InvalidAudience => R::WrongAudience,
+                ErrorKind::MissingRequiredClaim(_)
+                | ErrorKind::InvalidClaimFormat(_)
+                | ErrorKind::Json(_)
+                | ErrorKind::InvalidSubject => R::BadClaims,
+                _ => R::Malformed,
+            })?;
+        let claims = data.claims;
+        let now = self.clock.now().unix_timestamp();
+        let leeway = self.leeway.as_secs() as i64;
+        if now > claims.exp.saturating_add(leeway) {
+            return Err(R::Expired);
+        }
+        if claims.nbf > now.saturating_add(leeway) {
+            return Err(R::NotYetValid);
+        }
+        Ok(claims)
+    }
+}
+
+/// Why a header did not parse: an algorithm we do not know (`none`, `HS1024`, …) or
+/// anything else.
+fn header_failure(token: &str) -> TokenRejection {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let alg = token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+        .and_then(|h| h.get("alg").cloned());
+    match alg {
+        Some(serde_json::Value::String(_)) => TokenRejection::WrongAlgorithm,
+        _ => TokenRejection::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use jsonwebtoken::{Algorithm, EncodingKey};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::{ManualClock, SigningKey, VerifyingKey};
+
+    const SECRET: &[u8] = b"unit-test secret, 32 bytes or more";
+    const ED: &[u8] = include_bytes!("../../tests/keys/ed25519.pem");
+    const ES: &[u8] = include_bytes!("../../tests/keys/es256.pem");
+    const ES_OTHER: &[u8] = include_bytes!("../../tests/keys/es256-other.pem");
+    const RS: &[u8] = include_bytes!("../../tests/keys/rs256.pem");
+    const RS_PUB: &[u8] = include_bytes!("../../tests/keys/rs256.pub.pem");
+
+    fn tokens_with(keys: KeySet, clock: &ManualClock) -> AccessTokens {
+        AccessTokens::new(
+            keys,
+            "issuer-a".into(),
+            "aud-a".into(),
+            Duration::from_secs(900),
+            Duration::from_secs(30),
+            Arc::new(clock.clone()),
+        )
+    }
+
+    fn hs() -> (AccessTokens, ManualClock) {
+        let clock = ManualClock::starting_now();
+        (tokens_with(KeySet::new(SigningKey::hs256(SECRET).unwrap()), &clock), clock)
+    }
+
+    fn good_claims(now: i64) -> Value {
+        json!({
+            "sub": "1", "username": "alice", "role": "user", "iat": now, "nbf": now,
+            "exp": now + 900, "jti": "j", "iss": "issuer-a", "aud": "aud-a"
+        })
+    }
+
+    /// Signs arbitrary header/claims with the HS256 test secret.
+    fn forge(header: Value, claims: &Value) -> String {
+        let h = URL_SAFE_NO_PAD.encode(header.to_string());
+        let c = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let msg = format!("{h}.{c}");
+        let sig = jsonwebtoken::crypto::sign(
+            msg.as_bytes(),
+            &EncodingKey::from_secret(SECRET),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        format!("{msg}.{sig}")
+    }
+
+    fn hs_header() -> Value {
+        let kid = SigningKey::hs256(SECRET).unwrap().kid().to_owned();
+        json!({"alg": "HS256", "typ": "at+jwt", "kid": kid})
+    }
+
+    fn rejection(t: &AccessTokens, token: &str) -> TokenRejection {
+        match t.verify(token) {
+            Err(AuthError::InvalidToken(r)) => r,
+            other => panic!("expected rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_algorithm_signs_and_verifies() {
+        // Guards against a jsonwebtoken crypto-backend mix-up, which only fails at run time.
+        let clock = ManualClock::starting_now();
+        for key in [
+            SigningKey::hs256(SECRET).unwrap(),
+            SigningKey::eddsa_pem(ED).unwrap(),
+            SigningKey::es256_pem(ES).unwrap(),
+            SigningKey::rs256_pem(RS).unwrap(),
+        ] {
+            let alg = key.algorithm();
+            let t = tokens_with(KeySet::new(key), &clock);
+            let (token, claims) = t.issue(UserId::new(42), "alice", Role::Admin, None).unwrap();
+            assert_eq!(t.verify(token.expose()).unwrap(), claims, "{alg:?}");
+            let header = jsonwebtoken::decode_header(token.expose()).unwrap();
+            assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+            assert_eq!(header.alg, alg);
+        }
+    }
+
+    #[test]
+    fn claims_are_as_the_api_says() {
+        let (t, clock) = hs();
+        let (token, _) = t.issue(UserId::new(7), "alice", Role::User, None).unwrap();
+        let payload = token.expose().split('.').nth(1).unwrap();
+        let v: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let now = clock.now().unix_timestamp();
+        assert_eq!(v["sub"], "7");
+        assert_eq!(v["username"], "alice");
+        assert_eq!(v["role"], "user");
+        assert_eq!(
+            (v["iat"].as_i64(), v["nbf"].as_i64(), v["exp"].as_i64()),
+            (Some(now), Some(now), Some(now + 900))
+        );
+        assert_eq!((v["iss"].as_str(), v["aud"].as_str()), (Some("issuer-a"), Some("aud-a")));
+        assert!(uuid::Uuid::parse_str(v["jti"].as_str().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn expiry_honours_the_leeway_to_the_second() {
+        let (t, clock) = hs();
+        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        clock.set(time::OffsetDateTime::from_unix_timestamp(claims.exp + 30).unwrap());
+        assert!(t.verify(token.expose()).is_ok());
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(rejection(&t, token.expose()), TokenRejection::Expired);
+    }
+
+    #[test]
+    fn not_before_honours_the_leeway() {
+        let (t, clock) = hs();
+        let now = clock.now().unix_timestamp();
+        let mut c = good_claims(now);
+        c["nbf"] = json!(now + 30);
+        assert!(t.verify(&forge(hs_header(), &c)).is_ok());
+        c["nbf"] = json!(now + 31);
+        assert_eq!(rejection(&t, &forge(hs_header(), &c)), TokenRejection::NotYetValid);
+    }
+
+    #[test]
+    fn each_claim_check_fails_on_its_own() {
+        let (t, clock) = hs();
+        let now = clock.now().unix_timestamp();
+        assert!(t.verify(&forge(hs_header(), &good_claims(now))).is_ok());
+        let cases: Vec<(&str, Value, TokenRejection)> = vec![
+            ("iss", json!("issuer-b"), TokenRejection::WrongIssuer),
+            ("aud", json!("aud-b"), TokenRejection::WrongAudience),
+            ("exp", json!("9999999999"), TokenRejection::BadClaims),
+            ("exp", Value::Null, TokenRejection::BadClaims),
+            ("exp", json!(now as f64 + 900.5), TokenRejection::BadClaims),
+            ("exp", json!(-1), TokenRejection::BadClaims),
+            ("sub", json!(1), TokenRejection::BadClaims),
+            ("sub", json!("-1"), TokenRejection::BadClaims),
+            ("role", json!("root"), TokenRejection::BadClaims),
+        ];
+        for (claim, value, want) in cases {
+            let mut c = good_claims(now);
+            c[claim] = value.clone();
+            assert_eq!(rejection(&t, &forge(hs_header(), &c)), want, "{claim} = {value}");
+        }
+        for claim in ["exp", "nbf", "iss", "aud", "sub", "jti", "iat"] {
+            let mut c = good_claims(now);
+            c.as_object_mut().unwrap().remove(claim);
+            assert_eq!(
+                rejection(&t, &forge(hs_header(), &c)),
+                TokenRejection::BadClaims,
+                "missing {claim}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_checks() {
+        let (t, clock) = hs();
+        let c = good_claims(clock.now().unix_timestamp());
+        let mut h = hs_header();
+        h["typ"] = json!("JWT");
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::WrongType);
+        let mut h = hs_header();
+        h.as_object_mut().unwrap().remove("typ");
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::WrongType);
+        let mut h = hs_header();
+        h["crit"] = json!(["exp"]);
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::WrongType);
+        let mut h = hs_header();
+        h["kid"] = json!("../../etc/passwd");
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::UnknownKey);
+        let mut h = hs_header();
+        h["kid"] = json!("' OR 1=1 --");
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::UnknownKey);
+        // jku/x5u are ignored (never fetched): the token verifies with our own key.
+        let mut h = hs_header();
+        h["jku"] = json!("http://127.0.0.1:1/jwks.json");
+        h["x5u"] = json!("http://127.0.0.1:1/cert.pem");
+        assert!(t.verify(&forge(h, &c)).is_ok());
+        // No kid: the current key is used.
+        let mut h = hs_header();
+        h.as_object_mut().unwrap().remove("kid");
+        assert!(t.verify(&forge(h, &c)).is_ok());
+    }
+
+    #[test]
+    fn alg_none_and_algorithm_confusion_are_refused() {
+        let (t, clock) = hs();
+        let c = good_claims(clock.now().unix_timestamp());
+        let h = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "at+jwt"}).to_string());
+        let p = URL_SAFE_NO_PAD.encode(c.to_string());
+        assert_eq!(rejection(&t, &format!("{h}.{p}.")), TokenRejection::WrongAlgorithm);
+        let mut h = hs_header();
+        h["alg"] = json!("HS512");
+        assert_eq!(rejection(&t, &forge(h, &c)), TokenRejection::WrongAlgorithm);
+
+        // HS/RS confusion: an RS256 service; an attacker signs HS256 with the public key.
+        let rs = tokens_with(KeySet::new(SigningKey::rs256_pem(RS).unwrap()), &clock);
+        let kid = rs.keys().signing().kid().to_owned();
+        let h = URL_SAFE_NO_PAD
+            .encode(json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}).to_string());
+        let msg = format!("{h}.{p}");
+        let sig = jsonwebtoken::crypto::sign(
+            msg.as_bytes(),
+            &EncodingKey::from_secret(RS_PUB),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        assert_eq!(rejection(&rs, &format!("{msg}.{sig}")), TokenRejection::WrongAlgorithm);
+    }
+
+    #[test]
+    fn tampering_and_foreign_keys_are_refused() {
+        let (t, clock) = hs();
+        let (token, _) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let mut parts: Vec<String> = token.expose().split('.').map(str::to_owned).collect();
+        let mut c = good_claims(clock.now().unix_timestamp());
+        c["role"] = json!("admin");
+        parts[1] = URL_SAFE_NO_PAD.encode(c.to_string());
+        assert_eq!(rejection(&t, &parts.join(".")), TokenRejection::BadSignature);
+
+        // Another environment's key under our kid.
+        let other = tokens_with(
+            KeySet::new(
+                SigningKey::hs256(b"another environment's 32-byte key")
+                    .unwrap()
+                    .with_kid(t.keys().signing().kid())
+                    .unwrap(),
+            ),
+            &clock,
+        );
+        let (foreign, _) = other.issue(UserId::new(1), "alice", Role::Admin, None).unwrap();
+        assert_eq!(rejection(&t, foreign.expose()), TokenRejection::BadSignature);
+
+        // ES256 with an all-zero signature.
+        let es = tokens_with(KeySet::new(SigningKey::es256_pem(ES).unwrap()), &clock);
+        let (good, _) = es.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (msg, _) = good.expose().rsplit_once('.').unwrap();
+        let zero = URL_SAFE_NO_PAD.encode([0u8; 64]);
+        assert_eq!(rejection(&es, &format!("{msg}.{zero}")), TokenRejection::BadSignature);
+        // ES256 from another P-256 key.
+        let es_other = tokens_with(
+            KeySet::new(
+                SigningKey::es256_pem(ES_OTHER)
+                    .unwrap()
+                    .with_kid(es.keys().signing().kid())
+                    .unwrap(),
+            ),
+            &clock,
+        );
+        let (forged, _) = es_other.issue(UserId::new(1), "alice", Role::Admin, None).unwrap();
+        assert_eq!(rejection(&es, forged.expose()), TokenRejection::BadSignature);
+    }
+
+    #[test]
+    fn malformed_inputs() {
+        let (t, _) = hs();
+        for bad in ["", "abc", "a.b", "a.b.c", "....", &"a".repeat(9000), "Zm9v.YmFy.YmF6"] {
+            assert!(matches!(t.verify(bad), Err(AuthError::InvalidToken(_))), "{bad:.20}");
+        }
+        // A refresh token is never an access token.
+        let refresh = super::super::RefreshToken::generate();
+        assert_eq!(rejection(&t, refresh.expose()), TokenRejection::Malformed);
+    }
+
+    #[test]
+    fn rotation_old_keys_verify_but_never_sign() {
+        let clock = ManualClock::starting_now();
+        let old = tokens_with(
+            KeySet::new(SigningKey::hs256(b"old secret old secret old secret!").unwrap()),
+            &clock,
+        );
+        let (old_token, _) = old.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let rotated = tokens_with(
+            KeySet::new(SigningKey::eddsa_pem(ED).unwrap())
+                .with_previous(VerifyingKey::hs256(b"old secret old secret old secret!").unwrap())
+                .unwrap(),
+            &clock,
+        );
+        assert!(rotated.verify(old_token.expose()).is_ok());
+        let (new_token, _) = rotated.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(new_token.expose()).unwrap().alg, Algorithm::EdDSA);
+        // The old-key-only service cannot verify the new token.
+        assert!(old.verify(new_token.expose()).is_err());
+    }
+
+    #[test]
+    fn iat_is_never_before_the_revocation_stamp() {
+        let (t, clock) = hs();
+        let stamp = clock.now() + time::Duration::seconds(1);
+        let (_, claims) = t.issue(UserId::new(1), "alice", Role::User, Some(stamp)).unwrap();
+        assert_eq!(claims.iat, stamp.unix_timestamp());
+        assert_eq!(claims.nbf, clock.now().unix_timestamp());
+    }
+}

@@ -1,0 +1,22 @@
+//! Tokens: JWT access tokens ([`AccessTokens`], signed with a [`KeySet`]) and opaque,
+//! rotating refresh tokens ([`RefreshToken`], stored only as a [`TokenDigest`]).
+//!
+//! The two kinds cannot be mistaken for each other: an access token is a three-part JWS with
+//! header `typ: at+jwt`; a refresh token is exactly 43 base64url characters with no dot, and
+//! each parser refuses the other's shape before any lookup or signature check.
+
+mod access;
+mod keys;
+mod pair;
+mod refresh;
+
+pub use access::{AccessClaims, AccessToken, AccessTokens};
+pub use keys::{KeySet, SigningKey, VerifyingKey};
+pub use pair::TokenPair;
+pub use refresh::{
+    FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,
+    TokenDigest,
+};
+
+/// Algorithms re-exported from `jsonwebtoken` for configuring keys.
+pub use jsonwebtoken::Algorithm;

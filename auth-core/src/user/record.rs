@@ -1,0 +1,188 @@
+use std::fmt;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::{Email, Role, UserId, Username};
+use crate::password::StoredHash;
+
+/// A user as stores keep it, password hash included.
+///
+/// Its `Debug` prints `[redacted]` for the hash, and it has no `Serialize`: convert it to a
+/// [`User`] to send it anywhere.
+#[derive(Clone)]
+pub struct UserRecord {
+    /// The store-assigned id.
+    pub id: UserId,
+    /// The username (compared case-insensitively).
+    pub username: Username,
+    /// The optional e-mail address.
+    pub email: Option<Email>,
+    /// The user's role.
+    pub role: Role,
+    /// Whether the user may log in. Inactive users' tokens are refused.
+    pub is_active: bool,
+    /// The password hash (a PHC string, or a legacy bcrypt string).
+    pub password_hash: StoredHash,
+    /// Access tokens issued before this instant are refused by store-checked requests.
+    /// Whole seconds (JWT `iat` has second precision).
+    pub tokens_valid_after: Option<OffsetDateTime>,
+    /// When the user was created.
+    pub created_at: OffsetDateTime,
+    /// When the user was last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+impl fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("is_active", &self.is_active)
+            .field("password_hash", &self.password_hash)
+            .field("tokens_valid_after", &self.tokens_valid_after)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+impl UserRecord {
+    /// The public view of this user, without the hash.
+    pub fn to_user(&self) -> User {
+        User {
+            id: self.id,
+            username: self.username.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            is_active: self.is_active,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+impl From<UserRecord> for User {
+    fn from(r: UserRecord) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            role: r.role,
+            is_active: r.is_active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A user as clients see it: no hash, no revocation stamp.
+///
+/// Serializes to the `UserOut` shape of `API.md`:
+/// `{"id", "username", "email", "role", "is_active", "created_at"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The username as registered (after NFKC).
+    pub username: Username,
+    /// The e-mail address, or `null`.
+    pub email: Option<Email>,
+    /// `"user"` or `"admin"`.
+    pub role: Role,
+    /// Whether the user may log in.
+    pub is_active: bool,
+    /// When the user was created (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the user was last changed (not part of `UserOut`).
+    #[serde(skip)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a store needs to create a user. The store assigns the id.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The validated username; stores must enforce uniqueness of [`Username::key`].
+    pub username: Username,
+    /// The optional e-mail address.
+    pub email: Option<Email>,
+    /// The role.
+    pub role: Role,
+    /// Whether the user starts active.
+    pub is_active: bool,
+    /// The password hash.
+    pub password_hash: StoredHash,
+    /// Creation time (also the first `updated_at`).
+    pub created_at: OffsetDateTime,
+}
+
+/// A change to a user; `None` fields stay as they are. Applied atomically by the store,
+/// which also sets `updated_at`.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// A new role.
+    pub role: Option<Role>,
+    /// A new active flag.
+    pub is_active: Option<bool>,
+    /// A new password hash.
+    pub password_hash: Option<StoredHash>,
+    /// A new revocation stamp (it only ever moves forward in practice).
+    pub tokens_valid_after: Option<OffsetDateTime>,
+    /// The time of the change.
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+impl UserUpdate {
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.role.is_none()
+            && self.is_active.is_none()
+            && self.password_hash.is_none()
+            && self.tokens_valid_after.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> UserRecord {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        UserRecord {
+            id: UserId::new(7),
+            username: Username::parse("alice").unwrap(),
+            email: None,
+            role: Role::User,
+            is_active: true,
+            password_hash: StoredHash::new(
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+            ),
+            tokens_valid_after: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_hash() {
+        let dbg = format!("{:?}", record());
+        assert!(dbg.contains("[redacted]"));
+        assert!(!dbg.contains("argon2id"));
+        assert!(!dbg.contains("aGFzaGhhc2g"));
+    }
+
+    #[test]
+    fn user_serializes_to_user_out() {
+        let json = serde_json::to_value(record().to_user()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "id": 7, "username": "alice", "email": null, "role": "user",
+                "is_active": true, "created_at": "1970-01-01T00:00:00Z"
+            })
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Passwords, hashes and tokens never reach a log line (audit or otherwise), a `Debug`
+//! output or an error message; user-supplied text cannot forge a log line.
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use auth_core::*;
+use tracing_subscriber::{fmt::MakeWriter, layer::SubscriberExt};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+const SECRET: &[u8] = b"log-test signing secret, 32+ bytes";
+const PASSWORD: &str = "Tr0ub4dor&3 horse staple";
+const NEW_PASSWORD: &str = "an entirely new passphrase";
+
+fn auth(store: Arc<MemoryStore>) -> Auth {
+    let keys = KeySet::new(SigningKey::hs256(SECRET).unwrap());
+    let params = Argon2Params::builder()
+        .m_cost_kib(256)
+        .t_cost(1)
+        .allow_insecure_low_cost()
+        .build()
+        .unwrap();
+    let config = AuthConfig::builder(keys)
+        .hashing(HashingConfig::builder().params(params).build().unwrap())
+        .build()
+        .unwrap();
+    Auth::new(config, store)
+}
+
+#[tokio::test]
+async fn audit_events_carry_no_secrets_and_stay_one_line() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(capture.clone()).with_ansi(false))
+        .with(tracing_subscriber::fmt::layer().json().with_writer(capture.clone()));
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let store = Arc::new(MemoryStore::new());
+    let auth = auth(store.clone());
+    let ctx = RequestContext::new(
+        Some("198.51.100.4".parse().unwrap()),
+        Some("agent\r\nevent=\"forged\""),
+    );
+    let admin = auth.bootstrap_admin("root", &Password::new(PASSWORD)).await.unwrap();
+    let alice = auth.register(Registration::new("alice", PASSWORD), None, &ctx).await.unwrap();
+    let _ = auth.login("alice", &Password::new("wrong password here"), &ctx).await;
+    let _ = auth.login("nobody", &Password::new(PASSWORD), &ctx).await;
+    let s = auth.login("alice", &Password::new(PASSWORD), &ctx).await.unwrap();
+    let r = auth.refresh(s.tokens.refresh_token.expose(), &ctx).await.unwrap();
+    let _ = auth.refresh(s.tokens.refresh_token.expose(), &ctx).await; // replay
+    let s2 = auth.login("alice", &Password::new(PASSWORD), &ctx).await.unwrap();
+    auth.logout(s2.tokens.refresh_token.expose(), &ctx).await.unwrap();
+    let s3 = auth
+        .change_password(alice.id, &Password::new(PASSWORD), &Password::new(NEW_PASSWORD), &ctx)
+        .await
+        .unwrap();
+    auth.set_role(&admin, alice.id, Role::Admin, &ctx).await.unwrap();
+    auth.set_active(&admin, alice.id, false, &ctx).await.unwrap();
+    auth.logout_all(admin.id, &ctx).await.unwrap();
+
+    let logs = capture.text();
+    for event in [
+        "admin_bootstrapped",
+        "user_registered",
+        "login_failed",
+        "login_succeeded",
+        "token_refreshed",
+        "refresh_reuse_detected",
+        "logout",
+        "password_changed",
+        "role_changed",
+        "user_deactivated",
+        "logout_all",
+    ] {
+        assert!(logs.contains(event), "missing audit event {event}:\n{logs}");
+    }
+    assert!(logs.contains("auth::audit") && logs.contains("198.51.100.4"));
+
+    let hash = store.user_by_id(alice.id).await.unwrap().unwrap().password_hash;
+    let secrets = [
+        PASSWORD.to_owned(),
+        NEW_PASSWORD.to_owned(),
+        "wrong password here".to_owned(),
+        hash.as_str().to_owned(),
+        String::from_utf8(SECRET.to_vec()).unwrap(),
+        s.tokens.access_token.expose().to_owned(),
+        s.tokens.refresh_token.expose().to_owned(),
+        r.refresh_token.expose().to_owned(),
+        s3.tokens.access_token.expose().to_owned(),
+        s3.tokens.refresh_token.expose().to_owned(),
+    ];
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret reached the logs");
+    }
+    // The CR/LF in the user agent was dropped: no line starts with the forged text.
+    assert!(!logs.lines().any(|l| l.trim_start().starts_with("event=\"forged\"")));
+    assert!(!logs.contains('\r'));
+
+    // Nor do they reach Debug output of anything that holds them.
+    let debug =
+        format!("{auth:?} {s:?} {r:?} {hash:?} {:?}", store.user_by_id(alice.id).await.unwrap());
+    for secret in &secrets {
+        assert!(!debug.contains(secret.as_str()), "a secret reached a Debug output");
+    }
+}
+
+#[tokio::test]
+async fn error_messages_carry_no_secrets() {
+    let auth = auth(Arc::new(MemoryStore::new()));
+    let ctx = RequestContext::internal();
+    let errors = [
+        auth.register(Registration::new("alice", "password1"), None, &ctx).await.unwrap_err(),
+        auth.login("alice", &Password::new("my secret guess"), &ctx).await.unwrap_err(),
+        auth.refresh("my-secret-guess-my-secret-guess-my-secret-g", &ctx).await.unwrap_err(),
+    ];
+    for e in &errors {
+        let text = format!("{e} {e:?}");
+        assert!(
+            !text.contains("password1")
+                && !text.contains("my secret guess")
+                && !text.contains("my-secret-guess"),
+            "{text}"
+        );
+    }
+}
