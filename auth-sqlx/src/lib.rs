@@ -1,3 +1,61 @@
-//! `auth-sqlx`: placeholder. This crate is built in its own issue; until then it only compiles,
-//! so that the workspace layout is fixed from the start.
+//! # auth-sqlx
+//!
+//! PostgreSQL, SQLite and MySQL stores for `auth-core`, one cargo feature each
+//! (`postgres`, `sqlite` — the default —, `mysql`). Each store implements both core storage
+//! traits, so it plugs straight into [`auth_core::Auth`]:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use auth_core::{Auth, AuthConfig, KeySet, SigningKey};
+//! use auth_sqlx::{PoolSettings, SqliteStore};
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+//! let store = SqliteStore::connect(&url, &PoolSettings::default()).await?;
+//! store.migrate().await?;
+//! let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
+//! let auth = Auth::new(AuthConfig::builder(keys).build()?, Arc::new(store));
+//! auth.health().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! What every store guarantees (tested by the core's store contract suite on each database):
+//! usernames unique case-insensitively through a unique index on the normalized key, so
+//! concurrent registrations of `Alice` and `alice` cannot both succeed; refresh-token
+//! rotation as one transaction in which a conditional `UPDATE` decides which of several
+//! concurrent spends wins; errors mapped by kind and code — an unreachable server, a pool
+//! timeout or a killed connection is `Unavailable`, a duplicate username `Conflict` — with
+//! the SQL kept out of every message. Queries are checked at run time by the tests, not at
+//! compile time, so the crate builds without a database.
+//!
+//! Tables are prefixed `auth_` and the migrations are bookkept in `_auth_sqlx_migrations`,
+//! so both live beside an application's own tables and sqlx migrations. Times are stored as
+//! `BIGINT` microseconds since the Unix epoch (UTC) on every database.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod rows;
+mod settings;
+mod sql;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(feature = "mysql")]
+pub use mysql::MySqlStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+pub use settings::PoolSettings;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;

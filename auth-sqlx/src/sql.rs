@@ -1,0 +1,112 @@
+//! The SQL, written once with `?` placeholders (MySQL and SQLite) and rewritten to `$1, $2,
+//! …` for PostgreSQL. Every statement is portable across the three databases.
+
+/// Rewrites `?` placeholders to PostgreSQL's numbered form. The statements here have no
+/// string literals, so every `?` is a placeholder.
+pub(crate) fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+macro_rules! user_columns {
+    () => {
+        "id, username, email, role, is_active, password_hash, tokens_valid_after, created_at, \
+         updated_at"
+    };
+}
+
+macro_rules! token_columns {
+    () => {
+        "digest, user_id, family_id, parent, created_at, expires_at, used_at, revoked_at, ip, \
+         user_agent"
+    };
+}
+
+macro_rules! insert_user {
+    () => {
+        "INSERT INTO auth_users \
+         (username, username_key, email, role, is_active, password_hash, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+}
+
+/// For MySQL, which reads the new id from the result (`LAST_INSERT_ID()`).
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+pub(crate) const INSERT_USER: &str = insert_user!();
+
+/// For PostgreSQL and SQLite, which return the new id.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+pub(crate) const INSERT_USER_RETURNING_ID: &str = concat!(insert_user!(), " RETURNING id");
+
+pub(crate) const USER_BY_ID: &str =
+    concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?");
+
+pub(crate) const USER_BY_KEY: &str =
+    concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?");
+
+pub(crate) const UPDATE_USER: &str = "UPDATE auth_users SET \
+     role = COALESCE(?, role), \
+     is_active = COALESCE(?, is_active), \
+     password_hash = COALESCE(?, password_hash), \
+     tokens_valid_after = COALESCE(?, tokens_valid_after), \
+     updated_at = COALESCE(?, updated_at) \
+     WHERE id = ?";
+
+pub(crate) const LIST_USERS: &str =
+    concat!("SELECT ", user_columns!(), " FROM auth_users ORDER BY id LIMIT ? OFFSET ?");
+
+pub(crate) const DELETE_USER: &str = "DELETE FROM auth_users WHERE id = ?";
+
+pub(crate) const INSERT_TOKEN: &str = "INSERT INTO auth_refresh_tokens \
+     (digest, user_id, family_id, parent, created_at, expires_at, ip, user_agent) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+pub(crate) const TOKEN_BY_DIGEST: &str =
+    concat!("SELECT ", token_columns!(), " FROM auth_refresh_tokens WHERE digest = ?");
+
+/// Spends a token if it is live. The row lock this takes is what makes exactly one of
+/// several concurrent spends succeed.
+pub(crate) const SPEND_TOKEN: &str = "UPDATE auth_refresh_tokens SET used_at = ? \
+     WHERE digest = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
+
+pub(crate) const REVOKE_FAMILY: &str = "UPDATE auth_refresh_tokens SET revoked_at = ? \
+     WHERE family_id = ? AND revoked_at IS NULL";
+
+pub(crate) const REVOKE_USER: &str = "UPDATE auth_refresh_tokens SET revoked_at = ? \
+     WHERE user_id = ? AND revoked_at IS NULL";
+
+pub(crate) const LIVE_TOKENS: &str = concat!(
+    "SELECT ",
+    token_columns!(),
+    " FROM auth_refresh_tokens \
+     WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
+     ORDER BY created_at DESC, digest"
+);
+
+pub(crate) const PURGE_EXPIRED: &str = "DELETE FROM auth_refresh_tokens WHERE expires_at < ?";
+
+pub(crate) const PING: &str = "SELECT 1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_in_order() {
+        assert_eq!(numbered("a = ? AND b > ?"), "a = $1 AND b > $2");
+        assert_eq!(numbered(UPDATE_USER).matches('$').count(), 6);
+        assert!(
+            numbered(LIVE_TOKENS).ends_with("expires_at > $2 ORDER BY created_at DESC, digest")
+        );
+    }
+}
