@@ -1,3 +1,49 @@
-//! `auth-axum`: placeholder. This crate is built in its own issue; until then it only compiles,
-//! so that the workspace layout is fixed from the start.
+//! # auth-axum
+//!
+//! [axum](https://docs.rs/axum) integration of `auth-core`: extractors ([`Claims`],
+//! [`CurrentUser`], [`Admin`]), the one error-to-response mapping ([`ApiError`]), and a
+//! ready-made router for every `/auth` route ([`auth_router`]).
+//!
+//! ```
+//! use std::{net::SocketAddr, sync::Arc};
+//! use auth_axum::{AuthState, CurrentUser, auth_router};
+//! use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey};
+//! use axum::{Router, routing::get};
+//!
+//! async fn hello(CurrentUser(user): CurrentUser) -> String {
+//!     format!("hello {}", user.username)
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let keys = KeySet::new(SigningKey::hs256(b"load me from a secret store, 32+ bytes")?);
+//! let auth = Auth::new(AuthConfig::builder(keys).build()?, Arc::new(MemoryStore::new()));
+//! let app = Router::new()
+//!     .route("/hello", get(hello))
+//!     .nest("/auth", auth_router())
+//!     .with_state(AuthState::new(auth));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every failure answers with the body and headers of `API.md`: `{"detail", "code"}`, 401
+//! with `WWW-Authenticate: Bearer` (`error="invalid_token"` for a refused token), 403 with
+//! `error="insufficient_scope"`, 503 with `Retry-After` when the store or the hasher is
+//! saturated. The mapping itself lives in `auth_core::http`, shared with `auth-actix`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+pub mod extract;
+mod normalize;
+mod routes;
+mod state;
+
+pub use error::{ApiError, TokenEndpointError, no_store};
+pub use extract::{
+    Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
+    OptionalJsonOrForm, form_rejection, json_rejection,
+};
+pub use normalize::api_errors;
+pub use routes::{AUTH_BODY_LIMIT, auth_router};
+pub use state::AuthState;

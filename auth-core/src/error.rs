@@ -174,50 +174,50 @@ pub enum AuthError {
     #[error("{0}")]
     Validation(FieldError),
     /// The username is taken, case-insensitively (HTTP 409, code `username_taken`).
-    #[error("username already registered")]
+    #[error("Username already registered")]
     UsernameTaken,
     /// Unknown user, wrong password or inactive user: one answer for all three (HTTP 401,
     /// code `invalid_credentials`).
-    #[error("incorrect username or password")]
+    #[error("Incorrect username or password")]
     InvalidCredentials,
     /// No credentials were presented where they are required (HTTP 401, code
     /// `not_authenticated`).
-    #[error("not authenticated")]
+    #[error("Not authenticated")]
     MissingCredentials,
     /// A token was presented but refused (HTTP 401, code `invalid_token`). The reason is for
     /// logs only; the message shown is the same for every reason.
-    #[error("invalid or expired token")]
+    #[error("Invalid or expired token")]
     InvalidToken(TokenRejection),
     /// Authenticated, but the role does not allow this (HTTP 403, code `forbidden`).
-    #[error("not enough privileges")]
+    #[error("Not enough privileges")]
     Forbidden,
     /// No such resource, or it belongs to someone else (HTTP 404, code `not_found`).
-    #[error("not found")]
+    #[error("Not found")]
     NotFound,
     /// The operation conflicts with the current state (HTTP 409, code `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
     /// Password hashing is saturated; retry after the given time (HTTP 503, code
     /// `overloaded`).
-    #[error("server busy, retry later")]
+    #[error("Server busy, retry later")]
     Overloaded {
         /// How long the client should wait before retrying.
         retry_after: Duration,
     },
     /// Too many attempts; retry after the given time (HTTP 429, code `rate_limited`).
-    #[error("too many attempts, retry later")]
+    #[error("Too many attempts, retry later")]
     RateLimited {
         /// How long the client should wait before retrying.
         retry_after: Duration,
     },
     /// The store failed (HTTP 503, code `unavailable`). The source is for logs only.
-    #[error("service temporarily unavailable")]
+    #[error("Service temporarily unavailable")]
     Store(#[source] StoreError),
     /// The configuration is invalid (raised when building it, code `config_error`).
-    #[error("invalid configuration: {0}")]
+    #[error("Invalid configuration: {0}")]
     Config(String),
     /// An internal failure that is not the client's fault (HTTP 500, code `internal_error`).
-    #[error("internal error")]
+    #[error("Internal server error")]
     Internal(#[source] BoxError),
 }
 
@@ -281,7 +281,7 @@ mod tests {
         let e = StoreError::unavailable("SELECT password_hash FROM users -- connection refused");
         assert_eq!(e.to_string(), "store unavailable");
         let auth: AuthError = e.into();
-        assert_eq!(auth.to_string(), "service temporarily unavailable");
+        assert_eq!(auth.to_string(), "Service temporarily unavailable");
         assert_eq!(auth.code(), "unavailable");
         // The source chain keeps the detail for logs.
         let src = StdError::source(&auth).and_then(StdError::source).unwrap();

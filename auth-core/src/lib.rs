@@ -34,6 +34,7 @@ mod clock;
 mod config;
 mod context;
 pub mod error;
+pub mod http;
 pub mod password;
 mod service;
 pub mod store;

@@ -36,6 +36,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+mod by_url;
 mod error;
 mod rows;
 mod settings;
@@ -52,6 +54,8 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub use by_url::SqlStore;
 #[cfg(feature = "mysql")]
 pub use mysql::MySqlStore;
 #[cfg(feature = "postgres")]

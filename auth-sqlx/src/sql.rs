@@ -3,6 +3,7 @@
 
 /// Rewrites `?` placeholders to PostgreSQL's numbered form. The statements here have no
 /// string literals, so every `?` is a placeholder.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;

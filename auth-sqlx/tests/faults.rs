@@ -36,7 +36,7 @@ async fn assert_unavailable_in_time(store: Arc<dyn auth_core::AuthStore>) {
     assert!(matches!(err, AuthError::Store(_)), "{err:?}");
     assert_eq!(err.code(), "unavailable");
     let shown = err.to_string();
-    assert_eq!(shown, "service temporarily unavailable");
+    assert_eq!(shown, "Service temporarily unavailable");
     assert!(auth.health().await.is_err());
 }
 

@@ -1,7 +1,10 @@
-//! Cross-crate integration and conformance tests. The HTTP contract suite lands here with
-//! the axum issue; for now this crate compiles the README's code blocks as doctests, so the
-//! quickstart cannot rot.
+//! Cross-crate integration and conformance tests: the HTTP contract suite ([`contract`]),
+//! the servers it runs against ([`servers`]), and the README's code blocks as doctests, so
+//! the quickstarts cannot rot.
 #![forbid(unsafe_code)]
+
+pub mod contract;
+pub mod servers;
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -138,8 +138,11 @@ impl Auth {
         Ok(self.inner.store.purge_expired(before).await?)
     }
 
+    /// The current time in whole microseconds: what every store keeps, so a record returned
+    /// at creation equals the one read back later.
     fn now(&self) -> OffsetDateTime {
-        self.inner.clock.now()
+        let now = self.inner.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
     }
 
     /// A revocation stamp for "now": the next whole second, so every access token issued up

@@ -11,7 +11,7 @@ mod pair;
 mod refresh;
 
 pub use access::{AccessClaims, AccessToken, AccessTokens};
-pub use keys::{KeySet, SigningKey, VerifyingKey};
+pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use pair::TokenPair;
 pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,

@@ -1,9 +1,5 @@
-//! The example task service. Placeholder until the axum/task-service issue: it states
-//! that it serves nothing yet and exits with an error.
+//! `task-service`: the API served by axum. See `task-service --help`.
 
 fn main() -> std::process::ExitCode {
-    eprintln!(
-        "task-service: the HTTP service is not built yet (see the auth-axum/task-service issue)"
-    );
-    std::process::ExitCode::FAILURE
+    task_service::cli::run(task_service::http_axum::serve)
 }

@@ -1,0 +1,76 @@
+//! The one mapping from errors to HTTP responses.
+
+use auth_core::{
+    AuthError,
+    http::{ErrorResponse, OAuthErrorResponse},
+};
+use axum::{
+    Json,
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+/// An error as the API answers it: `{"detail", "code"}` with the status and headers of
+/// `API.md`. Every handler and extractor of this crate fails with it; use it in your own
+/// handlers too (`?` converts an [`AuthError`]).
+#[derive(Debug, Clone)]
+pub struct ApiError(pub ErrorResponse);
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        if matches!(e, AuthError::Internal(_) | AuthError::Config(_)) {
+            tracing::error!(error = %e, source = ?std::error::Error::source(&e), "internal error");
+        } else if let AuthError::Store(s) = &e {
+            tracing::warn!(error = ?s, "store unavailable");
+        }
+        Self(ErrorResponse::from(&e))
+    }
+}
+
+impl From<ErrorResponse> for ApiError {
+    fn from(e: ErrorResponse) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let mut res = (status(e.status), Json(&e.body)).into_response();
+        let headers = res.headers_mut();
+        if let Some(www) = e.www_authenticate {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(www));
+        }
+        if let Some(secs) = e.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+/// An error of the RFC 6749 token endpoint: `{"error", "error_description"}`, never cached.
+#[derive(Debug, Clone)]
+pub struct TokenEndpointError(pub OAuthErrorResponse);
+
+impl IntoResponse for TokenEndpointError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let mut res = (status(e.status), no_store(), Json(&e.body)).into_response();
+        if let Some(secs) = e.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`, for token and `/auth/me` responses.
+pub fn no_store() -> [(HeaderName, HeaderValue); 2] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}

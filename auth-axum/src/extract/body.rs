@@ -1,0 +1,139 @@
+//! Request bodies with the API's rejections: 400 for malformed JSON or form data, 415 for
+//! another content type, 413 over the body limit, 422 (naming the field) for values of the
+//! wrong type or missing fields.
+
+use auth_core::http::ErrorResponse;
+use axum::{
+    Form, Json,
+    extract::{
+        FromRequest, Request,
+        rejection::{FormRejection, JsonRejection},
+    },
+    http::{StatusCode, header},
+};
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+
+const JSON_OR_FORM: &str = "application/json or application/x-www-form-urlencoded";
+
+/// A JSON body, with the API's rejections.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(r) => Err(json_rejection(r).into()),
+        }
+    }
+}
+
+/// A body as JSON or as an HTML/OAuth2 form, chosen by `Content-Type`.
+#[derive(Debug, Clone)]
+pub struct JsonOrForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonOrForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match body_kind(&req) {
+            Some(BodyKind::Json) => {
+                ApiJson::from_request(req, state).await.map(|ApiJson(v)| Self(v))
+            }
+            Some(BodyKind::Form) => match Form::<T>::from_request(req, state).await {
+                Ok(Form(v)) => Ok(Self(v)),
+                Err(r) => Err(form_rejection(r).into()),
+            },
+            None => Err(ErrorResponse::unsupported_media_type(JSON_OR_FORM).into()),
+        }
+    }
+}
+
+/// Like [`JsonOrForm`], but a request without a body gives `None` (for routes where the
+/// value may come from a header instead, like a refresh token).
+#[derive(Debug, Clone)]
+pub struct OptionalJsonOrForm<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonOrForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers();
+        let declared_empty = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.trim() == "0");
+        if !headers.contains_key(header::CONTENT_TYPE) && declared_empty {
+            return Ok(Self(None));
+        }
+        JsonOrForm::from_request(req, state).await.map(|JsonOrForm(v)| Self(Some(v)))
+    }
+}
+
+enum BodyKind {
+    Json,
+    Form,
+}
+
+fn body_kind(req: &Request) -> Option<BodyKind> {
+    let ct = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = ct.split(';').next()?.trim().to_ascii_lowercase();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Some(BodyKind::Json)
+    } else if mime == "application/x-www-form-urlencoded" {
+        Some(BodyKind::Form)
+    } else {
+        None
+    }
+}
+
+/// The API error for a JSON extraction failure.
+pub fn json_rejection(r: JsonRejection) -> ErrorResponse {
+    match r {
+        JsonRejection::JsonDataError(e) => data_error(&e),
+        JsonRejection::JsonSyntaxError(_) => ErrorResponse::bad_request("Malformed JSON body"),
+        JsonRejection::MissingJsonContentType(_) => {
+            ErrorResponse::unsupported_media_type("application/json")
+        }
+        other => body_error(other.status()),
+    }
+}
+
+/// The API error for a form extraction failure.
+pub fn form_rejection(r: FormRejection) -> ErrorResponse {
+    match r {
+        FormRejection::FailedToDeserializeFormBody(e) => data_error(&e),
+        FormRejection::FailedToDeserializeForm(_) => {
+            ErrorResponse::bad_request("Malformed form body")
+        }
+        FormRejection::InvalidFormContentType(_) => {
+            ErrorResponse::unsupported_media_type("application/x-www-form-urlencoded")
+        }
+        other => body_error(other.status()),
+    }
+}
+
+fn body_error(status: StatusCode) -> ErrorResponse {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ErrorResponse::payload_too_large()
+    } else {
+        ErrorResponse::bad_request("Could not read the request body")
+    }
+}
+
+/// A 422 naming the field, from a deserialization error (`field: message`).
+pub(crate) fn data_error(e: &dyn std::error::Error) -> ErrorResponse {
+    let inner = e.source().map_or_else(|| e.to_string(), ToString::to_string);
+    let message = inner.split(" at line ").next().unwrap_or(&inner).trim();
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        return ErrorResponse::validation(field, "field required");
+    }
+    match message.split_once(": ") {
+        Some((path, msg)) if !path.contains(' ') => ErrorResponse::validation(path, msg),
+        _ => ErrorResponse::validation("body", message),
+    }
+}

@@ -1,0 +1,57 @@
+use auth_core::{User, http::require_bearer};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{header, request::Parts},
+};
+
+use crate::{ApiError, AuthState};
+
+/// The authenticated user, checked against the store: the token verifies, the user exists
+/// and is active, and the token was issued after their last revocation (logout-all,
+/// password or role change, deactivation).
+///
+/// Fails closed: 401 for a missing or refused token, 503 when the store is unavailable.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let token = require_bearer(authorization)?;
+        let user = Self(AuthState::from_ref(state).auth.authenticate(token).await?);
+        // Extractors later in the same request (e.g. `Admin`) reuse the lookup.
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// The authenticated user if the request carries a bearer token, `None` if it carries none.
+/// A bearer that is present but refused is still a 401.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<User>);
+
+impl<S> FromRequestParts<S> for MaybeUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if auth_core::http::bearer_token(authorization).is_none() {
+            return Ok(Self(None));
+        }
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Self(Some(user)))
+    }
+}

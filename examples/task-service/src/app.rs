@@ -1,0 +1,135 @@
+//! The application, independent of the web framework: configuration checked, secret
+//! resolved, databases connected and migrated, the admin bootstrapped.
+
+use std::sync::Arc;
+
+use auth_core::{Auth, AuthError, Page, Password, User};
+use auth_sqlx::{PoolSettings, SqlStore};
+
+use crate::{
+    config::{Config, Secret},
+    secret,
+    tasks::{TaskService, TaskStore},
+};
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The secret is missing, short or weak.
+    #[error(transparent)]
+    Secret(#[from] secret::SecretError),
+    /// A setting is invalid.
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    /// The database cannot be used.
+    #[error("database: {0}")]
+    Database(#[from] auth_core::StoreError),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything the HTTP layer of either framework needs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The auth service.
+    pub auth: Auth,
+    /// The task service.
+    pub tasks: TaskService,
+    /// The configuration it was built from.
+    pub config: Arc<Config>,
+}
+
+impl App {
+    /// Builds the application: resolves the secret, connects to and migrates the database,
+    /// and bootstraps the admin named by ADMIN_USERNAME / ADMIN_PASSWORD.
+    ///
+    /// # Errors
+    /// A [`StartupError`] naming what is wrong.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let secret = secret::resolve(&config)?;
+        let app = Self::connect(config, &secret, true).await?;
+        app.bootstrap_admin().await?;
+        for warning in app.auth.config().insecure_settings() {
+            tracing::warn!("insecure setting: {warning}");
+        }
+        Ok(app)
+    }
+
+    /// Connects to the database (migrating it when `migrate`), without bootstrapping.
+    ///
+    /// # Errors
+    /// A [`StartupError`].
+    pub async fn connect(
+        config: Config,
+        secret: &Secret,
+        migrate: bool,
+    ) -> Result<Self, StartupError> {
+        let auth_config = config.auth_config(secret)?;
+        let settings = PoolSettings {
+            max_connections: config.database_max_connections,
+            ..PoolSettings::default()
+        };
+        let store = SqlStore::connect(&config.database_url, &settings).await?;
+        let tasks =
+            TaskStore::connect(&config.database_url, config.database_max_connections).await?;
+        if migrate {
+            store.migrate().await?;
+            tasks.migrate().await?;
+        }
+        tracing::info!(backend = store.backend(), "database ready");
+        let auth = Auth::new(auth_config, store.into_auth_store());
+        Ok(Self { auth, tasks: TaskService::new(tasks), config: Arc::new(config) })
+    }
+
+    async fn bootstrap_admin(&self) -> Result<(), StartupError> {
+        match (&self.config.admin_username, &self.config.admin_password) {
+            (Some(name), Some(password)) => {
+                let admin =
+                    self.auth.bootstrap_admin(name, &Password::new(password.expose())).await?;
+                tracing::info!(user_id = admin.id.get(), "admin {} is ready", admin.username);
+                Ok(())
+            }
+            (None, None) => Ok(()),
+            _ => Err(StartupError::Other("ADMIN_USERNAME and ADMIN_PASSWORD go together".into())),
+        }
+    }
+
+    /// `GET /health`: whether the database answers.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        match self.auth.health().await {
+            Ok(()) => (200, serde_json::json!({"status": "ok", "database": "ok"})),
+            Err(e) => {
+                tracing::warn!(error = %e, "health check: database unavailable");
+                (503, serde_json::json!({"status": "degraded", "database": "unavailable"}))
+            }
+        }
+    }
+
+    /// `GET /admin/users`.
+    ///
+    /// # Errors
+    /// As [`Auth::list_users`].
+    pub async fn list_users(&self, admin: &User, page: Page) -> Result<Vec<User>, AuthError> {
+        self.auth.list_users(admin, page).await
+    }
+}
+
+/// `?limit=&offset=` of the list routes.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub struct PageQuery {
+    /// 1–100, default 50.
+    pub limit: Option<u32>,
+    /// Default 0.
+    pub offset: Option<u64>,
+}
+
+impl PageQuery {
+    /// The validated page.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`] naming `limit` or `offset`.
+    pub fn page(self) -> Result<Page, AuthError> {
+        Page::new(self.limit, self.offset)
+    }
+}

@@ -1,0 +1,223 @@
+//! The service's configuration, from flags, the environment and `.env` (same names as the
+//! Python originals where they exist). `--help` lists every setting with its variable.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use auth_core::{
+    Argon2Params, AuthConfig, AuthError, HashingConfig, KeySet, SigningKey, http::TrustedProxies,
+};
+use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
+
+/// The default database: a SQLite file in the working directory, created on start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://task-service.db?mode=rwc";
+
+/// Every setting of the service.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
+    pub bind_addr: SocketAddr,
+
+    /// Database URL: sqlite://FILE?mode=rwc, postgres://USER@HOST/DB or mysql://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// HS256 signing secret, at least 32 bytes. If absent, one is generated and kept in a
+    /// 0600 file `task-service.secret` next to the SQLite database (or in the working
+    /// directory); refused in production.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+
+    /// `production` refuses to start without a strong SECRET_KEY.
+    #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Development)]
+    pub app_env: AppEnv,
+
+    /// Access-token lifetime in minutes (1–1440).
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 15)]
+    pub access_token_expire_minutes: u64,
+
+    /// Refresh-token (session) lifetime in days (1–365).
+    #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30)]
+    pub refresh_token_expire_days: u64,
+
+    /// The `iss` of issued tokens.
+    #[arg(long, env = "JWT_ISSUER", default_value = "task-service")]
+    pub jwt_issuer: String,
+
+    /// The `aud` of issued tokens.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "task-service")]
+    pub jwt_audience: String,
+
+    /// Username of an admin to create (or promote) at start; needs ADMIN_PASSWORD.
+    #[arg(long, env = "ADMIN_USERNAME")]
+    pub admin_username: Option<String>,
+
+    /// Password of that admin.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+
+    /// Comma-separated origins allowed by CORS (e.g. `https://app.example.com`). CORS is off
+    /// when empty; `*` is refused.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', num_args = 0..)]
+    pub cors_origins: Vec<String>,
+
+    /// Comma-separated proxies (addresses or CIDR ranges) whose X-Forwarded-For is trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Log format on stdout.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+
+    /// Directory for daily-rotated JSON log files (in addition to stdout).
+    #[arg(long, env = "LOG_DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Seconds a request (including its body) may take before 408.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Argon2id memory in KiB.
+    #[arg(long, env = "ARGON2_MEMORY_KIB", default_value_t = Argon2Params::DEFAULT_M_COST_KIB)]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations.
+    #[arg(long, env = "ARGON2_ITERATIONS", default_value_t = Argon2Params::DEFAULT_T_COST)]
+    pub argon2_iterations: u32,
+
+    /// Argon2id lanes.
+    #[arg(long, env = "ARGON2_PARALLELISM", default_value_t = Argon2Params::DEFAULT_P_COST)]
+    pub argon2_parallelism: u32,
+
+    /// Password hashes computed at once (default: the number of CPUs).
+    #[arg(long, env = "HASHING_MAX_CONCURRENT")]
+    pub hashing_max_concurrent: Option<usize>,
+
+    /// Database connections per pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+}
+
+/// The deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    /// Local use: a missing secret is generated and kept in a file.
+    Development,
+    /// Refuses to start without a strong SECRET_KEY.
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A secret setting: wiped on drop, `[redacted]` in `Debug`.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(Zeroizing::new(s.into()))
+    }
+
+    /// The secret.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
+    }
+}
+
+impl Config {
+    /// A configuration with every default and the given database, for tests and embedding.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut c = Only::parse_from(["task-service"]).config;
+        c.database_url = database_url.into();
+        c
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// The trusted proxies.
+    ///
+    /// # Errors
+    /// [`AuthError::Config`] for an entry that is not an address or range.
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies, AuthError> {
+        self.trusted_proxies.parse()
+    }
+
+    /// The auth configuration with `secret` as the HS256 key.
+    ///
+    /// # Errors
+    /// [`AuthError::Config`] for any value out of bounds.
+    pub fn auth_config(&self, secret: &Secret) -> Result<AuthConfig, AuthError> {
+        let keys = KeySet::new(SigningKey::hs256(secret.expose().as_bytes())?);
+        let params = Argon2Params::builder()
+            .m_cost_kib(self.argon2_memory_kib)
+            .t_cost(self.argon2_iterations)
+            .p_cost(self.argon2_parallelism)
+            .build()?;
+        let mut hashing = HashingConfig::builder().params(params);
+        if let Some(n) = self.hashing_max_concurrent {
+            hashing = hashing.max_concurrent(n);
+        }
+        AuthConfig::builder(keys)
+            .issuer(&self.jwt_issuer)
+            .audience(&self.jwt_audience)
+            .access_ttl(Duration::from_secs(self.access_token_expire_minutes.saturating_mul(60)))
+            .refresh_ttl(Duration::from_secs(self.refresh_token_expire_days.saturating_mul(86_400)))
+            .hashing(hashing.build()?)
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut c = Config::with_database("sqlite::memory:");
+        c.secret_key = Some(Secret::new("super-secret-value-of-32-bytes-or-more"));
+        c.admin_password = Some(Secret::new("admin-password-value"));
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("super-secret") && !dbg.contains("admin-password-value"), "{dbg}");
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = Config::with_database(DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8000");
+        assert_eq!((c.access_token_expire_minutes, c.refresh_token_expire_days), (15, 30));
+        let auth = c.auth_config(&Secret::new("x".repeat(32))).unwrap();
+        assert_eq!(auth.access_ttl(), Duration::from_secs(900));
+        assert!(c.auth_config(&Secret::new("x".repeat(31))).is_err());
+    }
+}

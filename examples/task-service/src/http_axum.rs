@@ -1,0 +1,257 @@
+//! The API served by axum: the `/auth` router of `auth-axum`, the task and admin routes,
+//! health, OpenAPI and Swagger UI, behind the tower-http layers of `API.md`.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use auth_axum::{
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, AuthState, Client, CurrentUser, api_errors,
+    auth_router,
+};
+use auth_core::{User, UserId, http::UserPatchRequest};
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, FromRef, Path, Request, State},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware::from_fn,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, patch},
+};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{
+    app::{App, PageQuery, StartupError},
+    docs, openapi,
+    tasks::{CreateTask, Task, UpdateTask},
+};
+
+/// The largest request body anywhere: 64 KiB (the `/auth` routes allow 16 KiB). Enforced by
+/// every body extractor through `DefaultBodyLimit`; routes that take no body never read one.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The `{id}` of a path.
+#[derive(Debug, serde::Deserialize)]
+struct IdPath {
+    id: i64,
+}
+
+/// The state of the axum router.
+#[derive(Debug, Clone)]
+struct AppState {
+    app: App,
+    auth: AuthState,
+}
+
+impl FromRef<AppState> for AuthState {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for App {
+    fn from_ref(s: &AppState) -> Self {
+        s.app.clone()
+    }
+}
+
+/// The whole API as an axum router.
+///
+/// # Errors
+/// [`StartupError`] for invalid CORS origins or trusted proxies.
+pub fn router(app: App) -> Result<Router, StartupError> {
+    let config = app.config.clone();
+    let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
+    let cors = cors(&config.cors_origins)?;
+    let request_id = HeaderName::from_static("x-request-id");
+    let routes = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(|| async { Redirect::to("/docs/") }))
+        .route("/docs/", get(|| docs_file(Path(String::new()))))
+        .route("/docs/{*file}", get(docs_file))
+        .nest("/auth", auth_router())
+        .route("/tasks", get(list_tasks).post(create_task))
+        .route("/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
+        .route("/admin/users", get(admin_users))
+        .route("/admin/users/{id}", patch(admin_patch_user))
+        .route("/admin/tasks", get(admin_tasks))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(AppState { app, auth });
+    // Innermost first: a timeout (408), then the rewriting of framework-made errors into the
+    // API's body, then CORS, then the headers every response carries.
+    let mut router = routes
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout(),
+        ))
+        .layer(from_fn(api_errors));
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    Ok(router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                // The path only: a query string could carry something secret.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            )),
+    ))
+}
+
+fn cors(origins: &[String]) -> Result<Option<CorsLayer>, StartupError> {
+    let origins: Vec<&str> = origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let values = origins
+        .iter()
+        .map(|o| {
+            if *o == "*" {
+                return Err(StartupError::Other(
+                    "CORS_ORIGINS may not be *: list the origins".into(),
+                ));
+            }
+            HeaderValue::from_str(o)
+                .map_err(|_| StartupError::Other(format!("bad CORS origin {o:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(values))
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([HeaderName::from_static("x-request-id")])
+            .max_age(Duration::from_secs(600)),
+    ))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
+///
+/// # Errors
+/// [`StartupError`] when the router cannot be built or the server fails.
+pub async fn serve_until(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    let router = router(app)?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| StartupError::Other(format!("server: {e}")))
+}
+
+/// Serves `app` on `listener` until SIGINT or SIGTERM.
+///
+/// # Errors
+/// As [`serve_until`].
+pub async fn serve(app: App, listener: TcpListener) -> Result<(), StartupError> {
+    serve_until(app, listener, crate::cli::shutdown_signal()).await
+}
+
+async fn health(State(app): State<App>) -> Response {
+    let (status, body) = app.health().await;
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), Json(body))
+        .into_response()
+}
+
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi::openapi_json()).into_response()
+}
+
+async fn docs_file(Path(file): Path<String>) -> Response {
+    match docs::swagger_file(&file) {
+        Some((content_type, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type)], bytes.into_owned()).into_response()
+        }
+        None => ApiError::from(auth_core::AuthError::NotFound).into_response(),
+    }
+}
+
+async fn list_tasks(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    Ok(Json(app.tasks.list_own(&user, q.page()?).await?))
+}
+
+async fn create_task(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> Result<Response, ApiError> {
+    let task = app.tasks.create(&user, body).await?;
+    let location = format!("/tasks/{}", task.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(task)).into_response())
+}
+
+async fn get_task(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(app.tasks.get(&user, id).await?))
+}
+
+async fn update_task(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(patch): ApiJson<UpdateTask>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(app.tasks.update(&user, id, patch).await?))
+}
+
+async fn delete_task(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<StatusCode, ApiError> {
+    app.tasks.delete(&user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn admin_users(
+    State(app): State<App>,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(app.list_users(&admin, q.page()?).await?))
+}
+
+async fn admin_patch_user(
+    State(app): State<App>,
+    Client(ctx): Client,
+    Admin(admin): Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<UserPatchRequest>,
+) -> Result<Json<User>, ApiError> {
+    let patch = body.into_patch()?;
+    Ok(Json(app.auth.update_user(&admin, UserId::new(id), patch, &ctx).await?))
+}
+
+async fn admin_tasks(
+    State(app): State<App>,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    Ok(Json(app.tasks.list_all(&admin, q.page()?).await?))
+}

@@ -1,0 +1,432 @@
+//! The OpenAPI 3.1 document of the whole API, declared once here (paths with explicit
+//! methods, no framework extras) and served unchanged by both binaries. The types below are
+//! documentation only: they describe the JSON shapes and their limits.
+
+#![allow(dead_code)]
+
+use utoipa::{
+    IntoParams, IntoResponses, Modify, OpenApi, ToSchema,
+    openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme},
+};
+
+/// The name of the security scheme every protected route requires.
+pub const SECURITY_SCHEME: &str = "OAuth2PasswordBearer";
+
+/// Error body of every failure.
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    /// Human message.
+    #[schema(example = "username: must be between 4 and 20 characters")]
+    detail: String,
+    /// Stable machine code.
+    #[schema(example = "validation_error")]
+    code: String,
+}
+
+/// RFC 6749 §5.2 error body of `/auth/token`.
+#[derive(ToSchema)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`.
+    #[schema(example = "invalid_grant")]
+    error: String,
+    /// Human message.
+    error_description: String,
+}
+
+/// A role.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Role {
+    /// Own data only.
+    User,
+    /// Everything.
+    Admin,
+}
+
+/// A user (`UserOut`): never a password or hash.
+#[derive(ToSchema)]
+pub struct UserOut {
+    /// Id.
+    id: i64,
+    /// 4–20 letters, digits, `_`, `-`, `.` (after NFKC; unique case-insensitively).
+    #[schema(min_length = 4, max_length = 20, pattern = r"^[\p{L}\p{N}_.\-]+$")]
+    username: String,
+    /// E-mail address.
+    #[schema(format = "email", max_length = 254)]
+    email: Option<String>,
+    /// Role.
+    role: Role,
+    /// Whether the user may log in.
+    is_active: bool,
+    /// Creation time.
+    created_at: time::OffsetDateTime,
+}
+
+/// `POST /auth/register`.
+#[derive(ToSchema)]
+pub struct RegisterBody {
+    /// 4–20 letters, digits, `_`, `-`, `.`.
+    #[schema(min_length = 4, max_length = 20, pattern = r"^[\p{L}\p{N}_.\-]+$")]
+    username: String,
+    /// At least 8 characters, at most 1024 bytes, not a common password.
+    #[schema(min_length = 8, max_length = 1024, format = "password")]
+    password: String,
+    /// Optional e-mail address.
+    #[schema(format = "email", max_length = 254)]
+    email: Option<String>,
+    /// `admin` only with an admin bearer.
+    role: Option<Role>,
+}
+
+/// `POST /auth/login`, as JSON or as the OAuth2 password form.
+#[derive(ToSchema)]
+pub struct LoginBody {
+    /// Username (case-insensitive).
+    #[schema(max_length = 256)]
+    username: String,
+    /// Password.
+    #[schema(max_length = 1024, format = "password")]
+    password: String,
+}
+
+/// The grant of `POST /auth/token`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GrantType {
+    /// Username and password.
+    Password,
+    /// A refresh token.
+    RefreshToken,
+}
+
+/// `POST /auth/token` (form).
+#[derive(ToSchema)]
+pub struct TokenForm {
+    /// The grant.
+    grant_type: GrantType,
+    /// For `password`.
+    username: Option<String>,
+    /// For `password`.
+    #[schema(max_length = 1024, format = "password")]
+    password: Option<String>,
+    /// For `refresh_token`.
+    #[schema(min_length = 43, max_length = 43)]
+    refresh_token: Option<String>,
+}
+
+/// A refresh token (`/auth/refresh`, `/auth/logout`), as JSON or form; or send it as
+/// `Authorization: Bearer`.
+#[derive(ToSchema)]
+pub struct RefreshBody {
+    /// 43 base64url characters.
+    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    refresh_token: String,
+}
+
+/// A token pair. Sent with `Cache-Control: no-store`.
+#[derive(ToSchema)]
+pub struct TokenPair {
+    /// JWT access token (`typ: at+jwt`).
+    access_token: String,
+    /// Always `bearer`.
+    #[schema(example = "bearer")]
+    token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    expires_in: u64,
+    /// Opaque refresh token: single use, rotated on refresh.
+    refresh_token: String,
+}
+
+/// `GET /auth/admin`.
+#[derive(ToSchema)]
+pub struct AdminGreeting {
+    /// `Welcome, admin <username>`.
+    msg: String,
+}
+
+/// A task.
+#[derive(ToSchema)]
+pub struct Task {
+    /// Id.
+    id: i64,
+    /// The owner (always the creator).
+    owner_id: i64,
+    /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// Done or not.
+    done: bool,
+    /// Creation time.
+    created_at: time::OffsetDateTime,
+    /// Last change.
+    updated_at: time::OffsetDateTime,
+}
+
+/// `POST /tasks`.
+#[derive(ToSchema)]
+pub struct CreateTaskBody {
+    /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+}
+
+/// `PATCH /tasks/{id}`: any of the fields; `description: null` clears it.
+#[derive(ToSchema)]
+pub struct UpdateTaskBody {
+    /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    title: Option<String>,
+    /// At most 2000 characters, or null.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// Done or not.
+    done: Option<bool>,
+}
+
+/// `PATCH /admin/users/{id}`.
+#[derive(ToSchema)]
+pub struct UserPatchBody {
+    /// A new role (ends the user's access tokens).
+    role: Option<Role>,
+    /// `false` deactivates: ends every session and access token at once.
+    is_active: Option<bool>,
+}
+
+/// `GET /health`.
+#[derive(ToSchema)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    #[schema(example = "ok")]
+    status: String,
+    /// `ok` or `unavailable`.
+    #[schema(example = "ok")]
+    database: String,
+}
+
+/// Paging of the list routes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0)]
+    offset: Option<u64>,
+}
+
+/// The errors any route may answer.
+#[derive(IntoResponses)]
+pub enum CommonErrors {
+    /// Body over 64 KiB (16 KiB on `/auth`).
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The request took too long to arrive.
+    #[response(status = 408)]
+    Timeout(ErrorBody),
+    /// The database or password hashing is unavailable (`Retry-After` is set).
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// The errors of a route that needs a bearer.
+#[derive(IntoResponses)]
+pub enum BearerErrors {
+    /// Missing (`WWW-Authenticate: Bearer`) or refused token (`error="invalid_token"`).
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+}
+
+/// The errors of a route that needs an admin bearer.
+#[derive(IntoResponses)]
+pub enum AdminErrors {
+    /// Missing or refused token.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// Not an admin (`WWW-Authenticate: Bearer error="insufficient_scope"`).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
+/// Errors of routes with a JSON body.
+#[derive(IntoResponses)]
+pub enum BodyErrors {
+    /// Malformed JSON.
+    #[response(status = 400)]
+    Malformed(ErrorBody),
+    /// Wrong content type.
+    #[response(status = 415)]
+    Unsupported(ErrorBody),
+    /// A field is missing, of the wrong type or out of bounds; `detail` names it.
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
+/// Adds the OAuth2 password-flow scheme (`tokenUrl: /auth/login`).
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let flow = Flow::Password(Password::new("/auth/login", Scopes::new()));
+        components
+            .add_security_scheme(SECURITY_SCHEME, SecurityScheme::OAuth2(OAuth2::new([flow])));
+    }
+}
+
+mod paths {
+    use super::*;
+
+    #[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, body = Health), (status = 503, body = Health)))]
+    fn health() {}
+
+    #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
+        responses((status = 201, body = UserOut, headers(("Location" = String))),
+            (status = 401, description = "A bearer was sent and refused", body = ErrorBody),
+            (status = 403, description = "role admin without an admin bearer", body = ErrorBody),
+            (status = 409, description = "Username taken (case-insensitive)", body = ErrorBody),
+            BodyErrors, CommonErrors))]
+    fn register() {}
+
+    #[utoipa::path(post, path = "/auth/login", tag = "auth",
+        request_body(content((LoginBody = "application/x-www-form-urlencoded"), (LoginBody = "application/json"))),
+        responses((status = 200, body = TokenPair),
+            (status = 401, description = "Unknown user, wrong password or inactive user (one answer)", body = ErrorBody),
+            (status = 429, description = "Too many attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, CommonErrors))]
+    fn login() {}
+
+    #[utoipa::path(post, path = "/auth/token", tag = "auth",
+        request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+        responses((status = 200, body = TokenPair), (status = 400, body = OAuthError), (status = 503, body = OAuthError)))]
+    fn token() {}
+
+    #[utoipa::path(post, path = "/auth/refresh", tag = "auth",
+        request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))),
+        responses((status = 200, body = TokenPair),
+            (status = 401, description = "Missing, unknown, spent (family revoked) or expired refresh token", body = ErrorBody),
+            BodyErrors, CommonErrors))]
+    fn refresh() {}
+
+    #[utoipa::path(post, path = "/auth/logout", tag = "auth",
+        request_body(content((RefreshBody = "application/json"), (RefreshBody = "application/x-www-form-urlencoded"))),
+        responses((status = 204, description = "Session ended (idempotent)"),
+            (status = 401, description = "Not a refresh token", body = ErrorBody), BodyErrors, CommonErrors))]
+    fn logout() {}
+
+    #[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "Every session and access token ended"), BearerErrors, CommonErrors))]
+    fn logout_all() {}
+
+    #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = UserOut), BearerErrors, CommonErrors))]
+    fn me() {}
+
+    #[utoipa::path(get, path = "/auth/admin", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = AdminGreeting), AdminErrors, CommonErrors))]
+    fn admin() {}
+
+    #[utoipa::path(get, path = "/tasks", tag = "tasks", params(PageParams), security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = [Task]), (status = 422, body = ErrorBody), BearerErrors, CommonErrors))]
+    fn list_tasks() {}
+
+    #[utoipa::path(post, path = "/tasks", tag = "tasks", request_body = CreateTaskBody, security(("OAuth2PasswordBearer" = [])),
+        responses((status = 201, body = Task, headers(("Location" = String))), BodyErrors, BearerErrors, CommonErrors))]
+    fn create_task() {}
+
+    #[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = Task), (status = 404, description = "No such task, or someone else's", body = ErrorBody),
+            (status = 422, description = "Id is not a 64-bit integer", body = ErrorBody), BearerErrors, CommonErrors))]
+    fn get_task() {}
+
+    #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+        request_body = UpdateTaskBody, security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = Task), (status = 404, body = ErrorBody), BodyErrors, BearerErrors, CommonErrors))]
+    fn update_task() {}
+
+    #[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+            BearerErrors, CommonErrors))]
+    fn delete_task() {}
+
+    #[utoipa::path(get, path = "/admin/users", tag = "admin", params(PageParams), security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = [UserOut]), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
+    fn admin_users() {}
+
+    #[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", params(("id" = i64, Path, description = "User id")),
+        request_body = UserPatchBody, security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = UserOut), (status = 404, body = ErrorBody),
+            (status = 409, description = "An admin demoting or deactivating themselves", body = ErrorBody),
+            BodyErrors, AdminErrors, CommonErrors))]
+    fn admin_patch_user() {}
+
+    #[utoipa::path(get, path = "/admin/tasks", tag = "admin", params(PageParams), security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = [Task]), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
+    fn admin_tasks() {}
+
+    /// The OpenAPI document of the API.
+    #[derive(OpenApi)]
+    #[openapi(
+        info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
+        paths(health, register, login, token, refresh, logout, logout_all, me, admin, list_tasks, create_task,
+            get_task, update_task, delete_task, admin_users, admin_patch_user, admin_tasks),
+        modifiers(&SecurityAddon),
+        tags((name = "auth"), (name = "tasks"), (name = "admin"), (name = "service"))
+    )]
+    pub struct ApiDoc;
+}
+
+pub use paths::ApiDoc;
+
+/// The document as JSON, built once.
+pub fn openapi_json() -> &'static str {
+    static JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes")
+    });
+    &JSON
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_is_3_1_with_every_route_and_the_password_flow() {
+        let doc: serde_json::Value = serde_json::from_str(openapi_json()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        for path in [
+            "/health",
+            "/auth/register",
+            "/auth/login",
+            "/auth/token",
+            "/auth/refresh",
+            "/auth/logout",
+            "/auth/logout-all",
+            "/auth/me",
+            "/auth/admin",
+            "/tasks",
+            "/tasks/{id}",
+            "/admin/users",
+            "/admin/users/{id}",
+            "/admin/tasks",
+        ] {
+            assert!(doc["paths"][path].is_object(), "missing {path}");
+        }
+        let scheme = &doc["components"]["securitySchemes"][SECURITY_SCHEME];
+        assert_eq!(scheme["flows"]["password"]["tokenUrl"], "/auth/login");
+        assert_eq!(
+            doc["paths"]["/auth/me"]["get"]["security"][0][SECURITY_SCHEME],
+            serde_json::json!([])
+        );
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+}

@@ -1,0 +1,203 @@
+//! The HTTP contract of `API.md` as a reusable suite, free of any web framework: every case
+//! talks plain HTTP (reqwest, or a raw socket where a client library would not cooperate) to
+//! a running server.
+//!
+//! A server crate runs the whole suite with one macro call in a test file:
+//!
+//! ```no_run
+//! // tests/contract.rs of a server crate: start a fresh server and database per test.
+//! auth_tests::http_contract_tests!(|| async {
+//!     // Return `None` to skip (e.g. a database that is not configured).
+//!     None::<auth_tests::contract::Target>
+//! });
+//! # fn main() {}
+//! ```
+//!
+//! The macro generates one `#[tokio::test]` per case, in a module `http_contract` with one
+//! submodule per file below (`http_contract::tokens::alg_none_is_refused`, …). Each test
+//! calls the spawn closure itself, so every case gets a fresh server and database and cases
+//! can run in parallel. Names used by the closure are imported from the module of the macro
+//! call. The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+//! Every case is also a public async function here, for a custom harness.
+
+pub mod admin;
+pub mod auth;
+pub mod bad_input;
+pub mod client;
+pub mod conventions;
+pub mod raw;
+pub mod sessions;
+pub mod tasks;
+pub mod tokens;
+
+/// A running server under test, with what the suite needs to know about its configuration.
+pub struct Target {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    /// The HS256 `SECRET_KEY` the server signs access tokens with (its UTF-8 bytes are the key).
+    pub secret_key: String,
+    /// The JWT `iss` the server issues and requires.
+    pub issuer: String,
+    /// The JWT `aud` the server issues and requires.
+    pub audience: String,
+    /// An admin bootstrapped at start.
+    pub admin_username: String,
+    /// The bootstrapped admin's password.
+    pub admin_password: String,
+    /// The access token lifetime (`expires_in`).
+    pub access_ttl_secs: u64,
+    /// The server's request/body timeout.
+    pub request_timeout_secs: u64,
+    /// Keeps the server and its database alive for the test; never touched by the suite.
+    pub guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// Generates one `#[tokio::test]` per contract case, each on a fresh server from `$spawn`,
+/// a closure `|| async { ... }` returning `Option<Target>` (`None` skips the test).
+#[macro_export]
+macro_rules! http_contract_tests {
+    ($spawn:expr) => {
+        $crate::http_contract_tests!(@modules $spawn;
+            auth {
+                register_returns_user_out,
+                register_stores_valid_email_and_rejects_invalid,
+                register_rejects_duplicates_case_insensitively,
+                register_validates_username,
+                register_rejects_weak_passwords,
+                register_admin_role_needs_admin_bearer,
+                register_rejects_unknown_role,
+                concurrent_registrations_admit_one,
+                unicode_usernames_collide_after_normalization,
+                login_returns_token_pair_for_json,
+                login_accepts_oauth2_form,
+                login_rejects_other_content_types,
+                login_ignores_empty_basic_credentials,
+                login_failures_are_indistinguishable,
+                me_returns_the_caller,
+                me_requires_a_token,
+                admin_route_welcomes_admins_only,
+                token_endpoint_grants_password_and_refresh,
+                token_endpoint_refuses_bad_grants,
+                token_endpoint_refuses_malformed_requests,
+            }
+            sessions {
+                refresh_accepts_json_form_and_bearer,
+                refresh_requires_a_token,
+                refresh_replay_revokes_the_family,
+                concurrent_refreshes_admit_one,
+                refresh_refuses_access_tokens,
+                logout_revokes_the_session,
+                logout_accepts_unknown_tokens,
+                logout_refuses_malformed_tokens,
+                logout_all_revokes_every_session,
+                deactivation_cuts_access_at_once,
+                role_change_revokes_access_and_refresh_carries_it,
+            }
+            tokens {
+                crafted_token_is_accepted,
+                foreign_secret_is_refused,
+                alg_none_is_refused,
+                typ_jwt_is_refused,
+                expired_token_is_refused,
+                wrong_issuer_is_refused,
+                wrong_audience_is_refused,
+                missing_exp_is_refused,
+                string_exp_is_refused,
+                refresh_token_as_bearer_is_refused,
+                tampered_payload_is_refused,
+                lowercase_scheme_is_accepted,
+                query_string_token_is_ignored,
+                huge_authorization_header_is_harmless,
+            }
+            tasks {
+                create_task_ignores_owner_id_in_body,
+                list_tasks_shows_own_oldest_first,
+                list_tasks_pages,
+                list_tasks_validates_limit,
+                foreign_tasks_look_nonexistent,
+                admin_reads_any_task,
+                patch_task_changes_only_given_fields,
+                delete_task_then_gone,
+                task_fields_are_length_checked,
+                admin_lists_all_tasks,
+                task_ids_are_validated,
+                tasks_require_a_token,
+            }
+            admin {
+                admin_lists_users_with_paging,
+                admin_list_validates_limit,
+                admin_routes_refuse_users,
+                admin_patch_of_unknown_user_is_404,
+                admin_cannot_demote_itself,
+                admin_reactivation_restores_login,
+            }
+            conventions {
+                request_id_and_nosniff_on_every_response,
+                request_id_is_echoed,
+                unknown_route_is_404_json,
+                wrong_method_is_405,
+                health_reports_ok,
+                openapi_lists_every_route,
+                openapi_declares_oauth2_password_flow,
+                docs_serve_swagger_without_cdn,
+                cors_is_off_by_default,
+            }
+            bad_input {
+                malformed_json_is_400,
+                text_plain_register_is_415,
+                wrong_field_types_are_422,
+                oversized_body_is_413,
+                overlong_password_is_422,
+                deeply_nested_json_is_refused,
+                control_characters_in_username_are_422,
+                slow_body_times_out_with_408,
+            }
+        );
+    };
+    (@modules $spawn:expr; $($module:ident { $($case:ident),+ $(,)? })+) => {
+        /// The HTTP contract suite, one submodule per group of cases.
+        mod http_contract {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                mod $module {
+                    #[allow(unused_imports)]
+                    use super::*;
+                    $(
+                        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                        async fn $case() {
+                            let Some(target) = ($spawn)().await else {
+                                eprintln!(
+                                    "skipped: {}::{} (no server configured)",
+                                    stringify!($module),
+                                    stringify!($case),
+                                );
+                                return;
+                            };
+                            $crate::contract::$module::$case(&target).await;
+                            drop(target);
+                        }
+                    )+
+                }
+            )+
+        }
+    };
+}
+
+#[cfg(test)]
+impl Target {
+    /// A target for the suite's own unit tests: a base URL and made-up settings.
+    pub(crate) fn for_unit_tests(base_url: String) -> Self {
+        Self {
+            base_url,
+            secret_key: "unit-test-secret-key-of-at-least-32-bytes".into(),
+            issuer: "unit-issuer".into(),
+            audience: "unit-audience".into(),
+            admin_username: "admin".into(),
+            admin_password: "correct horse battery staple".into(),
+            access_ttl_secs: 900,
+            request_timeout_secs: 2,
+            guard: Box::new(()),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The servers the contract suite runs against: the task service on a fresh database, bound
+//! to `127.0.0.1:0` in this process, with a configuration the suite knows.
+
+use auth_sqlx::testing::TestDatabase;
+use task_service::{
+    app::App,
+    config::{Config, Secret},
+};
+use tokio::{net::TcpListener, sync::oneshot};
+
+use crate::contract::Target;
+
+/// The signing secret of test servers.
+pub const SECRET_KEY: &str = "contract-suite secret key, at least 32 bytes long";
+/// The bootstrapped admin of test servers.
+pub const ADMIN_USERNAME: &str = "rootadmin";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin passphrase for the contract suite";
+/// The request timeout of test servers (the slow-body case waits for it).
+pub const REQUEST_TIMEOUT_SECS: u64 = 2;
+
+/// Keeps a test server and its database alive; dropping it stops the server.
+struct Guard {
+    _stop: oneshot::Sender<()>,
+    _db: TestDatabase,
+}
+
+/// The configuration of a test server on `db`.
+pub fn config(db: &TestDatabase) -> Config {
+    let mut config = Config::with_database(db.url());
+    config.secret_key = Some(Secret::new(SECRET_KEY));
+    config.admin_username = Some(ADMIN_USERNAME.to_owned());
+    config.admin_password = Some(Secret::new(ADMIN_PASSWORD));
+    config.request_timeout_secs = REQUEST_TIMEOUT_SECS;
+    config.database_max_connections = 5;
+    config
+}
+
+/// The task service served by axum on `db`.
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn axum(db: TestDatabase) -> Target {
+    let config = config(&db);
+    let app = App::build(config.clone()).await.expect("the service starts");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let base_url = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(task_service::http_axum::serve_until(app, listener, async {
+        let _ = stopped.await;
+    }));
+    target(base_url, &config, Guard { _stop: stop, _db: db })
+}
+
+fn target(base_url: String, config: &Config, guard: Guard) -> Target {
+    Target {
+        base_url,
+        secret_key: SECRET_KEY.to_owned(),
+        issuer: config.jwt_issuer.clone(),
+        audience: config.jwt_audience.clone(),
+        admin_username: ADMIN_USERNAME.to_owned(),
+        admin_password: ADMIN_PASSWORD.to_owned(),
+        access_ttl_secs: config.access_token_expire_minutes * 60,
+        request_timeout_secs: config.request_timeout_secs,
+        guard: Box::new(guard),
+    }
+}
