@@ -2,7 +2,7 @@
 
 use auth_core::{
     AuthError,
-    http::{ErrorResponse, OAuthErrorResponse},
+    http::{ErrorResponse, NO_STORE_HEADERS, OAuthErrorResponse},
 };
 use axum::{
     Json,
@@ -63,12 +63,11 @@ impl IntoResponse for TokenEndpointError {
     }
 }
 
-/// `Cache-Control: no-store` and `Pragma: no-cache`, for token and `/auth/me` responses.
+/// `Cache-Control: no-store` and `Pragma: no-cache`, for token and `/auth/me` responses
+/// ([`NO_STORE_HEADERS`](auth_core::http::NO_STORE_HEADERS)).
 pub fn no_store() -> [(HeaderName, HeaderValue); 2] {
-    [
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        (header::PRAGMA, HeaderValue::from_static("no-cache")),
-    ]
+    NO_STORE_HEADERS
+        .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from_static(value)))
 }
 
 fn status(code: u16) -> StatusCode {

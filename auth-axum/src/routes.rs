@@ -1,7 +1,7 @@
 //! The ready-made `/auth` router: every `/auth/*` route of `API.md`.
 
 use auth_core::http::{
-    self, AdminGreeting, ErrorResponse, LoginRequest, OAuthErrorResponse, RefreshRequest,
+    self, AdminGreeting, LoginRequest, OAuthErrorResponse, RefreshRequest,
     RegisterRequest, TokenRequest,
 };
 use axum::{
@@ -62,7 +62,7 @@ async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let user = http::register(&state.auth, body, actor.as_ref(), &ctx).await?;
-    let location = format!("/users/{}", user.id);
+    let location = http::user_location(&user);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(user)).into_response())
 }
 
@@ -72,12 +72,7 @@ async fn login(
     headers: HeaderMap,
     JsonOrForm(body): JsonOrForm<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let authz = authorization(&headers);
-    if authz.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("basic"))
-        && !http::is_empty_basic(authz)
-    {
-        return Err(ErrorResponse::bad_request("Client authentication is not supported").into());
-    }
+    http::check_login_authorization(authorization(&headers))?;
     let session = state.auth.login(&body.username, &body.password, &ctx).await?;
     Ok((no_store(), Json(session.tokens)).into_response())
 }

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, sync::Arc};
 
 use auth_axum::{Admin, AuthState, Claims, CurrentUser, api_errors, auth_router};
 use auth_core::{
-    Argon2Params, Auth, AuthConfig, AuthStore, HashingConfig, KeySet, MemoryStore, Password,
-    RequestContext, SigningKey, testing::FailingStore,
+    Auth, AuthConfig, AuthStore, KeySet, MemoryStore, Password, RequestContext, SigningKey,
+    testing::FailingStore,
 };
 use axum::{
     Router,
@@ -24,16 +24,8 @@ const PASSWORD: &str = "correct horse battery staple";
 
 fn auth(store: Arc<dyn AuthStore>) -> Auth {
     let keys = KeySet::new(SigningKey::hs256(b"extractor tests secret, 32+ bytes").unwrap());
-    let params = Argon2Params::builder()
-        .m_cost_kib(256)
-        .t_cost(1)
-        .allow_insecure_low_cost()
-        .build()
-        .unwrap();
-    let config = AuthConfig::builder(keys)
-        .hashing(HashingConfig::builder().params(params).build().unwrap())
-        .build()
-        .unwrap();
+    let config =
+        AuthConfig::builder(keys).hashing(auth_core::testing::fast_hashing()).build().unwrap();
     Auth::new(config, store)
 }
 

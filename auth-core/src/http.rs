@@ -18,6 +18,47 @@ pub const WWW_AUTHENTICATE_INVALID: &str = "Bearer error=\"invalid_token\"";
 /// `WWW-Authenticate` when the token's role is not enough.
 pub const WWW_AUTHENTICATE_SCOPE: &str = "Bearer error=\"insufficient_scope\"";
 
+/// The headers of every response that carries a token or a user (token pairs, `/auth/me`):
+/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub const NO_STORE_HEADERS: [(&str, &str); 2] = [("cache-control", "no-store"), ("pragma", "no-cache")];
+
+/// What a body that may be JSON or a form accepts, for the 415 detail.
+pub const JSON_OR_FORM: &str = "application/json or application/x-www-form-urlencoded";
+
+/// What a request body is, as its `Content-Type` tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json` or `application/*+json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+impl BodyKind {
+    /// The kind a `Content-Type` header announces (parameters such as `charset` ignored,
+    /// case-insensitively); `None` for anything else or no header.
+    ///
+    /// ```
+    /// use auth_core::http::BodyKind;
+    /// assert_eq!(BodyKind::of(Some("application/json; charset=utf-8")), Some(BodyKind::Json));
+    /// assert_eq!(BodyKind::of(Some("application/x-www-form-urlencoded")), Some(BodyKind::Form));
+    /// assert_eq!(BodyKind::of(Some("text/plain")), None);
+    /// assert_eq!(BodyKind::of(None), None);
+    /// ```
+    pub fn of(content_type: Option<&str>) -> Option<Self> {
+        let mime = content_type?.split(';').next()?.trim().to_ascii_lowercase();
+        if mime == "application/json"
+            || (mime.starts_with("application/") && mime.ends_with("+json"))
+        {
+            Some(Self::Json)
+        } else if mime == "application/x-www-form-urlencoded" {
+            Some(Self::Form)
+        } else {
+            None
+        }
+    }
+}
+
 /// The JSON body of every error: `{"detail": "...", "code": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -89,6 +130,63 @@ impl ErrorResponse {
     /// 500 `internal_error`; the detail never says more.
     pub fn internal() -> Self {
         Self::new(500, "internal_error", "Internal server error")
+    }
+
+    /// 400 for a body that is not JSON.
+    pub fn malformed_json() -> Self {
+        Self::bad_request("Malformed JSON body")
+    }
+
+    /// 400 for a form (in a query string) that cannot be decoded.
+    pub fn malformed_form() -> Self {
+        Self::bad_request("Malformed form body")
+    }
+
+    /// 400 for a query string that cannot be read.
+    pub fn malformed_query() -> Self {
+        Self::bad_request("Malformed query string")
+    }
+
+    /// 400 for a body that could not be received (the client went away, a broken chunk).
+    pub fn unreadable_body() -> Self {
+        Self::bad_request("Could not read the request body")
+    }
+
+    /// 422 naming the field, from the message of a deserialization error as
+    /// `serde_path_to_error` renders it (`path: message at line L column C`). A missing field
+    /// is `field: field required`; a message without a path names the `body`.
+    ///
+    /// ```
+    /// use auth_core::http::ErrorResponse;
+    /// let e = ErrorResponse::invalid_input("username: invalid type: integer `5`, expected a string at line 1 column 13");
+    /// assert_eq!(e.body.detail, "username: invalid type: integer `5`, expected a string");
+    /// let e = ErrorResponse::invalid_input("missing field `title` at line 1 column 2");
+    /// assert_eq!(e.body.detail, "title: field required");
+    /// ```
+    pub fn invalid_input(message: &str) -> Self {
+        let message = message.split(" at line ").next().unwrap_or(message).trim();
+        if let Some(field) =
+            message.strip_prefix("missing field `").and_then(|r| r.split('`').next())
+        {
+            return Self::validation(field, "field required");
+        }
+        match message.split_once(": ") {
+            Some((path, msg)) if !path.contains(' ') => Self::validation(path, msg),
+            _ => Self::validation("body", message),
+        }
+    }
+
+    /// 422 for a path parameter (`key`, or `path` when unnamed) that does not parse as the
+    /// Rust type `expected_type`: `id: must be a valid integer`.
+    pub fn invalid_path_param(key: Option<&str>, expected_type: &str) -> Self {
+        let friendly = match expected_type {
+            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
+            | "u128" | "usize" => "integer",
+            "f32" | "f64" => "number",
+            "bool" => "boolean",
+            other => other,
+        };
+        Self::validation(key.unwrap_or("path"), format!("must be a valid {friendly}"))
     }
 }
 
@@ -449,6 +547,26 @@ pub async fn register(
     ctx: &RequestContext,
 ) -> Result<User> {
     auth.register(request.into_registration()?, actor, ctx).await
+}
+
+/// The `Authorization` rule of `POST /auth/login`: no client authentication is supported, but
+/// HTTP Basic with empty client credentials (what Swagger UI sends) is ignored, and so is
+/// any other scheme.
+///
+/// # Errors
+/// 400 `bad_request` for HTTP Basic with credentials.
+pub fn check_login_authorization(authorization: Option<&str>) -> std::result::Result<(), ErrorResponse> {
+    if authorization.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("basic"))
+        && !is_empty_basic(authorization)
+    {
+        return Err(ErrorResponse::bad_request("Client authentication is not supported"));
+    }
+    Ok(())
+}
+
+/// The `Location` of a user created by `POST /auth/register`: `/users/{id}`.
+pub fn user_location(user: &User) -> String {
+    format!("/users/{}", user.id)
 }
 
 /// The refresh token a request presents: the body's, else the bearer.

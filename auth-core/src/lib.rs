@@ -38,7 +38,7 @@ pub mod http;
 pub mod password;
 mod service;
 pub mod store;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod token;
 pub mod user;

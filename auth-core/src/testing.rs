@@ -484,6 +484,17 @@ pub mod contract {
     }
 }
 
+/// Argon2 settings that make tests fast (64 KiB, one pass). **Insecure**: tests only.
+pub fn fast_hashing() -> crate::HashingConfig {
+    let params = crate::Argon2Params::builder()
+        .m_cost_kib(64)
+        .t_cost(1)
+        .allow_insecure_low_cost()
+        .build()
+        .expect("valid test parameters");
+    crate::HashingConfig::builder().params(params).build().expect("valid test hashing config")
+}
+
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
 /// testing error paths (503s, fail-closed extractors) without a real outage.
 ///

@@ -41,16 +41,7 @@ const NEW_PASSWORD: &str = "an entirely new passphrase";
 
 fn auth(store: Arc<MemoryStore>) -> Auth {
     let keys = KeySet::new(SigningKey::hs256(SECRET).unwrap());
-    let params = Argon2Params::builder()
-        .m_cost_kib(256)
-        .t_cost(1)
-        .allow_insecure_low_cost()
-        .build()
-        .unwrap();
-    let config = AuthConfig::builder(keys)
-        .hashing(HashingConfig::builder().params(params).build().unwrap())
-        .build()
-        .unwrap();
+    let config = AuthConfig::builder(keys).hashing(testing::fast_hashing()).build().unwrap();
     Auth::new(config, store)
 }
 

@@ -39,17 +39,7 @@ macro_rules! impl_sql_store {
                     .await
                 )
                 .map_err($crate::error::user_error)?;
-                Ok(auth_core::UserRecord {
-                    id: auth_core::UserId::new(id),
-                    username: user.username,
-                    email: user.email,
-                    role: user.role,
-                    is_active: user.is_active,
-                    password_hash: user.password_hash,
-                    tokens_valid_after: None,
-                    created_at: user.created_at,
-                    updated_at: user.created_at,
-                })
+                Ok(user.into_record(auth_core::UserId::new(id)))
             }
 
             async fn user_by_id(

@@ -2,7 +2,7 @@
 //! another content type, 413 over the body limit, 422 (naming the field) for values of the
 //! wrong type or missing fields.
 
-use auth_core::http::ErrorResponse;
+use auth_core::http::{BodyKind, ErrorResponse, JSON_OR_FORM};
 use axum::{
     Form, Json,
     extract::{
@@ -14,8 +14,6 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use crate::ApiError;
-
-const JSON_OR_FORM: &str = "application/json or application/x-www-form-urlencoded";
 
 /// A JSON body, with the API's rejections.
 #[derive(Debug, Clone)]
@@ -40,7 +38,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonOrForm<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match body_kind(&req) {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        match BodyKind::of(content_type) {
             Some(BodyKind::Json) => {
                 ApiJson::from_request(req, state).await.map(|ApiJson(v)| Self(v))
             }
@@ -74,28 +73,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonOrForm<
     }
 }
 
-enum BodyKind {
-    Json,
-    Form,
-}
-
-fn body_kind(req: &Request) -> Option<BodyKind> {
-    let ct = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let mime = ct.split(';').next()?.trim().to_ascii_lowercase();
-    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
-        Some(BodyKind::Json)
-    } else if mime == "application/x-www-form-urlencoded" {
-        Some(BodyKind::Form)
-    } else {
-        None
-    }
-}
-
 /// The API error for a JSON extraction failure.
 pub fn json_rejection(r: JsonRejection) -> ErrorResponse {
     match r {
         JsonRejection::JsonDataError(e) => data_error(&e),
-        JsonRejection::JsonSyntaxError(_) => ErrorResponse::bad_request("Malformed JSON body"),
+        JsonRejection::JsonSyntaxError(_) => ErrorResponse::malformed_json(),
         JsonRejection::MissingJsonContentType(_) => {
             ErrorResponse::unsupported_media_type("application/json")
         }
@@ -107,9 +89,7 @@ pub fn json_rejection(r: JsonRejection) -> ErrorResponse {
 pub fn form_rejection(r: FormRejection) -> ErrorResponse {
     match r {
         FormRejection::FailedToDeserializeFormBody(e) => data_error(&e),
-        FormRejection::FailedToDeserializeForm(_) => {
-            ErrorResponse::bad_request("Malformed form body")
-        }
+        FormRejection::FailedToDeserializeForm(_) => ErrorResponse::malformed_form(),
         FormRejection::InvalidFormContentType(_) => {
             ErrorResponse::unsupported_media_type("application/x-www-form-urlencoded")
         }
@@ -121,19 +101,12 @@ fn body_error(status: StatusCode) -> ErrorResponse {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ErrorResponse::payload_too_large()
     } else {
-        ErrorResponse::bad_request("Could not read the request body")
+        ErrorResponse::unreadable_body()
     }
 }
 
 /// A 422 naming the field, from a deserialization error (`field: message`).
 pub(crate) fn data_error(e: &dyn std::error::Error) -> ErrorResponse {
     let inner = e.source().map_or_else(|| e.to_string(), ToString::to_string);
-    let message = inner.split(" at line ").next().unwrap_or(&inner).trim();
-    if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-        return ErrorResponse::validation(field, "field required");
-    }
-    match message.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => ErrorResponse::validation(path, msg),
-        _ => ErrorResponse::validation("body", message),
-    }
+    ErrorResponse::invalid_input(&inner)
 }

@@ -1,7 +1,7 @@
 use auth_core::{AccessClaims, http::require_bearer};
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{header, request::Parts},
+    http::request::Parts,
 };
 
 use crate::{ApiError, AuthState};
@@ -21,7 +21,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let authorization = super::authorization(parts);
         let token = require_bearer(authorization)?;
         Ok(Self(AuthState::from_ref(state).auth.verify_access(token)?))
     }

@@ -1,7 +1,7 @@
 use auth_core::{User, http::require_bearer};
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{header, request::Parts},
+    http::request::Parts,
 };
 
 use crate::{ApiError, AuthState};
@@ -25,7 +25,7 @@ where
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
-        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let authorization = super::authorization(parts);
         let token = require_bearer(authorization)?;
         let user = Self(AuthState::from_ref(state).auth.authenticate(token).await?);
         // Extractors later in the same request (e.g. `Admin`) reuse the lookup.
@@ -47,7 +47,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let authorization = super::authorization(parts);
         if auth_core::http::bearer_token(authorization).is_none() {
             return Ok(Self(None));
         }

@@ -9,6 +9,11 @@ mod client;
 mod current_user;
 mod params;
 
+/// The `Authorization` header as text, if present and valid UTF-8.
+pub(crate) fn authorization(parts: &axum::http::request::Parts) -> Option<&str> {
+    parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+}
+
 pub use admin::Admin;
 pub use body::{ApiJson, JsonOrForm, OptionalJsonOrForm, form_rejection, json_rejection};
 pub use claims::Claims;

@@ -24,7 +24,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(Self(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(data_error(&e).into()),
-            Err(_) => Err(ErrorResponse::bad_request("Malformed query string").into()),
+            Err(_) => Err(ErrorResponse::malformed_query().into()),
         }
     }
 }
@@ -41,15 +41,13 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(Self(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => Err(match e.kind() {
-                ErrorKind::ParseErrorAtKey { key, expected_type, .. } => ErrorResponse::validation(
-                    key,
-                    format!("must be a valid {}", friendly(expected_type)),
-                ),
+                ErrorKind::ParseErrorAtKey { key, expected_type, .. } => {
+                    ErrorResponse::invalid_path_param(Some(key), expected_type)
+                }
                 ErrorKind::ParseError { expected_type, .. }
-                | ErrorKind::ParseErrorAtIndex { expected_type, .. } => ErrorResponse::validation(
-                    "path",
-                    format!("must be a valid {}", friendly(expected_type)),
-                ),
+                | ErrorKind::ParseErrorAtIndex { expected_type, .. } => {
+                    ErrorResponse::invalid_path_param(None, expected_type)
+                }
                 other => ErrorResponse::validation("path", other),
             }
             .into()),
@@ -58,13 +56,5 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                 Err(ErrorResponse::internal().into())
             }
         }
-    }
-}
-
-fn friendly(rust_type: &str) -> &str {
-    match rust_type {
-        "i64" | "i32" | "u64" | "u32" => "integer",
-        "bool" => "boolean",
-        other => other,
     }
 }

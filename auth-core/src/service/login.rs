@@ -169,7 +169,7 @@ mod tests {
             HashingConfig::builder()
                 .params(
                     Argon2Params::builder()
-                        .m_cost_kib(64)
+                        .m_cost_kib(32)
                         .t_cost(1)
                         .allow_insecure_low_cost()
                         .build()

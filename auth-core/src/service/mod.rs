@@ -204,16 +204,8 @@ pub(crate) mod test_support {
 
     pub fn fixture() -> Fixture {
         let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
-        let params = Argon2Params::builder()
-            .m_cost_kib(256)
-            .t_cost(1)
-            .allow_insecure_low_cost()
-            .build()
-            .unwrap();
-        let config = AuthConfig::builder(keys)
-            .hashing(HashingConfig::builder().params(params).build().unwrap())
-            .build()
-            .unwrap();
+        let config =
+            AuthConfig::builder(keys).hashing(crate::testing::fast_hashing()).build().unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
         let auth = Auth::with_clock(config, store.clone(), Arc::new(clock.clone()));

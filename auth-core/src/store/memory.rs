@@ -56,17 +56,7 @@ impl UserStore for MemoryStore {
         }
         inner.next_id += 1;
         let id = UserId::new(inner.next_id);
-        let record = UserRecord {
-            id,
-            username: user.username,
-            email: user.email,
-            role: user.role,
-            is_active: user.is_active,
-            password_hash: user.password_hash,
-            tokens_valid_after: None,
-            created_at: user.created_at,
-            updated_at: user.created_at,
-        };
+        let record = user.into_record(id);
         inner.by_key.insert(record.username.key().to_owned(), id);
         inner.users.insert(id, record.clone());
         Ok(record)
@@ -215,7 +205,7 @@ fn revoke_where(
     n
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod contract {
     use std::sync::Arc;
 

@@ -119,6 +119,23 @@ pub struct NewUser {
     pub created_at: OffsetDateTime,
 }
 
+impl NewUser {
+    /// The record of this user once the store has given it `id`.
+    pub fn into_record(self, id: UserId) -> UserRecord {
+        UserRecord {
+            id,
+            username: self.username,
+            email: self.email,
+            role: self.role,
+            is_active: self.is_active,
+            password_hash: self.password_hash,
+            tokens_valid_after: None,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
+}
+
 /// A change to a user; `None` fields stay as they are. Applied atomically by the store,
 /// which also sets `updated_at`.
 #[derive(Debug, Clone, Default)]
