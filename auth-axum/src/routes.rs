@@ -1,8 +1,8 @@
 //! The ready-made `/auth` router: every `/auth/*` route of `API.md`.
 
 use auth_core::http::{
-    self, AdminGreeting, LoginRequest, OAuthErrorResponse, RefreshRequest,
-    RegisterRequest, TokenRequest,
+    self, AdminGreeting, LoginRequest, OAuthErrorResponse, RefreshRequest, RegisterRequest,
+    TokenRequest,
 };
 use axum::{
     Form, Json, Router,

@@ -20,7 +20,8 @@ pub const WWW_AUTHENTICATE_SCOPE: &str = "Bearer error=\"insufficient_scope\"";
 
 /// The headers of every response that carries a token or a user (token pairs, `/auth/me`):
 /// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
-pub const NO_STORE_HEADERS: [(&str, &str); 2] = [("cache-control", "no-store"), ("pragma", "no-cache")];
+pub const NO_STORE_HEADERS: [(&str, &str); 2] =
+    [("cache-control", "no-store"), ("pragma", "no-cache")];
 
 /// What a body that may be JSON or a form accepts, for the 415 detail.
 pub const JSON_OR_FORM: &str = "application/json or application/x-www-form-urlencoded";
@@ -555,7 +556,9 @@ pub async fn register(
 ///
 /// # Errors
 /// 400 `bad_request` for HTTP Basic with credentials.
-pub fn check_login_authorization(authorization: Option<&str>) -> std::result::Result<(), ErrorResponse> {
+pub fn check_login_authorization(
+    authorization: Option<&str>,
+) -> std::result::Result<(), ErrorResponse> {
     if authorization.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("basic"))
         && !is_empty_basic(authorization)
     {
@@ -659,6 +662,39 @@ mod tests {
         assert_eq!(presented_refresh_token(None, Some("Bearer r")).unwrap(), "r");
         assert_eq!(presented_refresh_token(Some("b"), Some("Bearer r")).unwrap(), "b");
         assert!(presented_refresh_token(Some(""), None).is_err());
+    }
+
+    #[test]
+    fn login_authorization_and_input_errors() {
+        assert!(check_login_authorization(None).is_ok());
+        assert!(check_login_authorization(Some("Basic Og==")).is_ok());
+        assert!(check_login_authorization(Some("Bearer abc")).is_ok());
+        let refused = check_login_authorization(Some("basic dXNlcjpwYXNz")).unwrap_err();
+        assert_eq!((refused.status, refused.body.code.as_str()), (400, "bad_request"));
+        let e = ErrorResponse::invalid_path_param(Some("id"), "i64");
+        assert_eq!((e.status, e.body.detail.as_str()), (422, "id: must be a valid integer"));
+        assert_eq!(
+            ErrorResponse::invalid_path_param(None, "bool").body.detail,
+            "path: must be a valid boolean"
+        );
+        assert_eq!(
+            ErrorResponse::invalid_input("expected value").body.detail,
+            "body: expected value"
+        );
+        assert_eq!(
+            ErrorResponse::invalid_input(
+                "[0].a: invalid type: null, expected a string at line 1 column 9"
+            )
+            .body
+            .detail,
+            "[0].a: invalid type: null, expected a string"
+        );
+        assert_eq!(BodyKind::of(Some("application/problem+json")), Some(BodyKind::Json));
+        assert_eq!(
+            BodyKind::of(Some("APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8")),
+            Some(BodyKind::Form)
+        );
+        assert_eq!(BodyKind::of(Some("text/json")), None);
     }
 
     #[test]

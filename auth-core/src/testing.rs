@@ -209,7 +209,8 @@ pub mod contract {
         assert_eq!(ok, 1);
     }
 
-    /// Each field of an update applies on its own; the others stay.
+    /// Each field of an update applies on its own; the others stay; the revocation stamp
+    /// never moves backwards.
     pub async fn updates_apply_each_field<S: AuthStore + ?Sized>(store: Arc<S>) {
         let u = user(&*store, "alice").await;
         let t1 = t0() + Duration::seconds(10);
@@ -245,6 +246,10 @@ pub mod contract {
             .unwrap()
             .unwrap();
         assert_eq!(r.tokens_valid_after, Some(stamp));
+        // An older stamp does not move it back.
+        let older = UserUpdate { tokens_valid_after: Some(t0()), ..Default::default() };
+        let r = store.update_user(u.id, older).await.unwrap().unwrap();
+        assert_eq!(r.tokens_valid_after, Some(stamp), "the revocation stamp moved backwards");
         let back = store.user_by_id(u.id).await.unwrap().unwrap();
         assert_eq!(
             (back.role, back.is_active, back.tokens_valid_after),

@@ -20,8 +20,8 @@ fn corrupt(what: &'static str) -> StoreError {
     StoreError::backend(format!("corrupt row: {what}"))
 }
 
-/// A row of `auth_users`.
-#[derive(Debug, sqlx::FromRow)]
+/// A row of `auth_users`. `Debug` prints `[redacted]` for the hash.
+#[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
     id: i64,
     username: String,
@@ -32,6 +32,18 @@ pub(crate) struct UserRow {
     tokens_valid_after: Option<i64>,
     created_at: i64,
     updated_at: i64,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("is_active", &self.is_active)
+            .field("password_hash", &"[redacted]")
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserRow {

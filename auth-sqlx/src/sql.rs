@@ -59,7 +59,8 @@ pub(crate) const UPDATE_USER: &str = "UPDATE auth_users SET \
      role = COALESCE(?, role), \
      is_active = COALESCE(?, is_active), \
      password_hash = COALESCE(?, password_hash), \
-     tokens_valid_after = COALESCE(?, tokens_valid_after), \
+     tokens_valid_after = CASE WHEN ? > COALESCE(tokens_valid_after, -1) \
+         THEN ? ELSE tokens_valid_after END, \
      updated_at = COALESCE(?, updated_at) \
      WHERE id = ?";
 
@@ -105,7 +106,7 @@ mod tests {
     #[test]
     fn numbers_placeholders_in_order() {
         assert_eq!(numbered("a = ? AND b > ?"), "a = $1 AND b > $2");
-        assert_eq!(numbered(UPDATE_USER).matches('$').count(), 6);
+        assert_eq!(numbered(UPDATE_USER).matches('$').count(), 7);
         assert!(
             numbered(LIVE_TOKENS).ends_with("expires_at > $2 ORDER BY created_at DESC, digest")
         );

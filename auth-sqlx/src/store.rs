@@ -81,6 +81,7 @@ macro_rules! impl_sql_store {
                             .bind(update.is_active)
                             .bind(update.password_hash.as_ref().map(|h| h.as_str()))
                             .bind(update.tokens_valid_after.map($crate::rows::micros))
+                            .bind(update.tokens_valid_after.map($crate::rows::micros))
                             .bind(update.updated_at.map($crate::rows::micros))
                             .bind(id.get())
                             .execute(&mut *tx)

@@ -1,9 +1,11 @@
 //! The servers the contract suite runs against: the task service on a fresh database, bound
 //! to `127.0.0.1:0` in this process, with a configuration the suite knows.
 
+use std::{future::Future, pin::Pin};
+
 use auth_sqlx::testing::TestDatabase;
 use task_service::{
-    app::App,
+    app::{App, StartupError},
     config::{Config, Secret},
 };
 use tokio::{net::TcpListener, sync::oneshot};
@@ -41,14 +43,38 @@ pub fn config(db: &TestDatabase) -> Config {
 /// # Panics
 /// When the service cannot start.
 pub async fn axum(db: TestDatabase) -> Target {
+    spawn(db, task_service::http_axum::serve_until).await
+}
+
+/// The task service served by actix-web on `db`.
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn actix(db: TestDatabase) -> Target {
+    spawn(db, task_service::http_actix::serve_until).await
+}
+
+/// Completes when the test drops its [`Target`].
+type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Builds the service on `db` and runs `serve_until` on a free port in the background.
+async fn spawn<F, Fut>(db: TestDatabase, serve_until: F) -> Target
+where
+    F: FnOnce(App, TcpListener, Stopped) -> Fut,
+    Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
+{
     let config = config(&db);
     let app = App::build(config.clone()).await.expect("the service starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let (stop, stopped) = oneshot::channel::<()>();
     let base_url = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(task_service::http_axum::serve_until(app, listener, async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(serve_until(
+        app,
+        listener,
+        Box::pin(async {
+            let _ = stopped.await;
+        }),
+    ));
     target(base_url, &config, Guard { _stop: stop, _db: db })
 }
 

@@ -15,8 +15,9 @@ impl Auth {
     }
 
     /// The user behind verified claims, checked against the store: the user exists, is
-    /// active, and the token was issued after their revocation stamp (logout-all, password
-    /// or role change, deactivation).
+    /// active, still has the role the token claims (a role change ends old tokens), and the
+    /// token was issued after their revocation stamp (logout-all, password change,
+    /// deactivation).
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] (`UserInactive` or `Revoked`); [`AuthError::Store`].
@@ -25,7 +26,13 @@ impl Auth {
         let Some(user) = user.filter(|u| u.is_active) else {
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
         };
-        if user.tokens_valid_after.is_some_and(|stamp| claims.iat < stamp.unix_timestamp()) {
+        if user.role != claims.role {
+            return Err(AuthError::InvalidToken(TokenRejection::Revoked));
+        }
+        if user
+            .tokens_valid_after
+            .is_some_and(|stamp| claims.iat < crate::token::stamp_second(stamp))
+        {
             return Err(AuthError::InvalidToken(TokenRejection::Revoked));
         }
         Ok(user.into())

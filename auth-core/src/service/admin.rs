@@ -19,9 +19,10 @@ pub struct UserPatch {
 impl Auth {
     /// Applies an administrator's change to a user.
     ///
-    /// A role change or a deactivation stamps the user, so their outstanding access tokens
-    /// stop working at once for store-checked requests; a deactivation also revokes every
-    /// refresh token. Admins cannot demote or deactivate themselves (which could leave no
+    /// A role change ends the user's outstanding access tokens at once for store-checked
+    /// requests (their `role` claim no longer matches), while their sessions go on and
+    /// refresh into tokens with the new role. A deactivation stamps the user and revokes
+    /// every refresh token: every session and access token ends. Admins cannot demote or deactivate themselves (which could leave no
     /// admin at all).
     ///
     /// # Errors
@@ -47,7 +48,7 @@ impl Auth {
         let update = UserUpdate {
             role: patch.role,
             is_active: patch.is_active,
-            tokens_valid_after: (role_changes || deactivates).then(|| self.revocation_stamp()),
+            tokens_valid_after: deactivates.then(|| self.revocation_stamp()),
             updated_at: Some(self.now()),
             ..Default::default()
         };

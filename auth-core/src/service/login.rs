@@ -49,7 +49,7 @@ impl Auth {
         };
         let Some(user) = found else {
             self.inner.hasher.verify_dummy(password).await?;
-            audit!(info, "login_failed", ctx, reason = "unknown_user", username = ?lookup.as_ref().map(Username::as_str));
+            audit!(info, "login_failed", ctx, reason = "unknown_user");
             return Err(AuthError::InvalidCredentials);
         };
         let verification = match self.inner.hasher.verify(password, &user.password_hash).await {
@@ -57,6 +57,8 @@ impl Auth {
             Err(e @ AuthError::Overloaded { .. }) => return Err(e),
             Err(e) => {
                 tracing::error!(target: "auth::hashing", user_id = user.id.get(), error = %e, "stored hash cannot be verified");
+                // Cost what a verification costs, so the answer does not stand out.
+                self.inner.hasher.verify_dummy(password).await?;
                 return Err(AuthError::InvalidCredentials);
             }
         };
@@ -212,7 +214,10 @@ mod tests {
         let update =
             UserUpdate { password_hash: Some(StoredHash::new("garbage")), ..Default::default() };
         f.store.update_user(u.id, update).await.unwrap();
+        let before = f.auth.hasher().stats().verifications;
         let err = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
         assert!(matches!(err, AuthError::InvalidCredentials));
+        // The failed parse plus one dummy verification: as costly as a wrong password.
+        assert_eq!(f.auth.hasher().stats().verifications, before + 2);
     }
 }

@@ -145,12 +145,12 @@ impl Auth {
         now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
     }
 
-    /// A revocation stamp for "now": the next whole second, so every access token issued up
-    /// to now (whose `iat` has second precision) is refused, and every token issued from now
-    /// on (whose `iat` is raised to the stamp) is accepted.
+    /// A revocation stamp for "now": the exact instant (in whole microseconds, as stores
+    /// keep it). Access tokens are compared with it rounded up to the second (their `iat`
+    /// has second precision; see [`AccessTokens::issue`]); refresh tokens by their exact
+    /// creation time (see `refresh`).
     fn revocation_stamp(&self) -> OffsetDateTime {
-        let next = self.now().unix_timestamp() + 1;
-        OffsetDateTime::from_unix_timestamp(next).expect("a representable time")
+        self.now()
     }
 
     /// Starts a new session (refresh-token family) for `user` and issues its first pair.

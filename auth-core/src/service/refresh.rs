@@ -29,21 +29,25 @@ impl Auth {
         match store.rotate_refresh_token(&token.digest(), replacement, now).await? {
             RotateOutcome::Rotated { old, .. } => {
                 let user = store.user_by_id(old.user_id).await?;
+                // A token created before the user's revocation stamp belongs to a revoked
+                // generation, even if the bulk revocation has not reached it yet.
+                let revoked_by_stamp = |u: &crate::UserRecord| {
+                    u.tokens_valid_after.is_some_and(|stamp| old.created_at < stamp)
+                };
                 match user {
-                    Some(user) if user.is_active => {
+                    Some(user) if user.is_active && !revoked_by_stamp(&user) => {
                         audit!(info, "token_refreshed", ctx, user_id = user.id.get(), family = %old.family_id);
                         self.pair_for(&user, next)
                     }
-                    _ => {
+                    other => {
                         store.revoke_family(old.family_id, now).await?;
-                        audit!(
-                            info,
-                            "refresh_denied",
-                            ctx,
-                            reason = "user missing or inactive",
-                            user_id = old.user_id.get()
-                        );
-                        Err(AuthError::InvalidToken(TokenRejection::UserInactive))
+                        let why = if other.is_some_and(|u| u.is_active) {
+                            TokenRejection::Revoked
+                        } else {
+                            TokenRejection::UserInactive
+                        };
+                        audit!(info, "refresh_denied", ctx, reason = %why, user_id = old.user_id.get());
+                        Err(AuthError::InvalidToken(why))
                     }
                 }
             }
@@ -160,6 +164,28 @@ mod tests {
             rejection(f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await),
             TokenRejection::UserInactive
         );
+    }
+
+    /// A session revoked while one of its refreshes was in flight: the stamp is written but
+    /// the bulk revocation has not reached the token yet. The token predates the stamp, so
+    /// it is refused all the same, and its family dies.
+    #[tokio::test]
+    async fn tokens_created_before_the_revocation_stamp_are_refused() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        let s = f.login("alice").await;
+        f.clock.advance(Duration::from_millis(10));
+        let stamp = UserUpdate { tokens_valid_after: Some(f.clock.now()), ..Default::default() };
+        f.store.update_user(u.id, stamp).await.unwrap();
+        assert_eq!(
+            rejection(f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await),
+            TokenRejection::Revoked
+        );
+        assert!(f.store.live_refresh_tokens(u.id, f.clock.now()).await.unwrap().is_empty());
+        // A login after the stamp, even within the same second, refreshes fine.
+        f.clock.advance(Duration::from_millis(10));
+        let again = f.login("alice").await;
+        assert!(f.auth.refresh(again.tokens.refresh_token.expose(), &f.ctx).await.is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

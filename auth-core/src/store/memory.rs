@@ -86,7 +86,8 @@ impl UserStore for MemoryStore {
             user.password_hash = hash;
         }
         if let Some(stamp) = update.tokens_valid_after {
-            user.tokens_valid_after = Some(stamp);
+            // The stamp only moves forward: a late or skewed writer cannot revive tokens.
+            user.tokens_valid_after = user.tokens_valid_after.max(Some(stamp));
         }
         if let Some(at) = update.updated_at {
             user.updated_at = at;

@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::KeySet;
 use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
 
+/// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
+/// have an `iat` below it, tokens issued after it have an `iat` at or above it.
+pub fn stamp_second(stamp: time::OffsetDateTime) -> i64 {
+    stamp.unix_timestamp() + i64::from(stamp.nanosecond() > 0)
+}
+
 /// The `typ` header of access tokens (RFC 9068).
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 /// The longest access token accepted before any parsing.
@@ -111,8 +117,8 @@ impl AccessTokens {
     }
 
     /// Signs a token for a user. `not_before_stamp` is the user's revocation stamp: the
-    /// token's `iat` is never earlier, so a token issued in the same second as a revocation
-    /// (but after it) still passes the store check.
+    /// token's `iat` is never earlier than [`stamp_second`] of it, so a token issued in the
+    /// same second as a revocation (but after it) still passes the store check.
     ///
     /// # Errors
     /// [`AuthError::Internal`] if signing fails (a broken key).
@@ -124,7 +130,7 @@ impl AccessTokens {
         not_before_stamp: Option<time::OffsetDateTime>,
     ) -> Result<(AccessToken, AccessClaims)> {
         let now = self.clock.now().unix_timestamp();
-        let iat = not_before_stamp.map_or(now, |s| now.max(s.unix_timestamp()));
+        let iat = not_before_stamp.map_or(now, |s| now.max(stamp_second(s)));
         let claims = AccessClaims {
             sub,
             username: username.to_owned(),
@@ -510,9 +516,10 @@ mod tests {
     #[test]
     fn iat_is_never_before_the_revocation_stamp() {
         let (t, clock) = hs();
-        let stamp = clock.now() + time::Duration::seconds(1);
+        let stamp = clock.now() + time::Duration::milliseconds(1500);
         let (_, claims) = t.issue(UserId::new(1), "alice", Role::User, Some(stamp)).unwrap();
-        assert_eq!(claims.iat, stamp.unix_timestamp());
+        assert_eq!(claims.iat, stamp_second(stamp));
+        assert!(claims.iat > stamp.unix_timestamp() || stamp.nanosecond() == 0);
         assert_eq!(claims.nbf, clock.now().unix_timestamp());
     }
 }

@@ -10,7 +10,7 @@ mod keys;
 mod pair;
 mod refresh;
 
-pub use access::{AccessClaims, AccessToken, AccessTokens};
+pub use access::{AccessClaims, AccessToken, AccessTokens, stamp_second};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use pair::TokenPair;
 pub use refresh::{

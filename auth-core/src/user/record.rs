@@ -146,7 +146,8 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
     /// A new password hash.
     pub password_hash: Option<StoredHash>,
-    /// A new revocation stamp (it only ever moves forward in practice).
+    /// A new revocation stamp. Stores keep the later of this and the current one: the stamp
+    /// never moves backwards.
     pub tokens_valid_after: Option<OffsetDateTime>,
     /// The time of the change.
     pub updated_at: Option<OffsetDateTime>,

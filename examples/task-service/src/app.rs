@@ -115,6 +115,20 @@ impl App {
     }
 }
 
+/// The largest request body anywhere: 64 KiB (the `/auth` routes allow 16 KiB). Enforced by
+/// every body extractor; routes that take no body never read one.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The header that carries a request's id, generated when the client sends none.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The `{id}` of a path.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct IdPath {
+    /// The id.
+    pub id: i64,
+}
+
 /// `?limit=&offset=` of the list routes.
 #[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
 pub struct PageQuery {

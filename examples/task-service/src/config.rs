@@ -20,7 +20,7 @@ pub struct Config {
     pub bind_addr: SocketAddr,
 
     /// Database URL: sqlite://FILE?mode=rwc, postgres://USER@HOST/DB or mysql://USER@HOST/DB.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
 
     /// HS256 signing secret, at least 32 bytes. If absent, one is generated and kept in a
@@ -28,6 +28,10 @@ pub struct Config {
     /// directory); refused in production.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
+
+    /// Accept a guessable SECRET_KEY outside production. **Insecure**: logged at startup.
+    #[arg(long, env = "ALLOW_INSECURE_SECRET")]
+    pub allow_insecure_secret: bool,
 
     /// `production` refuses to start without a strong SECRET_KEY.
     #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Development)]
@@ -97,6 +101,22 @@ pub struct Config {
     /// Database connections per pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+}
+
+/// The CORS policy of both servers when origins are configured
+/// ([`Config::cors_allowed_origins`]): no credentials, and these lists.
+#[derive(Debug)]
+pub struct CorsPolicy;
+
+impl CorsPolicy {
+    /// The methods a cross-origin request may use.
+    pub const METHODS: [&'static str; 4] = ["GET", "POST", "PATCH", "DELETE"];
+    /// The request headers it may send.
+    pub const ALLOW_HEADERS: [&'static str; 3] = ["authorization", "content-type", "x-request-id"];
+    /// The response headers its script may read.
+    pub const EXPOSE_HEADERS: [&'static str; 1] = ["x-request-id"];
+    /// How long a browser may cache a preflight.
+    pub const MAX_AGE: Duration = Duration::from_secs(600);
 }
 
 /// The deployment environment.
@@ -171,6 +191,21 @@ impl Config {
     /// [`AuthError::Config`] for an entry that is not an address or range.
     pub fn trusted_proxies(&self) -> Result<TrustedProxies, AuthError> {
         self.trusted_proxies.parse()
+    }
+
+    /// The origins CORS allows, trimmed; none (CORS off) when the list is empty.
+    ///
+    /// # Errors
+    /// [`StartupError`](crate::app::StartupError) for `*`: the origins must be listed.
+    pub fn cors_allowed_origins(&self) -> Result<Vec<&str>, crate::app::StartupError> {
+        let origins: Vec<&str> =
+            self.cors_origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
+        if origins.contains(&"*") {
+            return Err(crate::app::StartupError::Other(
+                "CORS_ORIGINS may not be *: list the origins".into(),
+            ));
+        }
+        Ok(origins)
     }
 
     /// The auth configuration with `secret` as the HS256 key.

@@ -6,7 +6,8 @@ use std::{borrow::Cow, sync::Arc, sync::LazyLock};
 use utoipa_swagger_ui::Config;
 
 static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
-    Arc::new(Config::new(["/openapi.json"]).persist_authorization(true).try_it_out_enabled(true))
+    // Tokens are not kept in the browser's storage: a script on the origin could read them.
+    Arc::new(Config::new(["/openapi.json"]).persist_authorization(false).try_it_out_enabled(true))
 });
 
 /// A file of Swagger UI under `/docs/`: `(content type, bytes)`, or `None` if there is no

@@ -1,7 +1,7 @@
 //! The API served by axum: the `/auth` router of `auth-axum`, the task and admin routes,
 //! health, OpenAPI and Swagger UI, behind the tower-http layers of `API.md`.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr};
 
 use auth_axum::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, AuthState, Client, CurrentUser, api_errors,
@@ -27,20 +27,13 @@ use tower_http::{
 };
 
 use crate::{
-    app::{App, PageQuery, StartupError},
+    app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
+    config::CorsPolicy,
     docs, openapi,
     tasks::{CreateTask, Task, UpdateTask},
 };
 
-/// The largest request body anywhere: 64 KiB (the `/auth` routes allow 16 KiB). Enforced by
-/// every body extractor through `DefaultBodyLimit`; routes that take no body never read one.
-pub const BODY_LIMIT: usize = 64 * 1024;
-
-/// The `{id}` of a path.
-#[derive(Debug, serde::Deserialize)]
-struct IdPath {
-    id: i64,
-}
+pub use crate::app::BODY_LIMIT;
 
 /// The state of the axum router.
 #[derive(Debug, Clone)]
@@ -68,8 +61,8 @@ impl FromRef<AppState> for App {
 pub fn router(app: App) -> Result<Router, StartupError> {
     let config = app.config.clone();
     let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
-    let cors = cors(&config.cors_origins)?;
-    let request_id = HeaderName::from_static("x-request-id");
+    let cors = cors(&config.cors_allowed_origins()?)?;
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let routes = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))
@@ -99,7 +92,7 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
                 // The path only: a query string could carry something secret.
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             }))
@@ -111,19 +104,13 @@ pub fn router(app: App) -> Result<Router, StartupError> {
     ))
 }
 
-fn cors(origins: &[String]) -> Result<Option<CorsLayer>, StartupError> {
-    let origins: Vec<&str> = origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
+fn cors(origins: &[&str]) -> Result<Option<CorsLayer>, StartupError> {
     if origins.is_empty() {
         return Ok(None);
     }
     let values = origins
         .iter()
         .map(|o| {
-            if *o == "*" {
-                return Err(StartupError::Other(
-                    "CORS_ORIGINS may not be *: list the origins".into(),
-                ));
-            }
             HeaderValue::from_str(o)
                 .map_err(|_| StartupError::Other(format!("bad CORS origin {o:?}")))
         })
@@ -131,14 +118,12 @@ fn cors(origins: &[String]) -> Result<Option<CorsLayer>, StartupError> {
     Ok(Some(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(values))
-            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                HeaderName::from_static("x-request-id"),
-            ])
-            .expose_headers([HeaderName::from_static("x-request-id")])
-            .max_age(Duration::from_secs(600)),
+            .allow_methods(
+                CorsPolicy::METHODS.map(|m| Method::from_bytes(m.as_bytes()).expect("a method")),
+            )
+            .allow_headers(CorsPolicy::ALLOW_HEADERS.map(HeaderName::from_static))
+            .expose_headers(CorsPolicy::EXPOSE_HEADERS.map(HeaderName::from_static))
+            .max_age(CorsPolicy::MAX_AGE),
     ))
 }
 
@@ -199,7 +184,7 @@ async fn create_task(
     ApiJson(body): ApiJson<CreateTask>,
 ) -> Result<Response, ApiError> {
     let task = app.tasks.create(&user, body).await?;
-    let location = format!("/tasks/{}", task.id);
+    let location = task.location();
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(task)).into_response())
 }
 

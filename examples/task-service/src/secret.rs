@@ -24,8 +24,11 @@ pub enum SecretError {
     /// Shorter than 32 bytes.
     #[error("SECRET_KEY must be at least 32 bytes")]
     TooShort,
-    /// Guessable (production only).
-    #[error("SECRET_KEY is guessable; use at least 32 random bytes in production")]
+    /// Guessable (accepted outside production only with ALLOW_INSECURE_SECRET).
+    #[error(
+        "SECRET_KEY is guessable: use at least 32 random bytes \
+         (or ALLOW_INSECURE_SECRET=true, never in production)"
+    )]
     Weak,
     /// The secret file could not be read or written.
     #[error("secret file {0}: {1}")]
@@ -39,7 +42,7 @@ pub enum SecretError {
 /// production, or its file cannot be used.
 pub fn resolve(config: &Config) -> Result<Secret, SecretError> {
     if let Some(secret) = &config.secret_key {
-        check(secret, config.app_env)?;
+        check(secret, config.app_env, config.allow_insecure_secret)?;
         return Ok(secret.clone());
     }
     if config.app_env == AppEnv::Production {
@@ -54,21 +57,24 @@ pub fn resolve(config: &Config) -> Result<Secret, SecretError> {
     Ok(secret)
 }
 
-fn check(secret: &Secret, env: AppEnv) -> Result<(), SecretError> {
+fn check(secret: &Secret, env: AppEnv, allow_insecure: bool) -> Result<(), SecretError> {
     if secret.expose().len() < auth_core::token::MIN_HMAC_SECRET_LEN {
         return Err(SecretError::TooShort);
     }
-    let strong =
-        u8::from(zxcvbn::zxcvbn(&secret.expose()[..secret.expose().len().min(64)], &[]).score())
-            >= 3;
-    match (strong, env) {
-        (false, AppEnv::Production) => Err(SecretError::Weak),
-        (false, AppEnv::Development) => {
-            tracing::warn!("SECRET_KEY looks guessable; use 32+ random bytes");
-            Ok(())
-        }
-        _ => Ok(()),
+    // The estimate looks at the head only (its cost grows with length); cut on a character
+    // boundary, never inside one.
+    let head: zeroize::Zeroizing<String> =
+        zeroize::Zeroizing::new(secret.expose().chars().take(64).collect());
+    if u8::from(zxcvbn::zxcvbn(&head, &[]).score()) >= 3 {
+        return Ok(());
     }
+    if allow_insecure && env != AppEnv::Production {
+        tracing::warn!(
+            "insecure setting: a guessable SECRET_KEY is in use (ALLOW_INSECURE_SECRET)"
+        );
+        return Ok(());
+    }
+    Err(SecretError::Weak)
 }
 
 /// Next to a SQLite database file; otherwise in the working directory.
@@ -155,9 +161,24 @@ mod tests {
         assert!(matches!(resolve(&config), Err(SecretError::Weak)));
         config.secret_key = Some(Secret::new("q8ZrT1vX0wN5mB3kL9pF2sD7hG4jC6aE"));
         assert!(resolve(&config).is_ok());
-        // Development accepts a long-enough weak one (with a warning).
-        config.app_env = AppEnv::Development;
+        // Development refuses it too, unless explicitly allowed; production never allows it.
         config.secret_key = Some(Secret::new("a".repeat(40)));
+        config.allow_insecure_secret = true;
+        assert!(matches!(resolve(&config), Err(SecretError::Weak)));
+        config.app_env = AppEnv::Development;
+        config.allow_insecure_secret = false;
+        assert!(matches!(resolve(&config), Err(SecretError::Weak)));
+        config.allow_insecure_secret = true;
+        assert!(resolve(&config).is_ok());
+    }
+
+    #[test]
+    fn non_ascii_secrets_are_checked_without_panicking() {
+        let mut config = Config::with_database("postgres://u@h/db");
+        // A two-byte character straddles byte 64.
+        let secret = format!("{}é{}", &"Zq8#vLp2".repeat(8)[..63], "xY7!".repeat(4));
+        assert!(!secret.is_char_boundary(64));
+        config.secret_key = Some(Secret::new(secret));
         assert!(resolve(&config).is_ok());
     }
 }

@@ -1,5 +1,6 @@
-//! End-to-end: the compiled `task-service` binary, started as a user would start it, in an
-//! empty directory with no configuration but a free port.
+//! End-to-end: the compiled `task-service` binary (and its actix-web twin
+//! `task-service-actix`), started as a user would start it, in an empty directory with no
+//! configuration but a free port.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -12,10 +13,15 @@ use std::{
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_task-service");
+const ACTIX_BIN: &str = env!("CARGO_BIN_EXE_task-service-actix");
 const PASSWORD: &str = "correct horse battery staple";
 
 fn command(dir: &Path) -> Command {
-    let mut c = Command::new(BIN);
+    command_for(BIN, dir)
+}
+
+fn command_for(bin: &str, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
     c.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -24,9 +30,9 @@ fn command(dir: &Path) -> Command {
     c
 }
 
-/// Starts `serve` and returns the process and its base URL (read from its log).
-fn start(dir: &Path) -> (Child, String) {
-    let mut child = command(dir)
+/// Starts `serve` of `bin` and returns the process and its base URL (read from its log).
+fn start(bin: &str, dir: &Path) -> (Child, String) {
+    let mut child = command_for(bin, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -63,9 +69,18 @@ fn stop(mut child: Child) -> std::process::ExitStatus {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_login_me_tasks_on_a_fresh_directory() {
+    end_to_end(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actix_binary_does_the_same() {
+    end_to_end(ACTIX_BIN).await;
+}
+
+async fn end_to_end(bin: &str) {
     let dir = tempfile::tempdir().unwrap();
     // An admin created offline, password on stdin.
-    let mut create = command(dir.path())
+    let mut create = command_for(bin, dir.path())
         .args(["create-user", "boss", "--admin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -76,7 +91,7 @@ async fn register_login_me_tasks_on_a_fresh_directory() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("created admin boss"));
 
-    let (child, base) = start(dir.path());
+    let (child, base) = start(bin, dir.path());
     let http = reqwest::Client::new();
     let res = http
         .post(format!("{base}/auth/register"))
@@ -138,7 +153,7 @@ async fn register_login_me_tasks_on_a_fresh_directory() {
     assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
 
     // Restarted on the same directory: same secret, so the old token still verifies.
-    let (child, base) = start(dir.path());
+    let (child, base) = start(bin, dir.path());
     let res =
         http.get(format!("{base}/auth/me")).header("authorization", &bearer).send().await.unwrap();
     assert_eq!(res.status(), 200);

@@ -29,6 +29,13 @@ pub struct Task {
     pub updated_at: OffsetDateTime,
 }
 
+impl Task {
+    /// Where the task lives: `/tasks/{id}` (the `Location` of a created task).
+    pub fn location(&self) -> String {
+        format!("/tasks/{}", self.id)
+    }
+}
+
 /// The body of `POST /tasks`. Unknown fields (such as an `owner_id`) are ignored: the owner
 /// is always the caller.
 #[derive(Debug, Clone, Deserialize)]

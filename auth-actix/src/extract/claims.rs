@@ -1,0 +1,31 @@
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use auth_core::{AccessClaims, http::require_bearer};
+
+use crate::{
+    ApiError, AuthState,
+    extract::{authorization, turn},
+};
+
+/// The verified claims of the request's access token. Stateless: no store lookup, so a
+/// revoked token or a deactivated user is only caught by [`CurrentUser`](crate::CurrentUser).
+///
+/// Fails with 401 (`not_authenticated` without a bearer, `invalid_token` for a bad one).
+#[derive(Debug, Clone)]
+pub struct Claims(pub AccessClaims);
+
+impl FromRequest for Claims {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let _turn = turn::take(&req).await;
+            let state = AuthState::of(&req)?;
+            let token = require_bearer(authorization(&req))?;
+            Ok(Self(state.auth.verify_access(token)?))
+        })
+    }
+}

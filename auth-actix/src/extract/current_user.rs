@@ -1,0 +1,70 @@
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use auth_core::{
+    User,
+    http::{bearer_token, require_bearer},
+};
+
+use crate::{
+    ApiError, AuthState,
+    extract::{authorization, turn},
+};
+
+/// The authenticated user, checked against the store: the token verifies, the user exists
+/// and is active, and the token was issued after their last revocation (logout-all,
+/// password or role change, deactivation).
+///
+/// Fails closed: 401 for a missing or refused token, 503 when the store is unavailable.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl CurrentUser {
+    /// The lookup itself, cached in the request so that later extractors (e.g. `Admin`)
+    /// reuse it.
+    pub(crate) async fn resolve(req: &HttpRequest) -> Result<Self, ApiError> {
+        if let Some(user) = req.extensions().get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let state = AuthState::of(req)?;
+        let token = require_bearer(authorization(req))?;
+        let user = Self(state.auth.authenticate(token).await?);
+        req.extensions_mut().insert(user.clone());
+        Ok(user)
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let _turn = turn::take(&req).await;
+            Self::resolve(&req).await
+        })
+    }
+}
+
+/// The authenticated user if the request carries a bearer token, `None` if it carries none.
+/// A bearer that is present but refused is still a 401.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let _turn = turn::take(&req).await;
+            if bearer_token(authorization(&req)).is_none() {
+                return Ok(Self(None));
+            }
+            let CurrentUser(user) = CurrentUser::resolve(&req).await?;
+            Ok(Self(Some(user)))
+        })
+    }
+}

@@ -1,0 +1,322 @@
+//! The API served by actix-web: the `/auth` scope of `auth-actix`, the task and admin routes,
+//! health, OpenAPI and Swagger UI, behind the middleware of `API.md`. The same contract as
+//! [`http_axum`](crate::http_axum), from the same shared pieces.
+
+use std::{future::Future, time::Instant};
+
+use actix_cors::Cors;
+use actix_web::{
+    App as ActixApp, Error, HttpResponse, HttpServer,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceFactory, ServiceRequest, ServiceResponse},
+    error::InternalError,
+    http::{
+        StatusCode,
+        header::{self, HeaderName, HeaderValue},
+    },
+    middleware::{Condition, Next, from_fn},
+    web::{self, Data},
+};
+use auth_actix::{
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, AuthState, BodyLimit, Client, CurrentUser,
+    api_errors, auth_scope, get_or_head,
+};
+use auth_core::{UserId, http::UserPatchRequest};
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+use crate::{
+    app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
+    config::CorsPolicy,
+    docs, openapi,
+    tasks::{CreateTask, UpdateTask},
+};
+
+/// Everything an actix worker needs to build the app: checked once, cloned into each worker.
+#[derive(Debug, Clone)]
+pub struct Api {
+    app: Data<App>,
+    auth: Data<AuthState>,
+    cors_origins: Vec<String>,
+}
+
+impl Api {
+    /// Checks the settings the HTTP layer adds to `app` (CORS origins, trusted proxies).
+    ///
+    /// # Errors
+    /// [`StartupError`] for invalid CORS origins or trusted proxies.
+    pub fn new(app: App) -> Result<Self, StartupError> {
+        let config = app.config.clone();
+        let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
+        let cors_origins: Vec<String> =
+            config.cors_allowed_origins()?.into_iter().map(str::to_owned).collect();
+        for origin in &cors_origins {
+            if origin.parse::<actix_web::http::Uri>().is_err() {
+                return Err(StartupError::Other(format!("bad CORS origin {origin:?}")));
+            }
+        }
+        Ok(Self { app: Data::new(app), auth: Data::new(auth), cors_origins })
+    }
+
+    /// The whole API as an actix-web `App` (one per worker: `HttpServer::new(move || api.clone().app())`).
+    pub fn app(
+        self,
+    ) -> ActixApp<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = Error,
+            InitError = (),
+        >,
+    > {
+        // Innermost first: a timeout (408), CORS when configured, the rewriting of
+        // framework-made errors into the API's body, then the request id, trace span and
+        // headers every response carries.
+        let cors = (!self.cors_origins.is_empty(), self.cors());
+        ActixApp::new()
+            .app_data(self.app)
+            .app_data(self.auth)
+            .app_data(BodyLimit(BODY_LIMIT))
+            .service(web::resource("/health").route(get_or_head().to(health)))
+            .service(web::resource("/openapi.json").route(get_or_head().to(openapi_json)))
+            .service(web::resource("/docs").route(get_or_head().to(docs_redirect)))
+            .service(web::resource("/docs/{file:.*}").route(get_or_head().to(docs_file)))
+            .service(auth_scope())
+            .service(
+                web::resource("/tasks")
+                    .route(get_or_head().to(list_tasks))
+                    .route(web::post().to(create_task)),
+            )
+            .service(
+                web::resource("/tasks/{id}")
+                    .route(get_or_head().to(get_task))
+                    .route(web::patch().to(update_task))
+                    .route(web::delete().to(delete_task)),
+            )
+            .service(web::resource("/admin/users").route(get_or_head().to(admin_users)))
+            .service(web::resource("/admin/users/{id}").route(web::patch().to(admin_patch_user)))
+            .service(web::resource("/admin/tasks").route(get_or_head().to(admin_tasks)))
+            .wrap(from_fn(request_timeout))
+            .wrap(Condition::new(cors.0, cors.1))
+            .wrap(from_fn(api_errors))
+            .wrap(from_fn(request_context))
+    }
+
+    /// CORS for the configured origins (unused when there are none).
+    fn cors(&self) -> Cors {
+        let cors = self.cors_origins.iter().fold(Cors::default(), |c, o| c.allowed_origin(o));
+        cors.allowed_methods(CorsPolicy::METHODS)
+            .allowed_headers(CorsPolicy::ALLOW_HEADERS)
+            .expose_headers(CorsPolicy::EXPOSE_HEADERS)
+            .max_age(usize::try_from(CorsPolicy::MAX_AGE.as_secs()).unwrap_or(usize::MAX))
+            .block_on_origin_mismatch(false)
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
+///
+/// # Errors
+/// [`StartupError`] when the app cannot be built or the server fails.
+pub async fn serve_until(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    let timeout = app.config.request_timeout();
+    let api = Api::new(app)?;
+    let io = |e: std::io::Error| StartupError::Other(format!("server: {e}"));
+    let listener = listener.into_std().map_err(io)?;
+    listener.set_nonblocking(true).map_err(io)?;
+    // The builder is not `Send`: only the running server may live across an await.
+    let server = HttpServer::new(move || api.clone().app())
+        // A request head that trickles in is cut off by actix itself; bodies by the
+        // `request_timeout` middleware.
+        .client_request_timeout(timeout)
+        .disable_signals()
+        .shutdown_signal(shutdown)
+        .listen(listener)
+        .map_err(io)?
+        .run();
+    server.await.map_err(io)
+}
+
+/// Serves `app` on `listener` until SIGINT or SIGTERM.
+///
+/// # Errors
+/// As [`serve_until`].
+pub async fn serve(app: App, listener: TcpListener) -> Result<(), StartupError> {
+    serve_until(app, listener, crate::cli::shutdown_signal()).await
+}
+
+/// The request id (the client's, or a new UUID), a trace span, and the headers every
+/// response carries.
+async fn request_context(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let name = HeaderName::from_static(REQUEST_ID_HEADER);
+    let id = match req.headers().get(&name) {
+        Some(id) => id.clone(),
+        None => {
+            let id = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("-"));
+            req.headers_mut().insert(name.clone(), id.clone());
+            id
+        }
+    };
+    // The path only: a query string could carry something secret.
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.path(),
+        request_id = %id.to_str().unwrap_or("-"),
+    );
+    let started = Instant::now();
+    let result = async move {
+        tracing::debug!("started processing request");
+        next.call(req).await
+    }
+    .instrument(span.clone())
+    .await;
+    let finish = |res: &mut HttpResponse<BoxBody>| {
+        let _entered = span.enter();
+        let latency = format!("{} ms", started.elapsed().as_millis());
+        if res.status().is_server_error() {
+            let classification = format!("Status code: {}", res.status());
+            tracing::error!(%classification, %latency, "response failed");
+        } else {
+            let status = res.status().as_u16();
+            tracing::debug!(%latency, status, "finished processing request");
+        }
+        let headers = res.headers_mut();
+        headers.insert(name.clone(), id.clone());
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    };
+    match result {
+        Ok(res) => {
+            let (request, mut res) = res.map_into_boxed_body().into_parts();
+            finish(&mut res);
+            Ok(ServiceResponse::new(request, res))
+        }
+        // An error that no inner layer turned into a response: answer it here, so that it
+        // carries the headers too.
+        Err(e) => {
+            let mut res = e.error_response();
+            finish(&mut res);
+            Err(InternalError::from_response(e, res).into())
+        }
+    }
+}
+
+/// 408 when a request (its body included) takes longer than the configured timeout.
+async fn request_timeout(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let limit = req.app_data::<Data<App>>().map(|app| app.config.request_timeout());
+    let call = next.call(req);
+    match limit {
+        None => call.await,
+        Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+            Err(InternalError::from_response(
+                "request timed out",
+                HttpResponse::RequestTimeout().finish(),
+            )
+            .into())
+        }),
+    }
+}
+
+async fn health(app: Data<App>) -> HttpResponse {
+    let (status, body) = app.health().await;
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE))
+        .json(body)
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(openapi::openapi_json())
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+async fn docs_file(ApiPath(file): ApiPath<String>) -> Result<HttpResponse, ApiError> {
+    match docs::swagger_file(&file) {
+        Some((content_type, bytes)) => {
+            Ok(HttpResponse::Ok().content_type(content_type).body(bytes.into_owned()))
+        }
+        None => Err(auth_core::AuthError::NotFound.into()),
+    }
+}
+
+async fn list_tasks(
+    app: Data<App>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.tasks.list_own(&user, q.page()?).await?))
+}
+
+async fn create_task(
+    app: Data<App>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> Result<HttpResponse, ApiError> {
+    let task = app.tasks.create(&user, body).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, task.location())).json(task))
+}
+
+async fn get_task(
+    app: Data<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.tasks.get(&user, id).await?))
+}
+
+async fn update_task(
+    app: Data<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(patch): ApiJson<UpdateTask>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.tasks.update(&user, id, patch).await?))
+}
+
+async fn delete_task(
+    app: Data<App>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    app.tasks.delete(&user, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn admin_users(
+    app: Data<App>,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.list_users(&admin, q.page()?).await?))
+}
+
+async fn admin_patch_user(
+    app: Data<App>,
+    Client(ctx): Client,
+    Admin(admin): Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<UserPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.into_patch()?;
+    Ok(HttpResponse::Ok().json(app.auth.update_user(&admin, UserId::new(id), patch, &ctx).await?))
+}
+
+async fn admin_tasks(
+    app: Data<App>,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.tasks.list_all(&admin, q.page()?).await?))
+}
