@@ -48,9 +48,9 @@ pub use config::{AuthConfig, AuthConfigBuilder};
 pub use context::RequestContext;
 pub use error::{AuthError, FieldError, Result, StoreError, StoreErrorKind, TokenRejection};
 pub use password::{
-    Argon2Params, Argon2ParamsBuilder, HasherStats, HashingConfig, HashingConfigBuilder, Password,
-    PasswordHasher, PasswordPolicy, PasswordPolicyBuilder, Pepper, StoredHash, Verification,
-    VerifyLimits,
+    Argon2Params, Argon2ParamsBuilder, Calibration, HasherStats, HashingConfig,
+    HashingConfigBuilder, Password, PasswordHasher, PasswordPolicy, PasswordPolicyBuilder, Pepper,
+    StoredHash, Verification, VerifyLimits, calibrate,
 };
 pub use service::{Auth, Registration, Session, UserPatch};
 pub use store::{AuthStore, MemoryStore, RefreshTokenStore, UserStore};

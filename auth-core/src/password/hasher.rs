@@ -331,6 +331,28 @@ impl PasswordHasher {
         self.run(move |inner| inner.verify(&password, &inner.dummy).map(|_| ())).await?
     }
 
+    /// Hashes on the calling thread, without a permit: for benchmarks, calibration and
+    /// tools. **Never call it from an async task**: use [`hash`](Self::hash) there.
+    ///
+    /// # Errors
+    /// [`AuthError::Internal`] if Argon2 fails.
+    pub fn hash_blocking(&self, password: &Password) -> Result<StoredHash> {
+        self.inner.hash(password)
+    }
+
+    /// Verifies on the calling thread, without a permit: for benchmarks and tools. **Never
+    /// call it from an async task**: use [`verify`](Self::verify) there.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify), without `Overloaded`.
+    pub fn verify_blocking(
+        &self,
+        password: &Password,
+        stored: &StoredHash,
+    ) -> Result<Verification> {
+        self.inner.verify(password, stored)
+    }
+
     /// Whether a stored hash was made with other settings than the current ones, without
     /// verifying anything.
     pub fn needs_rehash(&self, stored: &StoredHash) -> bool {

@@ -1,6 +1,7 @@
 //! Passwords: the [`Password`] secret, the [`PasswordPolicy`] it must meet, and the
 //! [`PasswordHasher`] that hashes and verifies with Argon2id on the blocking pool.
 
+mod calibrate;
 mod hasher;
 #[cfg(feature = "bcrypt")]
 mod legacy;
@@ -12,6 +13,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub use calibrate::{Calibration, calibrate};
 pub use hasher::{
     HasherStats, HashingConfig, HashingConfigBuilder, PasswordHasher, Pepper, Verification,
 };

@@ -48,6 +48,34 @@ pub enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
+    /// Measure this machine and print the strongest Argon2id parameters within a time
+    /// budget per hash, as the settings to paste. Run it on the production hardware, with
+    /// the release build.
+    Calibrate {
+        /// Time budget per hash, in milliseconds.
+        #[arg(long, default_value_t = 250)]
+        target_ms: u64,
+        /// Memory budget per hash: a number with KiB, MiB or GiB (plain numbers are KiB).
+        #[arg(long, default_value = "64MiB", value_parser = parse_memory_kib)]
+        max_memory: u32,
+    },
+}
+
+/// Parses `64MiB`, `19456KiB`, `1GiB` or `19456` (KiB) into KiB.
+fn parse_memory_kib(s: &str) -> Result<u32, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a size like 64MiB"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "k" | "kib" | "kb" => 1,
+        "m" | "mib" | "mb" => 1024,
+        "g" | "gib" | "gb" => 1024 * 1024,
+        other => return Err(format!("unknown unit {other:?}: use KiB, MiB or GiB")),
+    };
+    n.checked_mul(factor)
+        .and_then(|k| u32::try_from(k).ok())
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 /// Runs the command line with `serve` as the server loop of the binary's framework.
@@ -93,6 +121,14 @@ where
             tracing::info!("shut down");
             Ok(())
         }
+        Command::Calibrate { target_ms, max_memory } => {
+            let target = std::time::Duration::from_millis(target_ms);
+            let c = tokio::task::spawn_blocking(move || auth_core::calibrate(target, max_memory))
+                .await
+                .map_err(|e| StartupError::Other(e.to_string()))??;
+            print!("{}", calibration_report(&c));
+            Ok(())
+        }
         Command::Migrate => {
             App::connect(cli.config, &ephemeral_secret(), true).await?;
             println!("migrations applied");
@@ -111,6 +147,37 @@ where
             Ok(())
         }
     }
+}
+
+/// What `calibrate` prints: the finding, and the settings to paste.
+fn calibration_report(c: &auth_core::Calibration) -> String {
+    let p = c.params;
+    let ms = c.hash_time.as_secs_f64() * 1000.0;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = format!(
+        "Argon2id m={} KiB ({} MiB), t={}, p=1 takes {ms:.1} ms per hash on this machine \
+         (budget {} ms).\nWith {cpus} hashing permits (one per CPU) that is about {:.0} logins/s.\n",
+        p.m_cost_kib(),
+        p.m_cost_kib() / 1024,
+        p.t_cost(),
+        c.target.as_millis(),
+        cpus as f64 * 1000.0 / ms.max(0.001),
+    );
+    if c.over_budget() {
+        out.push_str("Even the cheapest setting tried is over the budget: raise --target-ms.\n");
+    }
+    if !c.meets_owasp_minimum() {
+        out.push_str(
+            "WARNING: below every OWASP minimum setting; the service refuses these parameters. \
+             Raise --target-ms or --max-memory.\n",
+        );
+    }
+    out.push_str(&format!(
+        "\n# Paste into the environment or .env:\nARGON2_MEMORY_KIB={}\nARGON2_ITERATIONS={}\nARGON2_PARALLELISM=1\n",
+        p.m_cost_kib(),
+        p.t_cost()
+    ));
+    out
 }
 
 /// The CLI issues no tokens, so it needs no real signing key.
@@ -152,4 +219,37 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown signal received; draining requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes() {
+        assert_eq!(parse_memory_kib("64MiB"), Ok(65536));
+        assert_eq!(parse_memory_kib("19456KiB"), Ok(19456));
+        assert_eq!(parse_memory_kib("19456"), Ok(19456));
+        assert_eq!(parse_memory_kib("1GiB"), Ok(1024 * 1024));
+        assert_eq!(parse_memory_kib("2m"), Ok(2048));
+        assert!(parse_memory_kib("64XB").is_err());
+        assert!(parse_memory_kib("MiB").is_err());
+        assert!(parse_memory_kib("99999999GiB").is_err());
+    }
+
+    #[test]
+    fn the_report_is_pasteable() {
+        let params =
+            auth_core::Argon2Params::builder().m_cost_kib(65536).t_cost(3).build().unwrap();
+        let c = auth_core::Calibration {
+            params,
+            hash_time: std::time::Duration::from_millis(231),
+            target: std::time::Duration::from_millis(250),
+        };
+        let report = calibration_report(&c);
+        assert!(
+            report.contains("ARGON2_MEMORY_KIB=65536\nARGON2_ITERATIONS=3\nARGON2_PARALLELISM=1\n")
+        );
+        assert!(!report.contains("WARNING"));
+    }
 }
