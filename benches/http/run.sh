@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of the task service (axum binary), on SQLite and — when psql reaches
+# the local server — PostgreSQL. Prints the measurements and PASS/FAIL lines for the targets
+# of the benchmark issue, and writes them to docs/benchmarks/http.md.
+#
+#   benches/http/run.sh            # DURATION=10 seconds per phase by default
+#
+# Needs wrk (installed from Debian's packages when missing). Runs only against 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+DURATION=${DURATION:-10}
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PASSWORD="load test passphrase for wrk"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null || { echo "wrk is required" >&2; exit 1; }
+fi
+
+echo "== building (release)"
+cargo build --release -q -p task-service --bin task-service -p auth-benches --bin ceiling --bin verify-time
+BIN=$ROOT/target/release
+CPUS=$(nproc)
+MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+VERIFY_MS=$("$BIN/verify-time")
+IDEAL=$(awk -v c="$CPUS" -v v="$VERIFY_MS" 'BEGIN { printf "%.1f", c * 1000 / v }')
+RSS_LIMIT_MIB=$(awk -v c="$CPUS" 'BEGIN { printf "%d", 64 + c * 19 }')
+echo "machine: $CPUS CPUs, $MODEL; one verify = $VERIFY_MS ms; ideal login rate = $IDEAL/s"
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_up() { # url
+  for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "server at $1 did not come up" >&2; return 1
+}
+
+start_service() { # database_url -> sets SVC_PID, SVC_URL
+  local port; port=$(free_port)
+  (cd "$WORK" && SECRET_KEY="load-benchmark secret key of 32+ bytes!" DATABASE_URL="$1" \
+    BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn LOG_FORMAT=json exec "$BIN/task-service" >>"$WORK/service.log" 2>&1) &
+  SVC_PID=$!; PIDS+=("$SVC_PID"); SVC_URL="http://127.0.0.1:$port"
+  wait_up "$SVC_URL/health"
+}
+
+stop_service() { kill "$SVC_PID" 2>/dev/null || true; wait "$SVC_PID" 2>/dev/null || true; }
+
+# wrk output -> "rps p50_ms p99_ms non2xx"
+parse_wrk() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/ { bad = $5 }
+    END { printf "%s %.3f %.3f %d\n", rps, p50, p99, bad + 0 }' "$1"
+}
+
+token() {
+  curl -fs -X POST "$SVC_URL/auth/register" -H 'content-type: application/json' \
+    -d "{\"username\":\"loaduser\",\"password\":\"$PASSWORD\"}" >/dev/null || true
+  curl -fs -X POST "$SVC_URL/auth/login" --data-urlencode username=loaduser --data-urlencode "password=$PASSWORD" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+RESULTS=()
+check() { # name, ok(0/1), detail
+  local verdict=FAIL; [ "$2" = 1 ] && verdict=PASS
+  RESULTS+=("$verdict $1: $3"); echo "$verdict $1: $3"
+}
+
+run_backend() { # label, database_url
+  local label=$1 url=$2
+  echo "== $label"
+  start_service "$url"
+  local t; t=$(token)
+  wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $t" "$SVC_URL/auth/me" >"$WORK/me.txt"
+  read -r me_rps me_p50 me_p99 me_bad < <(parse_wrk "$WORK/me.txt")
+  echo "GET /auth/me: $me_rps req/s, p50 $me_p50 ms, p99 $me_p99 ms, non-2xx $me_bad"
+
+  local cport; cport=$(free_port)
+  "$BIN/ceiling" "127.0.0.1:$cport" >/dev/null & local cpid=$!; PIDS+=("$cpid")
+  wait_up "http://127.0.0.1:$cport/ceiling"
+  wrk -t2 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$cport/ceiling" >"$WORK/ceiling.txt"
+  kill "$cpid"; wait "$cpid" 2>/dev/null || true
+  read -r c_rps c_p50 c_p99 _ < <(parse_wrk "$WORK/ceiling.txt")
+  echo "ceiling (axum, no auth): $c_rps req/s, p50 $c_p50 ms, p99 $c_p99 ms"
+  local ratio; ratio=$(awk -v a="$me_rps" -v b="$c_rps" 'BEGIN { printf "%.2f", a / b }')
+
+  wrk -t2 -c$((CPUS * 4)) -d"${DURATION}s" --latency -s benches/http/login.lua "$SVC_URL/auth/login" >"$WORK/login.txt"
+  read -r l_rps _ l_p99 l_bad < <(parse_wrk "$WORK/login.txt")
+  local l_ok; l_ok=$(awk -v r="$l_rps" -v bad="$l_bad" -v d="$DURATION" 'BEGIN { printf "%.1f", r - bad / d }')
+  local l_ratio; l_ratio=$(awk -v a="$l_ok" -v b="$IDEAL" 'BEGIN { printf "%.2f", a / b }')
+  echo "POST /auth/login: $l_ok successful/s (ideal $IDEAL/s), p99 $l_p99 ms, non-2xx $l_bad"
+  stop_service
+
+  # A fresh process for the flood, so that its peak RSS is the flood's.
+  start_service "$url"
+  token >/dev/null
+  wrk -t1 -c256 -d"$((DURATION + 4))s" -s benches/http/login.lua "$SVC_URL/auth/login" >"$WORK/flood.txt" &
+  local flood=$!
+  sleep 2
+  wrk -t1 -c4 -d"${DURATION}s" --latency "$SVC_URL/health" >"$WORK/health.txt"
+  wait "$flood"
+  read -r h_rps _ h_p99 h_bad < <(parse_wrk "$WORK/health.txt")
+  read -r f_rps _ _ f_bad < <(parse_wrk "$WORK/flood.txt")
+  local rss_kib; rss_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$SVC_PID/status")
+  local rss_mib=$((rss_kib / 1024))
+  echo "GET /health under a 256-connection login flood: p99 $h_p99 ms ($h_rps req/s, non-2xx $h_bad); flood $f_rps req/s with $f_bad non-2xx (503 overloaded is by design)"
+  echo "peak RSS during the flood: $rss_mib MiB (limit $RSS_LIMIT_MIB MiB = 64 + $CPUS permits x 19 MiB)"
+  stop_service
+
+  if [ "$label" = sqlite ]; then
+    check "sqlite /auth/me >= 50% of the ceiling" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) }')" "$ratio ($me_rps vs $c_rps req/s)"
+  else
+    echo "info $label /auth/me = $ratio of the ceiling"
+  fi
+  check "$label login >= 85% of the ideal" "$(awk -v r="$l_ratio" 'BEGIN { print (r >= 0.85) }')" "$l_ratio ($l_ok vs $IDEAL/s)"
+  check "$label /health p99 under the flood <= 20 ms" "$(awk -v p="$h_p99" 'BEGIN { print (p <= 20) }')" "$h_p99 ms"
+  check "$label peak RSS <= $RSS_LIMIT_MIB MiB" "$([ "$rss_mib" -le "$RSS_LIMIT_MIB" ] && echo 1 || echo 0)" "$rss_mib MiB"
+  ROWS+=("| $label | $me_rps | $me_p50 / $me_p99 | $c_rps | $ratio | $l_ok (ideal $IDEAL) | $h_p99 | $rss_mib |")
+}
+
+ROWS=()
+run_backend sqlite "sqlite://$WORK/load.db?mode=rwc"
+if command -v psql >/dev/null && psql "$PG_ADMIN_URL" -Atc 'select 1' >/dev/null 2>&1; then
+  DB="auth_load_$(date +%s)"
+  psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
+  run_backend postgres "${PG_ADMIN_URL%/*}/$DB"
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null
+else
+  echo "PostgreSQL not reachable at $PG_ADMIN_URL: skipped"
+fi
+
+mkdir -p docs/benchmarks
+{
+  echo "# HTTP load results"
+  echo
+  echo "Machine: $CPUS CPUs, $MODEL; $(rustc --version). $(date -u +%Y-%m-%d)."
+  echo "Command: \`benches/http/run.sh\` (wrk, ${DURATION} s per phase, 64 connections for /auth/me and the ceiling, $((CPUS * 4)) for login, 256 for the flood)."
+  echo "One verification at the default parameters: $VERIFY_MS ms, so the ideal login rate is $CPUS ÷ that = $IDEAL/s."
+  echo
+  echo "| database | /auth/me req/s | p50 / p99 ms | ceiling req/s | me/ceiling | login/s | /health p99 ms under flood | peak RSS MiB |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Targets:"
+  echo
+  printf -- '- %s\n' "${RESULTS[@]}"
+} >docs/benchmarks/http.md
+echo "== written docs/benchmarks/http.md"
+printf '%s\n' "${RESULTS[@]}"
