@@ -32,6 +32,7 @@ pub struct AuthConfig {
     username_rules: UsernameRules,
     password_policy: PasswordPolicy,
     hashing: HashingConfig,
+    user_cache_ttl: Duration,
 }
 
 impl AuthConfig {
@@ -47,6 +48,10 @@ impl AuthConfig {
     pub const DEFAULT_ISSUER: &'static str = "auth";
     /// Default audience: `"api"`.
     pub const DEFAULT_AUDIENCE: &'static str = "api";
+    /// Default time a user record is cached for store-checked requests: 1 second.
+    pub const DEFAULT_USER_CACHE_TTL: Duration = Duration::from_secs(1);
+    /// Longest user-cache time-to-live allowed: 60 seconds.
+    pub const MAX_USER_CACHE_TTL: Duration = Duration::from_secs(60);
 
     /// A builder around the keys, the one value without a default.
     pub fn builder(keys: KeySet) -> AuthConfigBuilder {
@@ -61,6 +66,7 @@ impl AuthConfig {
                 username_rules: UsernameRules::default(),
                 password_policy: PasswordPolicy::default(),
                 hashing: HashingConfig::default(),
+                user_cache_ttl: Self::DEFAULT_USER_CACHE_TTL,
             },
         }
     }
@@ -100,6 +106,10 @@ impl AuthConfig {
     /// The hashing configuration.
     pub fn hashing(&self) -> &HashingConfig {
         &self.hashing
+    }
+    /// How long store-checked requests may reuse a user record read from the store.
+    pub fn user_cache_ttl(&self) -> Duration {
+        self.user_cache_ttl
     }
 
     /// The settings that weaken security, to be logged at startup (empty with the
@@ -172,6 +182,15 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How long store-checked requests ([`Auth::current_user`](crate::Auth::current_user))
+    /// may reuse a user record instead of reading it again. Changes made through this
+    /// service are seen at once; changes made by another instance within this time. Defaults
+    /// to 1 s; at most 60 s; zero reads the store on every request.
+    pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.config.user_cache_ttl = ttl;
+        self
+    }
+
     /// Validates and builds.
     ///
     /// # Errors
@@ -197,6 +216,9 @@ impl AuthConfigBuilder {
         }
         if c.leeway > AuthConfig::MAX_LEEWAY {
             return fail("leeway must be at most 60 seconds");
+        }
+        if c.user_cache_ttl > AuthConfig::MAX_USER_CACHE_TTL {
+            return fail("user_cache_ttl must be at most 60 seconds");
         }
         Ok(c)
     }

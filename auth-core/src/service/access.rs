@@ -14,7 +14,9 @@ impl Auth {
         self.inner.tokens.verify(token)
     }
 
-    /// The user behind verified claims, checked against the store: the user exists, is
+    /// The user behind verified claims, checked against the store (through a cache of at
+    /// most [`AuthConfig::user_cache_ttl`](crate::AuthConfig::user_cache_ttl), which every
+    /// change made through this service bypasses at once): the user exists, is
     /// active, still has the role the token claims (a role change ends old tokens), and the
     /// token was issued after their revocation stamp (logout-all, password change,
     /// deactivation).
@@ -22,7 +24,17 @@ impl Auth {
     /// # Errors
     /// [`AuthError::InvalidToken`] (`UserInactive` or `Revoked`); [`AuthError::Store`].
     pub async fn current_user(&self, claims: &AccessClaims) -> Result<User> {
-        let user = self.inner.store.user_by_id(claims.sub).await?;
+        let now = self.now();
+        let user = match self.inner.users.get(claims.sub, now) {
+            Some(cached) => Some(cached),
+            None => {
+                let read = self.inner.store.user_by_id(claims.sub).await?;
+                if let Some(u) = &read {
+                    self.inner.users.put(u, now);
+                }
+                read
+            }
+        };
         let Some(user) = user.filter(|u| u.is_active) else {
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
         };
@@ -86,6 +98,61 @@ mod tests {
             f.auth.authenticate(s.tokens.access_token.expose()).await,
             Err(AuthError::InvalidToken(TokenRejection::UserInactive))
         ));
+    }
+
+    #[tokio::test]
+    async fn changes_through_the_service_bypass_the_cache() {
+        let f = fixture();
+        let admin = f.admin("root").await;
+        let u = f.user("alice").await;
+        let s = f.login("alice").await;
+        // Cached now.
+        assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_ok());
+        f.auth.set_active(&admin, u.id, false, &f.ctx).await.unwrap();
+        assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_err(), "at once");
+    }
+
+    #[tokio::test]
+    async fn changes_behind_the_services_back_are_seen_within_the_ttl() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        let s = f.login("alice").await;
+        let token = s.tokens.access_token.expose();
+        assert!(f.auth.authenticate(token).await.is_ok());
+        // Another instance deactivates the user in the shared store.
+        let update = UserUpdate { is_active: Some(false), ..Default::default() };
+        f.store.update_user(u.id, update).await.unwrap();
+        assert!(f.auth.authenticate(token).await.is_ok(), "still cached");
+        f.clock.advance(AuthConfig::DEFAULT_USER_CACHE_TTL);
+        assert!(f.auth.authenticate(token).await.is_err(), "seen after the TTL");
+    }
+
+    #[tokio::test]
+    async fn a_zero_ttl_reads_the_store_every_time() {
+        let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
+        let config = AuthConfig::builder(keys)
+            .hashing(crate::testing::fast_hashing())
+            .user_cache_ttl(Duration::ZERO)
+            .build()
+            .unwrap();
+        let store = std::sync::Arc::new(MemoryStore::new());
+        let auth = Auth::new(config, store.clone());
+        let ctx = RequestContext::internal();
+        let u = auth.register(Registration::new("alice", PASSWORD), None, &ctx).await.unwrap();
+        let s = auth.login("alice", &Password::new(PASSWORD), &ctx).await.unwrap();
+        let token = s.tokens.access_token.expose();
+        assert!(auth.authenticate(token).await.is_ok());
+        store
+            .update_user(u.id, UserUpdate { is_active: Some(false), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(auth.authenticate(token).await.is_err());
+        assert!(
+            AuthConfig::builder(auth.config().keys().clone())
+                .user_cache_ttl(Duration::from_secs(61))
+                .build()
+                .is_err()
+        );
     }
 
     #[tokio::test]

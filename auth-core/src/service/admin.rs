@@ -52,7 +52,7 @@ impl Auth {
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        let updated = store.update_user(target, update).await?.ok_or(AuthError::NotFound)?;
+        let updated = self.write_user(target, update).await?.ok_or(AuthError::NotFound)?;
         if deactivates {
             store.revoke_user_tokens(target, self.now()).await?;
             audit!(info, "user_deactivated", ctx, user_id = target.get(), actor = actor.id.get());
@@ -133,7 +133,9 @@ impl Auth {
         if target == actor.id {
             return Err(AuthError::Conflict("administrators cannot delete themselves"));
         }
-        if !self.inner.store.delete_user(target).await? {
+        let deleted = self.inner.store.delete_user(target).await;
+        self.inner.users.forget(target);
+        if !deleted? {
             return Err(AuthError::NotFound);
         }
         audit!(info, "user_deleted", ctx, user_id = target.get(), actor = actor.id.get());
@@ -172,7 +174,7 @@ impl Auth {
                 updated_at: Some(self.now()),
                 ..Default::default()
             };
-            let user = store.update_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
+            let user = self.write_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
             audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = false);
             return Ok(user.into());
         }

@@ -87,7 +87,7 @@ impl Auth {
                 updated_at: Some(self.now()),
                 ..Default::default()
             };
-            self.inner.store.update_user(user.id, update).await?;
+            self.write_user(user.id, update).await?;
             Ok::<_, AuthError>(())
         }
         .await;

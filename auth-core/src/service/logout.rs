@@ -38,7 +38,7 @@ impl Auth {
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        self.inner.store.update_user(user, update).await?;
+        self.write_user(user, update).await?;
         Ok(self.inner.store.revoke_user_tokens(user, self.now()).await?)
     }
 }

@@ -9,6 +9,7 @@ mod logout;
 mod password;
 mod refresh;
 mod register;
+mod user_cache;
 
 use std::{fmt, sync::Arc};
 
@@ -20,7 +21,7 @@ pub use register::Registration;
 
 use crate::{
     AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, NewRefreshToken, PasswordHasher,
-    RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserRecord,
+    RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserId, UserRecord, UserUpdate,
 };
 
 /// The authentication service: cheap to clone (an `Arc` inside), holding the store as a
@@ -60,6 +61,7 @@ struct Inner {
     hasher: PasswordHasher,
     tokens: AccessTokens,
     clock: Arc<dyn Clock>,
+    users: user_cache::UserCache,
 }
 
 impl fmt::Debug for Auth {
@@ -93,7 +95,8 @@ impl Auth {
             clock.clone(),
         );
         let hasher = PasswordHasher::new(config.hashing().clone());
-        Self { inner: Arc::new(Inner { config, store, hasher, tokens, clock }) }
+        let users = user_cache::UserCache::new(config.user_cache_ttl());
+        Self { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users }) }
     }
 
     /// The configuration.
@@ -151,6 +154,14 @@ impl Auth {
     /// creation time (see `refresh`).
     fn revocation_stamp(&self) -> OffsetDateTime {
         self.now()
+    }
+
+    /// Writes a change to a user and drops the cached record, so this instance's next
+    /// store-checked request sees the change.
+    async fn write_user(&self, id: UserId, update: UserUpdate) -> Result<Option<UserRecord>> {
+        let updated = self.inner.store.update_user(id, update).await;
+        self.inner.users.forget(id);
+        Ok(updated?)
     }
 
     /// Starts a new session (refresh-token family) for `user` and issues its first pair.

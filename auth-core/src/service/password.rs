@@ -38,7 +38,7 @@ impl Auth {
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        store.update_user(user.id, update).await?;
+        self.write_user(user.id, update).await?;
         self.revoke_everything(user.id).await?;
         let user = store
             .user_by_id(user.id)

@@ -98,6 +98,12 @@ pub struct Config {
     #[arg(long, env = "HASHING_MAX_CONCURRENT")]
     pub hashing_max_concurrent: Option<usize>,
 
+    /// Milliseconds a user record may be reused by store-checked requests (0 = read the
+    /// database on every request; at most 60000). Changes made through this instance apply
+    /// at once; changes made through another instance within this time.
+    #[arg(long, env = "USER_CACHE_TTL_MS", default_value_t = 1000)]
+    pub user_cache_ttl_ms: u64,
+
     /// Database connections per pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
@@ -229,6 +235,7 @@ impl Config {
             .access_ttl(Duration::from_secs(self.access_token_expire_minutes.saturating_mul(60)))
             .refresh_ttl(Duration::from_secs(self.refresh_token_expire_days.saturating_mul(86_400)))
             .hashing(hashing.build()?)
+            .user_cache_ttl(Duration::from_millis(self.user_cache_ttl_ms))
             .build()
     }
 }
