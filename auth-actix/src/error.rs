@@ -20,12 +20,7 @@ pub struct ApiError(pub ErrorResponse);
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        if matches!(e, AuthError::Internal(_) | AuthError::Config(_)) {
-            tracing::error!(error = %e, source = ?std::error::Error::source(&e), "internal error");
-        } else if let AuthError::Store(s) = &e {
-            tracing::warn!(error = ?s, "store unavailable");
-        }
-        Self(ErrorResponse::from(&e))
+        Self(ErrorResponse::logged(&e))
     }
 }
 

@@ -7,10 +7,7 @@ use actix_web::{
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     error::InternalError,
-    http::{
-        StatusCode,
-        header::{self, HeaderValue},
-    },
+    http::header::{self, HeaderValue},
     middleware::Next,
 };
 use auth_core::http::ErrorResponse;
@@ -42,25 +39,11 @@ pub async fn api_errors(
 /// the response's status and other headers.
 fn rewrite(res: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
     let status = res.status();
-    let is_json = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+    let content_type = res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    if !ErrorResponse::should_replace(status.as_u16(), content_type) {
         return res;
     }
-    let error = match status {
-        StatusCode::NOT_FOUND => ErrorResponse::not_found(),
-        StatusCode::METHOD_NOT_ALLOWED => ErrorResponse::method_not_allowed(),
-        StatusCode::REQUEST_TIMEOUT => ErrorResponse::request_timeout(),
-        StatusCode::PAYLOAD_TOO_LARGE => ErrorResponse::payload_too_large(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ErrorResponse::unsupported_media_type("application/json")
-        }
-        StatusCode::BAD_REQUEST => ErrorResponse::bad_request("Bad request"),
-        s if s.is_server_error() => ErrorResponse::internal(),
-        s => ErrorResponse::new(s.as_u16(), "error", s.canonical_reason().unwrap_or("Error")),
-    };
+    let error = ErrorResponse::for_bare_status(status.as_u16(), status.canonical_reason());
     let mut fresh = ApiError(error).error_response();
     let headers = fresh.headers_mut();
     let kept =

@@ -5,7 +5,7 @@
 use auth_core::http::ErrorResponse;
 use axum::{
     extract::Request,
-    http::{StatusCode, header},
+    http::header,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -16,25 +16,11 @@ use crate::ApiError;
 pub async fn api_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    let is_json = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+    let content_type = res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    if !ErrorResponse::should_replace(status.as_u16(), content_type) {
         return res;
     }
-    let error = match status {
-        StatusCode::NOT_FOUND => ErrorResponse::not_found(),
-        StatusCode::METHOD_NOT_ALLOWED => ErrorResponse::method_not_allowed(),
-        StatusCode::REQUEST_TIMEOUT => ErrorResponse::request_timeout(),
-        StatusCode::PAYLOAD_TOO_LARGE => ErrorResponse::payload_too_large(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ErrorResponse::unsupported_media_type("application/json")
-        }
-        StatusCode::BAD_REQUEST => ErrorResponse::bad_request("Bad request"),
-        s if s.is_server_error() => ErrorResponse::internal(),
-        s => ErrorResponse::new(s.as_u16(), "error", s.canonical_reason().unwrap_or("Error")),
-    };
+    let error = ErrorResponse::for_bare_status(status.as_u16(), status.canonical_reason());
     let (mut parts, _) = res.into_parts();
     let mut fresh = ApiError(error).into_response();
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -191,6 +191,43 @@ impl ErrorResponse {
     }
 }
 
+impl ErrorResponse {
+    /// The response for `e`, after logging what a client must not see: the cause of an
+    /// internal error (error level) or of a store failure (warn level). Framework crates
+    /// convert every [`AuthError`] through here.
+    pub fn logged(e: &AuthError) -> Self {
+        if matches!(e, AuthError::Internal(_) | AuthError::Config(_)) {
+            tracing::error!(error = %e, source = ?std::error::Error::source(e), "internal error");
+        } else if let AuthError::Store(s) = e {
+            tracing::warn!(error = ?s, "store unavailable");
+        }
+        Self::from(e)
+    }
+
+    /// Whether a response the framework or a middleware made itself (an error status
+    /// without a JSON body) should get the API's error body instead.
+    pub fn should_replace(status: u16, content_type: Option<&[u8]>) -> bool {
+        let is_json = content_type.is_some_and(|v| v.starts_with(b"application/json"));
+        status >= 400 && !is_json
+    }
+
+    /// The API's error for a bare error status made by the framework itself (404 for an
+    /// unknown route, 405, 408 from a timeout, 413 from a body limit, …); `reason` is the
+    /// status's canonical reason phrase, for the rare other statuses.
+    pub fn for_bare_status(status: u16, reason: Option<&str>) -> Self {
+        match status {
+            404 => Self::not_found(),
+            405 => Self::method_not_allowed(),
+            408 => Self::request_timeout(),
+            413 => Self::payload_too_large(),
+            415 => Self::unsupported_media_type("application/json"),
+            400 => Self::bad_request("Bad request"),
+            500.. => Self::internal(),
+            s => Self::new(s, "error", reason.unwrap_or("Error")),
+        }
+    }
+}
+
 impl From<&AuthError> for ErrorResponse {
     fn from(e: &AuthError) -> Self {
         let status = match e {
@@ -638,6 +675,30 @@ mod tests {
             ErrorResponse::from(AuthError::Store(StoreError::unavailable("x"))).retry_after,
             Some(1)
         );
+    }
+
+    #[test]
+    fn bare_framework_statuses_get_the_api_body() {
+        assert!(ErrorResponse::should_replace(404, None));
+        assert!(ErrorResponse::should_replace(405, Some(b"text/plain")));
+        assert!(!ErrorResponse::should_replace(401, Some(b"application/json")));
+        assert!(!ErrorResponse::should_replace(204, None));
+        let cases = [
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (408, "request_timeout"),
+            (413, "payload_too_large"),
+            (415, "unsupported_media_type"),
+            (400, "bad_request"),
+            (502, "internal_error"),
+            (418, "error"),
+        ];
+        for (status, code) in cases {
+            let r = ErrorResponse::for_bare_status(status, Some("I'm a teapot"));
+            assert_eq!(r.body.code, code, "{status}");
+            let expected_status = if status >= 500 { 500 } else { status };
+            assert_eq!(r.status, expected_status);
+        }
     }
 
     #[test]
