@@ -60,6 +60,21 @@ impl BodyKind {
     }
 }
 
+/// Whether a request carries no body at all, as its headers tell: no `Content-Type`, and
+/// no `Content-Length` or a zero one. Routes whose value may come from a header instead
+/// (a refresh token as a bearer) then read nothing.
+///
+/// ```
+/// use auth_core::http::has_no_body;
+/// assert!(has_no_body(None, None));
+/// assert!(has_no_body(None, Some("0")));
+/// assert!(!has_no_body(Some("application/json"), Some("0")));
+/// assert!(!has_no_body(None, Some("12")));
+/// ```
+pub fn has_no_body(content_type: Option<&str>, content_length: Option<&str>) -> bool {
+    content_type.is_none() && content_length.is_none_or(|v| v.trim() == "0")
+}
+
 /// The JSON body of every error: `{"detail": "...", "code": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -308,7 +323,8 @@ pub fn require_bearer(authorization: Option<&str>) -> Result<&str> {
     bearer_token(authorization).ok_or(AuthError::MissingCredentials)
 }
 
-/// The proxies whose `X-Forwarded-For` is believed. Empty by default: the client IP is the
+/// The proxies whose `X-Forwarded-For` is believed (cheap to clone: extractors take it on
+/// every request). Empty by default: the client IP is the
 /// socket's peer address, and `X-Forwarded-For` is ignored (anyone can send it).
 ///
 /// ```
@@ -322,7 +338,7 @@ pub fn require_bearer(authorization: Option<&str>) -> Result<&str> {
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<ipnet::IpNet>);
+pub struct TrustedProxies(std::sync::Arc<[ipnet::IpNet]>);
 
 impl TrustedProxies {
     /// No trusted proxies.
@@ -378,7 +394,7 @@ impl std::str::FromStr for TrustedProxies {
                     })
             })
             .collect::<Result<Vec<_>>>()
-            .map(Self)
+            .map(|nets| Self(nets.into()))
     }
 }
 

@@ -87,12 +87,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonOrForm<T> {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
             let _turn = turn::take(&req).await;
-            let headers = req.headers();
-            let declared_empty = headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .is_none_or(|v| v.trim() == "0");
-            if !headers.contains_key(header::CONTENT_TYPE) && declared_empty {
+            let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+            if auth_core::http::has_no_body(
+                header(header::CONTENT_TYPE),
+                header(header::CONTENT_LENGTH),
+            ) {
                 return Ok(Self(None));
             }
             Ok(Self(Some(json_or_form(&req, payload).await?)))

@@ -61,12 +61,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonOrForm<
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers();
-        let declared_empty = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v.trim() == "0");
-        if !headers.contains_key(header::CONTENT_TYPE) && declared_empty {
+        let no_body = {
+            let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+            auth_core::http::has_no_body(
+                header(header::CONTENT_TYPE),
+                header(header::CONTENT_LENGTH),
+            )
+        };
+        if no_body {
             return Ok(Self(None));
         }
         JsonOrForm::from_request(req, state).await.map(|JsonOrForm(v)| Self(Some(v)))

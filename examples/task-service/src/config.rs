@@ -21,7 +21,7 @@ pub struct Config {
 
     /// Database URL: sqlite://FILE?mode=rwc, postgres://USER@HOST/DB or mysql://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
 
     /// HS256 signing secret, at least 32 bytes. If absent, one is generated and kept in a
     /// 0600 file `task-service.secret` next to the SQLite database (or in the working
@@ -143,6 +143,38 @@ pub enum LogFormat {
     Json,
 }
 
+/// A database URL. It may carry a password, so `Debug` shows it with the password
+/// replaced by `[redacted]`; it reads as `&str` where the URL is needed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // scheme://user:password@host/… → scheme://user:[redacted]@host/…
+        let url = &self.0;
+        let redacted = url.split_once("://").and_then(|(scheme, rest)| {
+            let (userinfo, host) = rest.split_once('@')?;
+            let (user, _password) = userinfo.split_once(':')?;
+            Some(format!("{scheme}://{user}:[redacted]@{host}"))
+        });
+        f.write_str(redacted.as_deref().unwrap_or(url))
+    }
+}
+
 /// A secret setting: wiped on drop, `[redacted]` in `Debug`.
 #[derive(Clone)]
 pub struct Secret(Zeroizing<String>);
@@ -182,7 +214,7 @@ impl Config {
             config: Config,
         }
         let mut c = Only::parse_from(["task-service"]).config;
-        c.database_url = database_url.into();
+        c.database_url = DatabaseUrl(database_url.into());
         c
     }
 
@@ -249,8 +281,11 @@ mod tests {
         let mut c = Config::with_database("sqlite::memory:");
         c.secret_key = Some(Secret::new("super-secret-value-of-32-bytes-or-more"));
         c.admin_password = Some(Secret::new("admin-password-value"));
+        c.database_url = "postgres://app:db-password-value@db.internal:5432/app".parse().unwrap();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("super-secret") && !dbg.contains("admin-password-value"), "{dbg}");
+        assert!(!dbg.contains("db-password-value"), "{dbg}");
+        assert!(dbg.contains("postgres://app:[redacted]@db.internal:5432/app"), "{dbg}");
     }
 
     #[test]
