@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::{AuthError, HashingConfig, KeySet, PasswordPolicy, Result, UsernameRules};
+use crate::{
+    AuthError, HashingConfig, KeySet, PasswordPolicy, Result, UsernameRules, throttle::RateLimits,
+};
 
 /// The configuration of [`Auth`](crate::Auth). Build it with [`AuthConfig::builder`]; every
 /// value is checked in [`AuthConfigBuilder::build`], not when first used.
@@ -33,6 +35,7 @@ pub struct AuthConfig {
     password_policy: PasswordPolicy,
     hashing: HashingConfig,
     user_cache_ttl: Duration,
+    rate_limits: RateLimits,
 }
 
 impl AuthConfig {
@@ -67,6 +70,7 @@ impl AuthConfig {
                 password_policy: PasswordPolicy::default(),
                 hashing: HashingConfig::default(),
                 user_cache_ttl: Self::DEFAULT_USER_CACHE_TTL,
+                rate_limits: RateLimits::default(),
             },
         }
     }
@@ -112,6 +116,11 @@ impl AuthConfig {
         self.user_cache_ttl
     }
 
+    /// The throttling limits of login, token and registration attempts.
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.rate_limits
+    }
+
     /// The settings that weaken security, to be logged at startup (empty with the
     /// defaults).
     pub fn insecure_settings(&self) -> Vec<&'static str> {
@@ -122,6 +131,7 @@ impl AuthConfig {
         if !self.hashing.params().meets_owasp_minimum() {
             out.push("Argon2 parameters are below the OWASP minimum (allow_insecure_low_cost)");
         }
+        out.extend(self.rate_limits.insecure_settings());
         out
     }
 }
@@ -191,6 +201,14 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Throttling of login, token and registration attempts. Defaults to
+    /// [`RateLimits::default`] (see there for the reasoning); a limit of 0 is off and
+    /// reported by [`AuthConfig::insecure_settings`].
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.config.rate_limits = limits;
+        self
+    }
+
     /// Validates and builds.
     ///
     /// # Errors
@@ -219,6 +237,9 @@ impl AuthConfigBuilder {
         }
         if c.user_cache_ttl > AuthConfig::MAX_USER_CACHE_TTL {
             return fail("user_cache_ttl must be at most 60 seconds");
+        }
+        if let Err(m) = c.rate_limits.validate() {
+            return fail(m);
         }
         Ok(c)
     }

@@ -24,7 +24,7 @@
 //!
 //! Where things are: [`user`] (ids, usernames, roles, records), [`password`] (policy,
 //! hashing), [`token`] (access tokens, keys, refresh tokens), [`store`] (traits, memory
-//! store), `service` (the use cases of [`Auth`], one file each: register, login,
+//! store), [`throttle`] (rate limits and login backoff), `service` (the use cases of [`Auth`], one file each: register, login,
 //! refresh rotation, logout, access, password change, admin), [`error`], [`audit`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -40,6 +40,7 @@ mod service;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod throttle;
 pub mod token;
 pub mod user;
 

@@ -101,4 +101,18 @@ impl SqlStore {
             Self::MySql(s) => Arc::new(s),
         }
     }
+
+    /// The store as a shared [`ThrottleStore`](auth_core::throttle::ThrottleStore), so
+    /// that every instance on this database enforces one rate limit (see
+    /// [`Auth::with_throttle_store`](auth_core::Auth::with_throttle_store)).
+    pub fn throttle_store(&self) -> Arc<dyn auth_core::throttle::ThrottleStore> {
+        match self.clone() {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(s) => Arc::new(s),
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(s) => Arc::new(s),
+            #[cfg(feature = "mysql")]
+            Self::MySql(s) => Arc::new(s),
+        }
+    }
 }

@@ -28,6 +28,8 @@ pub struct MySqlStore {
 
 impl MySqlStore {
     const INSERT_USER_SQL: &'static str = crate::sql::INSERT_USER;
+    const TAKE_SQL: &'static str = crate::sql::TAKE_ON_DUPLICATE_KEY;
+    const ADD_FAILURE_SQL: &'static str = crate::sql::ADD_FAILURE_ON_DUPLICATE_KEY;
 
     /// Connects to `url` (`mysql://user[:password]@host[:port]/database`).
     ///

@@ -28,6 +28,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     const INSERT_USER_SQL: &'static str = crate::sql::INSERT_USER_RETURNING_ID;
+    const TAKE_SQL: &'static str = crate::sql::TAKE_ON_CONFLICT;
+    const ADD_FAILURE_SQL: &'static str = crate::sql::ADD_FAILURE_ON_CONFLICT;
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`).
     ///

@@ -16,6 +16,16 @@ fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
         .map_err(|_| corrupt("time out of range"))
 }
 
+/// A row of `auth_login_failures` (`failures`, `last_failure_at`).
+pub(crate) fn failures(
+    (count, last): (i32, i64),
+) -> Result<auth_core::throttle::Failures, StoreError> {
+    Ok(auth_core::throttle::Failures {
+        count: u32::try_from(count).map_err(|_| corrupt("auth_login_failures.failures"))?,
+        last: from_micros(last)?,
+    })
+}
+
 fn corrupt(what: &'static str) -> StoreError {
     StoreError::backend(format!("corrupt row: {what}"))
 }

@@ -99,6 +99,73 @@ pub(crate) const PURGE_EXPIRED: &str = "DELETE FROM auth_refresh_tokens WHERE ex
 
 pub(crate) const PING: &str = "SELECT 1";
 
+// Throttling (auth_core::throttle). A bucket takes one attempt by the GCRA rule in one
+// atomic upsert; the answer is kept in `admitted` and read back in the same transaction.
+// Binds: key, now + interval, then (now, tolerance) twice, now, now, interval.
+
+/// GCRA in SQL, the update half. In every dialect the right-hand sides read the row as it
+/// was before this statement (MySQL assigns left to right, so `admitted` comes first and
+/// the `tat` expression does not read it).
+macro_rules! gcra_update {
+    ($t:literal) => {
+        concat!(
+            "admitted = CASE WHEN ",
+            $t,
+            " - ? <= ? THEN 1 ELSE 0 END, \
+             tat = CASE WHEN ",
+            $t,
+            " - ? <= ? \
+                 THEN (CASE WHEN ",
+            $t,
+            " > ? THEN ",
+            $t,
+            " ELSE ? END) + ? \
+                 ELSE ",
+            $t,
+            " END"
+        )
+    };
+}
+
+/// For PostgreSQL and SQLite.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+pub(crate) const TAKE_ON_CONFLICT: &str = concat!(
+    "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
+     ON CONFLICT (bucket_key) DO UPDATE SET ",
+    gcra_update!("auth_throttle_buckets.tat")
+);
+
+/// For MySQL.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+pub(crate) const TAKE_ON_DUPLICATE_KEY: &str = concat!(
+    "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
+     ON DUPLICATE KEY UPDATE ",
+    gcra_update!("tat")
+);
+
+pub(crate) const BUCKET: &str =
+    "SELECT admitted, tat FROM auth_throttle_buckets WHERE bucket_key = ?";
+
+/// For PostgreSQL and SQLite. Binds: key, now, now.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+pub(crate) const ADD_FAILURE_ON_CONFLICT: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+     ON CONFLICT (account_key) DO UPDATE SET \
+     failures = auth_login_failures.failures + 1, last_failure_at = ?";
+
+/// For MySQL. Binds: key, now, now.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+pub(crate) const ADD_FAILURE_ON_DUPLICATE_KEY: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+     ON DUPLICATE KEY UPDATE failures = failures + 1, last_failure_at = ?";
+
+pub(crate) const FAILURES: &str =
+    "SELECT failures, last_failure_at FROM auth_login_failures WHERE account_key = ?";
+
+pub(crate) const CLEAR_FAILURES: &str = "DELETE FROM auth_login_failures WHERE account_key = ?";
+
+pub(crate) const PURGE_BUCKETS: &str = "DELETE FROM auth_throttle_buckets WHERE tat <= ?";
+
+pub(crate) const PURGE_FAILURES: &str = "DELETE FROM auth_login_failures WHERE last_failure_at < ?";
+
 #[cfg(test)]
 mod tests {
     use super::*;

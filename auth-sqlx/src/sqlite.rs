@@ -35,6 +35,8 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     const INSERT_USER_SQL: &'static str = crate::sql::INSERT_USER_RETURNING_ID;
+    const TAKE_SQL: &'static str = crate::sql::TAKE_ON_CONFLICT;
+    const ADD_FAILURE_SQL: &'static str = crate::sql::ADD_FAILURE_ON_CONFLICT;
 
     /// Connects to `url` (`sqlite://path`, `sqlite://path?mode=rwc` to create the file).
     ///

@@ -1,10 +1,12 @@
 //! The store implementation, written once and instantiated for each database by
 //! [`impl_sql_store!`]. Each database module supplies only what differs: its placeholder
-//! style (`dialect`), how a new user's id comes back (`INSERT_USER_SQL`, `insert_user`), and
-//! how a write transaction begins (`begin_write`).
+//! style (`dialect`), how a new user's id comes back (`INSERT_USER_SQL`, `insert_user`), its
+//! upsert syntax for throttling (`TAKE_SQL`, `ADD_FAILURE_SQL`), and how a write transaction
+//! begins (`begin_write`).
 
-/// Implements [`UserStore`](auth_core::UserStore) and
-/// [`RefreshTokenStore`](auth_core::RefreshTokenStore) for a store type with a `pool` field
+/// Implements [`UserStore`](auth_core::UserStore),
+/// [`RefreshTokenStore`](auth_core::RefreshTokenStore) and
+/// [`ThrottleStore`](auth_core::throttle::ThrottleStore) for a store type with a `pool` field
 /// and the database-specific items named in the module docs.
 macro_rules! impl_sql_store {
     ($store:ident) => {
@@ -297,6 +299,123 @@ macro_rules! impl_sql_store {
                 )
                 .map(|r| r.rows_affected())
                 .map_err($crate::error::other_error)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl auth_core::throttle::ThrottleStore for $store {
+            async fn take(
+                &self,
+                key: &auth_core::throttle::ThrottleKey,
+                rate: auth_core::throttle::Rate,
+                now: time::OffsetDateTime,
+            ) -> auth_core::store::StoreResult<auth_core::throttle::Admission> {
+                let now = $crate::rows::micros(now);
+                let (interval, tolerance) = (rate.interval_micros(), rate.tolerance_micros());
+                let (admitted, tat) = $crate::error::retry!(
+                    async {
+                        let mut tx = self.begin_write().await?;
+                        sqlx::query(sql!($store::TAKE_SQL))
+                            .bind(key.as_str())
+                            .bind(now + interval)
+                            .bind(now)
+                            .bind(tolerance)
+                            .bind(now)
+                            .bind(tolerance)
+                            .bind(now)
+                            .bind(now)
+                            .bind(interval)
+                            .execute(&mut *tx)
+                            .await?;
+                        let row: (i32, i64) = sqlx::query_as(sql!($crate::sql::BUCKET))
+                            .bind(key.as_str())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok::<_, sqlx::Error>(row)
+                    }
+                    .await
+                )
+                .map_err($crate::error::other_error)?;
+                Ok(auth_core::throttle::gcra::admission(admitted == 1, tat, now, rate))
+            }
+
+            async fn failures(
+                &self,
+                key: &auth_core::throttle::ThrottleKey,
+            ) -> auth_core::store::StoreResult<Option<auth_core::throttle::Failures>> {
+                let row: Option<(i32, i64)> = $crate::error::retry!(
+                    sqlx::query_as(sql!($crate::sql::FAILURES))
+                        .bind(key.as_str())
+                        .fetch_optional(&self.pool)
+                        .await
+                )
+                .map_err($crate::error::other_error)?;
+                row.map($crate::rows::failures).transpose()
+            }
+
+            async fn add_failure(
+                &self,
+                key: &auth_core::throttle::ThrottleKey,
+                now: time::OffsetDateTime,
+            ) -> auth_core::store::StoreResult<auth_core::throttle::Failures> {
+                let at = $crate::rows::micros(now);
+                let row: (i32, i64) = $crate::error::retry!(
+                    async {
+                        let mut tx = self.begin_write().await?;
+                        sqlx::query(sql!($store::ADD_FAILURE_SQL))
+                            .bind(key.as_str())
+                            .bind(at)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        let row = sqlx::query_as(sql!($crate::sql::FAILURES))
+                            .bind(key.as_str())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok::<_, sqlx::Error>(row)
+                    }
+                    .await
+                )
+                .map_err($crate::error::other_error)?;
+                $crate::rows::failures(row)
+            }
+
+            async fn clear_failures(
+                &self,
+                key: &auth_core::throttle::ThrottleKey,
+            ) -> auth_core::store::StoreResult<()> {
+                $crate::error::retry!(
+                    sqlx::query(sql!($crate::sql::CLEAR_FAILURES))
+                        .bind(key.as_str())
+                        .execute(&self.pool)
+                        .await
+                )
+                .map(|_| ())
+                .map_err($crate::error::other_error)
+            }
+
+            async fn purge_throttle(
+                &self,
+                now: time::OffsetDateTime,
+                failures_before: time::OffsetDateTime,
+            ) -> auth_core::store::StoreResult<u64> {
+                let buckets = $crate::error::retry!(
+                    sqlx::query(sql!($crate::sql::PURGE_BUCKETS))
+                        .bind($crate::rows::micros(now))
+                        .execute(&self.pool)
+                        .await
+                )
+                .map_err($crate::error::other_error)?;
+                let failures = $crate::error::retry!(
+                    sqlx::query(sql!($crate::sql::PURGE_FAILURES))
+                        .bind($crate::rows::micros(failures_before))
+                        .execute(&self.pool)
+                        .await
+                )
+                .map_err($crate::error::other_error)?;
+                Ok(buckets.rows_affected() + failures.rows_affected())
             }
         }
     };

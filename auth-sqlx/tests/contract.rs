@@ -1,4 +1,4 @@
-//! The core's store contract, run on every database. Each test gets a database of its own
+//! The core's store and throttle-store contracts, run on every database. Each test gets a database of its own
 //! (see `auth_sqlx::testing`). PostgreSQL and MySQL run when `TEST_POSTGRES_URL` /
 //! `TEST_MYSQL_URL` are set (and must be, under CI).
 
@@ -15,6 +15,13 @@ mod sqlite {
         store.migrate().await.unwrap();
         (Arc::new(store), db)
     });
+
+    auth_core::throttle_contract_tests!(|| async {
+        let db = TestDatabase::sqlite();
+        let store = SqliteStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), db)
+    });
 }
 
 mod postgres {
@@ -26,12 +33,24 @@ mod postgres {
         store.migrate().await.unwrap();
         Some((Arc::new(store), db))
     });
+    auth_core::throttle_contract_tests!(|| async {
+        let db = TestDatabase::postgres().await?;
+        let store = PostgresStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        Some((Arc::new(store), db))
+    });
 }
 
 mod mysql {
     use super::*;
 
     auth_core::store_contract_tests!(|| async {
+        let db = TestDatabase::mysql().await?;
+        let store = MySqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        Some((Arc::new(store), db))
+    });
+    auth_core::throttle_contract_tests!(|| async {
         let db = TestDatabase::mysql().await?;
         let store = MySqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
         store.migrate().await.unwrap();

@@ -6,7 +6,7 @@ use std::{future::Future, pin::Pin};
 use auth_sqlx::testing::TestDatabase;
 use task_service::{
     app::{App, StartupError},
-    config::{Config, Secret},
+    config::{Config, RateLimitBackend, Secret},
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
@@ -20,6 +20,12 @@ pub const ADMIN_USERNAME: &str = "rootadmin";
 pub const ADMIN_PASSWORD: &str = "admin passphrase for the contract suite";
 /// The request timeout of test servers (the slow-body case waits for it).
 pub const REQUEST_TIMEOUT_SECS: u64 = 2;
+/// Logins per client IP per minute on test servers.
+pub const LOGIN_PER_IP_PER_MINUTE: u32 = 60;
+/// Registrations per client IP per minute on test servers.
+pub const REGISTER_PER_IP_PER_MINUTE: u32 = 60;
+/// Refreshes per client IP per minute on test servers.
+pub const REFRESH_PER_IP_PER_MINUTE: u32 = 60;
 
 /// Keeps a test server and its database alive; dropping it stops the server.
 struct Guard {
@@ -35,6 +41,16 @@ pub fn config(db: &TestDatabase) -> Config {
     config.admin_password = Some(Secret::new(ADMIN_PASSWORD));
     config.request_timeout_secs = REQUEST_TIMEOUT_SECS;
     config.database_max_connections = 5;
+    // Limits the suite can reach in a few cheap requests, and room for the cases that
+    // register or log in many times from 127.0.0.1.
+    config.rate_limit_login_per_ip_per_minute = LOGIN_PER_IP_PER_MINUTE;
+    config.rate_limit_register_per_ip_per_minute = REGISTER_PER_IP_PER_MINUTE;
+    config.rate_limit_refresh_per_ip_per_minute = REFRESH_PER_IP_PER_MINUTE;
+    // On SQLite the rate limits live in memory (the default); on the other databases in
+    // the database, so the suite runs over both backends.
+    if !db.url().starts_with("sqlite:") {
+        config.rate_limit_backend = RateLimitBackend::Database;
+    }
     config
 }
 
@@ -88,6 +104,7 @@ fn target(base_url: String, config: &Config, guard: Guard) -> Target {
         admin_password: ADMIN_PASSWORD.to_owned(),
         access_ttl_secs: config.access_token_expire_minutes * 60,
         request_timeout_secs: config.request_timeout_secs,
+        rate_limits: config.rate_limits(),
         guard: Box::new(guard),
     }
 }

@@ -2,8 +2,8 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Password, RequestContext, Result, TokenPair, User, UserUpdate, Username,
-    audit::audit,
+    AuthError, Password, RequestContext, Result, TokenPair, User, UserRecord, UserUpdate, Username,
+    audit::audit, throttle::Bucket,
 };
 
 /// A logged-in session: the user and their first token pair.
@@ -23,7 +23,11 @@ impl Auth {
     /// made with outdated parameters (or legacy bcrypt) is replaced after a successful
     /// login.
     ///
+    /// Throttled first (see [`throttle`](crate::throttle)): attempts per client IP, and a
+    /// backoff for an account after consecutive failures from that IP; a success resets it.
+    ///
     /// # Errors
+    /// - [`AuthError::RateLimited`] over a limit, before any hashing;
     /// - [`AuthError::InvalidCredentials`] for every kind of failed login;
     /// - [`AuthError::Validation`] for a password over the byte limit (it cannot be right);
     /// - [`AuthError::Overloaded`] / [`AuthError::Store`].
@@ -33,6 +37,36 @@ impl Auth {
         password: &Password,
         ctx: &RequestContext,
     ) -> Result<Session> {
+        let throttle = &self.inner.throttle;
+        let now = self.now();
+        throttle.take(Bucket::Login, ctx.ip(), now).await?;
+        // Look up any plausible name, even one today's rules would not register.
+        let lookup =
+            if username.len() <= 256 { Username::from_stored(username).ok() } else { None };
+        // The backoff is per account (as the store would find it) and client IP.
+        let account =
+            throttle.account_key(lookup.as_ref().map_or(username, Username::key), ctx.ip());
+        throttle.check_backoff(account.as_ref(), now).await?;
+        let result = self.check_credentials(lookup.as_ref(), password, ctx).await;
+        match &result {
+            Ok(_) => throttle.succeeded(account.as_ref()).await?,
+            Err(AuthError::InvalidCredentials) => throttle.failed(account.as_ref(), now).await?,
+            Err(_) => {}
+        }
+        let user = result?;
+        let tokens = self.start_session(&user, ctx).await?;
+        audit!(info, "login_succeeded", ctx, user_id = user.id.get());
+        Ok(Session { user: user.into(), tokens })
+    }
+
+    /// Verifies a password against the account `lookup` names, at the same cost whether it
+    /// exists or not; upgrades an outdated hash.
+    async fn check_credentials(
+        &self,
+        lookup: Option<&Username>,
+        password: &Password,
+        ctx: &RequestContext,
+    ) -> Result<UserRecord> {
         let policy = self.inner.config.password_policy();
         if password.expose().len() > policy.max_bytes() {
             return Err(AuthError::validation(
@@ -40,10 +74,7 @@ impl Auth {
                 format!("must be at most {} bytes", policy.max_bytes()),
             ));
         }
-        // Look up any plausible name, even one today's rules would not register.
-        let lookup =
-            if username.len() <= 256 { Username::from_stored(username).ok() } else { None };
-        let found = match &lookup {
+        let found = match lookup {
             Some(name) => self.inner.store.user_by_username(name).await?,
             None => None,
         };
@@ -73,9 +104,7 @@ impl Auth {
         if verification.needs_rehash {
             self.upgrade_hash(&user, password).await;
         }
-        let tokens = self.start_session(&user, ctx).await?;
-        audit!(info, "login_succeeded", ctx, user_id = user.id.get());
-        Ok(Session { user: user.into(), tokens })
+        Ok(user)
     }
 
     /// Replaces an outdated hash; a failure is logged and the login goes on.

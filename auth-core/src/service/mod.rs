@@ -22,6 +22,7 @@ pub use register::Registration;
 use crate::{
     AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, NewRefreshToken, PasswordHasher,
     RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserId, UserRecord, UserUpdate,
+    throttle::{MemoryThrottle, Throttle, ThrottleStore},
 };
 
 /// The authentication service: cheap to clone (an `Arc` inside), holding the store as a
@@ -62,6 +63,7 @@ struct Inner {
     tokens: AccessTokens,
     clock: Arc<dyn Clock>,
     users: user_cache::UserCache,
+    throttle: Throttle,
 }
 
 impl fmt::Debug for Auth {
@@ -83,6 +85,41 @@ impl Auth {
         store: Arc<dyn AuthStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        Self::from_parts(config, store, clock, Arc::new(MemoryThrottle::new()))
+    }
+
+    /// The service over `store`, keeping throttling state (rate limits, login backoff) in
+    /// `throttle` instead of process memory: give every instance behind a load balancer the
+    /// same shared store (the SQL stores of `auth-sqlx` are one) so that they enforce one
+    /// limit.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey, throttle::MemoryThrottle};
+    /// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
+    /// let shared = Arc::new(MemoryThrottle::new()); // in production: a database store
+    /// let auth = Auth::with_throttle_store(
+    ///     AuthConfig::builder(keys).build()?,
+    ///     Arc::new(MemoryStore::new()),
+    ///     shared,
+    /// );
+    /// # Ok::<(), auth_core::AuthError>(())
+    /// ```
+    pub fn with_throttle_store(
+        config: AuthConfig,
+        store: Arc<dyn AuthStore>,
+        throttle: Arc<dyn ThrottleStore>,
+    ) -> Self {
+        Self::from_parts(config, store, Arc::new(SystemClock), throttle)
+    }
+
+    /// The service from all its parts: store, clock and throttle store.
+    pub fn from_parts(
+        config: AuthConfig,
+        store: Arc<dyn AuthStore>,
+        clock: Arc<dyn Clock>,
+        throttle: Arc<dyn ThrottleStore>,
+    ) -> Self {
         for warning in config.insecure_settings() {
             tracing::warn!(target: "auth::config", "insecure setting: {warning}");
         }
@@ -96,7 +133,8 @@ impl Auth {
         );
         let hasher = PasswordHasher::new(config.hashing().clone());
         let users = user_cache::UserCache::new(config.user_cache_ttl());
-        Self { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users }) }
+        let throttle = Throttle::new(config.rate_limits().clone(), throttle);
+        Self { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users, throttle }) }
     }
 
     /// The configuration.
@@ -139,6 +177,15 @@ impl Auth {
     pub async fn purge_expired_refresh_tokens(&self) -> Result<u64> {
         let before = self.now() - time::Duration::days(1);
         Ok(self.inner.store.purge_expired(before).await?)
+    }
+
+    /// Deletes throttling state that no longer matters (buckets full again, failures
+    /// forgotten). Returns how many entries.
+    ///
+    /// # Errors
+    /// [`AuthError::Store`](crate::AuthError::Store).
+    pub async fn purge_throttle_state(&self) -> Result<u64> {
+        self.inner.throttle.purge(self.now()).await
     }
 
     /// The current time in whole microseconds: what every store keeps, so a record returned
@@ -214,12 +261,23 @@ pub(crate) mod test_support {
     }
 
     pub fn fixture() -> Fixture {
+        fixture_with(throttle::RateLimits::default(), Arc::new(throttle::MemoryThrottle::new()))
+    }
+
+    /// A fixture with these limits and throttle store.
+    pub fn fixture_with(
+        limits: throttle::RateLimits,
+        throttle: Arc<dyn throttle::ThrottleStore>,
+    ) -> Fixture {
         let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
-        let config =
-            AuthConfig::builder(keys).hashing(crate::testing::fast_hashing()).build().unwrap();
+        let config = AuthConfig::builder(keys)
+            .hashing(crate::testing::fast_hashing())
+            .rate_limits(limits)
+            .build()
+            .unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
-        let auth = Auth::with_clock(config, store.clone(), Arc::new(clock.clone()));
+        let auth = Auth::from_parts(config, store.clone(), Arc::new(clock.clone()), throttle);
         let ctx = RequestContext::new(Some("192.0.2.1".parse().unwrap()), Some("test-agent"));
         Fixture { auth, clock, store, ctx }
     }

@@ -4,7 +4,7 @@
 use super::Auth;
 use crate::{
     AuthError, RefreshToken, Replacement, RequestContext, Result, RotateOutcome, TokenPair,
-    TokenRejection, audit::audit,
+    TokenRejection, audit::audit, throttle::Bucket,
 };
 
 impl Auth {
@@ -14,11 +14,13 @@ impl Auth {
     /// # Errors
     /// [`AuthError::InvalidToken`] when the token is malformed, unknown, expired, revoked or
     /// already spent (in which case the whole session is revoked), or its user is gone or
-    /// inactive; [`AuthError::Store`].
+    /// inactive; [`AuthError::RateLimited`] over the refresh limit per client IP;
+    /// [`AuthError::Store`].
     pub async fn refresh(&self, presented: &str, ctx: &RequestContext) -> Result<TokenPair> {
+        let now = self.now();
+        self.inner.throttle.take(Bucket::Refresh, ctx.ip(), now).await?;
         let token = RefreshToken::parse(presented).map_err(AuthError::InvalidToken)?;
         let next = RefreshToken::generate();
-        let now = self.now();
         let replacement = Replacement {
             digest: next.digest(),
             created_at: now,

@@ -2,7 +2,8 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Email, NewUser, Password, RequestContext, Result, Role, User, Username, audit::audit,
+    AuthError, Email, NewUser, Password, RequestContext, Result, Role, User, Username,
+    audit::audit, throttle::Bucket,
 };
 
 /// What a client sends to register.
@@ -33,6 +34,8 @@ impl Auth {
     /// [`Auth::authenticate`]): only an active admin may register another admin.
     ///
     /// # Errors
+    /// - [`AuthError::RateLimited`] over the registration limit per client IP (not for an
+    ///   admin actor);
     /// - [`AuthError::Forbidden`] when asking for `Role::Admin` without an admin actor;
     /// - [`AuthError::Validation`] for a bad username, e-mail or password;
     /// - [`AuthError::UsernameTaken`] when the username exists (case-insensitively);
@@ -45,6 +48,11 @@ impl Auth {
     ) -> Result<User> {
         let role = registration.role.unwrap_or_default();
         let actor_is_admin = actor.is_some_and(|a| a.is_active && a.role == Role::Admin);
+        // Counted before anything else, so invalid attempts count too; an admin creating
+        // accounts is not throttled.
+        if !actor_is_admin {
+            self.inner.throttle.take(Bucket::Register, ctx.ip(), self.now()).await?;
+        }
         if role == Role::Admin && !actor_is_admin {
             audit!(warn, "register_denied", ctx, reason = "admin role requested without an admin", actor = ?actor.map(|a| a.id));
             return Err(AuthError::Forbidden);

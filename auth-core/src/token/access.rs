@@ -5,7 +5,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use jsonwebtoken::{Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use super::KeySet;
+use super::{Algorithm, KeySet, VerifyingKey};
 use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
@@ -90,6 +90,7 @@ pub struct AccessTokens {
     ttl: Duration,
     leeway: Duration,
     clock: Arc<dyn Clock>,
+    validations: Vec<(Algorithm, Validation)>,
 }
 
 impl AccessTokens {
@@ -103,7 +104,14 @@ impl AccessTokens {
         leeway: Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { keys, issuer, audience, ttl, leeway, clock }
+        let mut validations: Vec<(Algorithm, Validation)> = Vec::new();
+        for key in keys.verifying_keys() {
+            if !validations.iter().any(|(alg, _)| *alg == key.algorithm()) {
+                validations
+                    .push((key.algorithm(), validation_for(key.algorithm(), &issuer, &audience)));
+            }
+        }
+        Self { keys, issuer, audience, ttl, leeway, clock, validations }
     }
 
     /// The key set.
@@ -164,39 +172,42 @@ impl AccessTokens {
         if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
             return Err(R::Malformed);
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| header_failure(token))?;
-        let typ_ok = header.typ.as_deref().is_some_and(|t| {
-            t.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
-                || t.eq_ignore_ascii_case("application/at+jwt")
-        });
-        if !typ_ok || header.crit.is_some() {
-            return Err(R::WrongType);
+        // With one key, the header is read once, by `decode`, and checked after it; with
+        // several, it is read first to pick the key its `kid` names.
+        let key = match self.keys.only_key() {
+            Some(key) => key,
+            None => {
+                let header =
+                    jsonwebtoken::decode_header(token).map_err(|_| header_failure(token))?;
+                check_header(&header)?;
+                self.keys.find(header.kid.as_deref()).ok_or(R::UnknownKey)?
+            }
+        };
+        let data =
+            jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), self.validation(key))
+                .map_err(|e| match e.kind() {
+                    ErrorKind::InvalidSignature => R::BadSignature,
+                    ErrorKind::InvalidAlgorithm
+                    | ErrorKind::MissingAlgorithm
+                    | ErrorKind::InvalidAlgorithmName => R::WrongAlgorithm,
+                    ErrorKind::InvalidIssuer => R::WrongIssuer,
+                    ErrorKind::InvalidAudience => R::WrongAudience,
+                    // The header or the claims do not parse: which one?
+                    ErrorKind::Json(_) | ErrorKind::Base64(_) | ErrorKind::Utf8(_)
+                        if jsonwebtoken::decode_header(token).is_err() =>
+                    {
+                        header_failure(token)
+                    }
+                    ErrorKind::MissingRequiredClaim(_)
+                    | ErrorKind::InvalidClaimFormat(_)
+                    | ErrorKind::Json(_)
+                    | ErrorKind::InvalidSubject => R::BadClaims,
+                    _ => R::Malformed,
+                })?;
+        check_header(&data.header)?;
+        if data.header.kid.as_deref().is_some_and(|kid| kid != key.kid()) {
+            return Err(R::UnknownKey);
         }
-        let key = self.keys.find(header.kid.as_deref()).ok_or(R::UnknownKey)?;
-        if header.alg != key.algorithm() {
-            return Err(R::WrongAlgorithm);
-        }
-        let mut validation = Validation::new(key.algorithm());
-        // Time is checked below against our clock; the crate reads the system clock.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        let data = jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), &validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::InvalidSignature => R::BadSignature,
-                ErrorKind::InvalidAlgorithm
-                | ErrorKind::MissingAlgorithm
-                | ErrorKind::InvalidAlgorithmName => R::WrongAlgorithm,
-                ErrorKind::InvalidIssuer => R::WrongIssuer,
-                ErrorKind::InvalidAudience => R::WrongAudience,
-                ErrorKind::MissingRequiredClaim(_)
-                | ErrorKind::InvalidClaimFormat(_)
-                | ErrorKind::Json(_)
-                | ErrorKind::InvalidSubject => R::BadClaims,
-                _ => R::Malformed,
-            })?;
         let claims = data.claims;
         let now = self.clock.now().unix_timestamp();
         let leeway = self.leeway.as_secs() as i64;
@@ -208,6 +219,40 @@ impl AccessTokens {
         }
         Ok(claims)
     }
+
+    /// The validation rules for tokens of `key`'s algorithm, built once.
+    fn validation(&self, key: &VerifyingKey) -> &Validation {
+        self.validations
+            .iter()
+            .find(|(alg, _)| *alg == key.algorithm())
+            .map(|(_, v)| v)
+            .expect("a validation per algorithm of the key set")
+    }
+}
+
+/// The rules `jsonwebtoken` checks for us: the algorithm pinned to the key's, the required
+/// claims, `iss` and `aud`. Time is checked by [`AccessTokens`] on its own clock (the
+/// crate would read the system clock).
+fn validation_for(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation
+}
+
+/// The header rules: `typ` must say access token (RFC 9068), and no `crit` extension we
+/// would have to understand.
+fn check_header(header: &Header) -> Result<(), TokenRejection> {
+    let typ_ok = header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE) || t.eq_ignore_ascii_case("application/at+jwt")
+    });
+    if !typ_ok || header.crit.is_some() {
+        return Err(TokenRejection::WrongType);
+    }
+    Ok(())
 }
 
 /// Why a header did not parse: an algorithm we do not know (`none`, `HS1024`, …) or

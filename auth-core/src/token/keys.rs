@@ -293,6 +293,11 @@ impl KeySet {
         std::iter::once(&self.signing.verifying).chain(&self.previous)
     }
 
+    /// The one verifying key, when the set has no older keys.
+    pub(crate) fn only_key(&self) -> Option<&VerifyingKey> {
+        self.previous.is_empty().then_some(&self.signing.verifying)
+    }
+
     /// The key a token header points at: by `kid` when there is one, else the current key.
     pub(crate) fn find(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
         match kid {

@@ -7,7 +7,7 @@ use auth_core::{Auth, AuthError, Page, Password, User};
 use auth_sqlx::{PoolSettings, SqlStore};
 
 use crate::{
-    config::{Config, Secret},
+    config::{Config, RateLimitBackend, Secret},
     secret,
     tasks::{TaskService, TaskStore},
 };
@@ -49,10 +49,8 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let secret = secret::resolve(&config)?;
         let app = Self::connect(config, &secret, true).await?;
+        // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
-        for warning in app.auth.config().insecure_settings() {
-            tracing::warn!("insecure setting: {warning}");
-        }
         Ok(app)
     }
 
@@ -78,7 +76,13 @@ impl App {
             tasks.migrate().await?;
         }
         tracing::info!(backend = store.backend(), "database ready");
-        let auth = Auth::new(auth_config, store.into_auth_store());
+        let auth = match config.rate_limit_backend {
+            RateLimitBackend::Memory => Auth::new(auth_config, store.into_auth_store()),
+            RateLimitBackend::Database => {
+                let throttle = store.throttle_store();
+                Auth::with_throttle_store(auth_config, store.into_auth_store(), throttle)
+            }
+        };
         Ok(Self { auth, tasks: TaskService::new(tasks), config: Arc::new(config) })
     }
 
@@ -92,6 +96,25 @@ impl App {
             }
             (None, None) => Ok(()),
             _ => Err(StartupError::Other("ADMIN_USERNAME and ADMIN_PASSWORD go together".into())),
+        }
+    }
+
+    /// Every ten minutes, deletes expired refresh tokens and throttling state that no
+    /// longer matters, so the tables stay the size of what is live. Runs until dropped.
+    pub async fn housekeeping(self) {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match (
+                self.auth.purge_expired_refresh_tokens().await,
+                self.auth.purge_throttle_state().await,
+            ) {
+                (Ok(tokens), Ok(throttle)) => {
+                    tracing::debug!(tokens, throttle, "housekeeping: purged");
+                }
+                (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
         }
     }
 

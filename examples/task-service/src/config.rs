@@ -5,6 +5,7 @@ use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use auth_core::{
     Argon2Params, AuthConfig, AuthError, HashingConfig, KeySet, SigningKey, http::TrustedProxies,
+    throttle::RateLimits,
 };
 use clap::{Args, ValueEnum};
 use zeroize::Zeroizing;
@@ -107,6 +108,40 @@ pub struct Config {
     /// Database connections per pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+
+    /// Login attempts (`/auth/login`, password grant of `/auth/token`) per client IP per
+    /// minute; 0 turns the limit off (logged as insecure).
+    #[arg(long, env = "RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().login_per_ip_per_minute)]
+    pub rate_limit_login_per_ip_per_minute: u32,
+
+    /// Consecutive failed logins for one account from one client IP before a backoff
+    /// (1 s, doubling, at most 15 min) starts; 0 turns it off (logged as insecure).
+    #[arg(long, env = "RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = RateLimits::default().login_failures_per_account)]
+    pub rate_limit_login_failures_per_account: u32,
+
+    /// Registrations per client IP per minute (an admin's are not counted); 0 turns the
+    /// limit off (logged as insecure).
+    #[arg(long, env = "RATE_LIMIT_REGISTER_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().register_per_ip_per_minute)]
+    pub rate_limit_register_per_ip_per_minute: u32,
+
+    /// Refreshes (`/auth/refresh`, refresh grant of `/auth/token`) per client IP per
+    /// minute; 0 turns the limit off (logged as insecure).
+    #[arg(long, env = "RATE_LIMIT_REFRESH_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().refresh_per_ip_per_minute)]
+    pub rate_limit_refresh_per_ip_per_minute: u32,
+
+    /// Where rate-limit state lives: `memory` (this process) or `database` (shared by every
+    /// instance on `DATABASE_URL`).
+    #[arg(long, env = "RATE_LIMIT_BACKEND", value_enum, default_value_t = RateLimitBackend::Memory)]
+    pub rate_limit_backend: RateLimitBackend,
+}
+
+/// Where rate-limit state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateLimitBackend {
+    /// In this process: one limit per instance.
+    Memory,
+    /// In the database: one limit for every instance that shares it.
+    Database,
 }
 
 /// The CORS policy of both servers when origins are configured
@@ -268,7 +303,19 @@ impl Config {
             .refresh_ttl(Duration::from_secs(self.refresh_token_expire_days.saturating_mul(86_400)))
             .hashing(hashing.build()?)
             .user_cache_ttl(Duration::from_millis(self.user_cache_ttl_ms))
+            .rate_limits(self.rate_limits())
             .build()
+    }
+
+    /// The throttling limits from the `RATE_LIMIT_*` variables.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            login_per_ip_per_minute: self.rate_limit_login_per_ip_per_minute,
+            login_failures_per_account: self.rate_limit_login_failures_per_account,
+            register_per_ip_per_minute: self.rate_limit_register_per_ip_per_minute,
+            refresh_per_ip_per_minute: self.rate_limit_refresh_per_ip_per_minute,
+            ..RateLimits::default()
+        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod conventions;
 pub mod raw;
 pub mod sessions;
 pub mod tasks;
+pub mod throttling;
 pub mod tokens;
 
 /// A running server under test, with what the suite needs to know about its configuration.
@@ -48,6 +49,8 @@ pub struct Target {
     pub access_ttl_secs: u64,
     /// The server's request/body timeout.
     pub request_timeout_secs: u64,
+    /// The server's throttling limits.
+    pub rate_limits: auth_core::throttle::RateLimits,
     /// Keeps the server and its database alive for the test; never touched by the suite.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -142,6 +145,13 @@ macro_rules! http_contract_tests {
                 docs_serve_swagger_without_cdn,
                 cors_is_off_by_default,
             }
+            throttling {
+                login_over_the_ip_limit_is_429_with_retry_after,
+                token_endpoint_password_grant_counts_as_login,
+                account_backs_off_after_failures_but_others_do_not,
+                registration_over_the_ip_limit_is_429_but_admins_are_exempt,
+                refresh_over_the_ip_limit_is_429,
+            }
             bad_input {
                 malformed_json_is_400,
                 text_plain_register_is_415,
@@ -197,6 +207,7 @@ impl Target {
             admin_password: "correct horse battery staple".into(),
             access_ttl_secs: 900,
             request_timeout_secs: 2,
+            rate_limits: auth_core::throttle::RateLimits::default(),
             guard: Box::new(()),
         }
     }

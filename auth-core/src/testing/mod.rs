@@ -18,25 +18,27 @@
 
 use std::sync::Arc;
 
-use crate::AuthStore;
+mod throttle;
+
+pub use throttle::throttle_contract;
 
 /// What a contract-test factory returns: something that yields the store under test, or
 /// `None` to skip.
 pub trait StoreFixture {
     /// The store type.
-    type Store: AuthStore + ?Sized;
+    type Store: ?Sized;
     /// The store to test, or `None` to skip the test.
     fn store(&self) -> Option<Arc<Self::Store>>;
 }
 
-impl<S: AuthStore + ?Sized> StoreFixture for Arc<S> {
+impl<S: ?Sized> StoreFixture for Arc<S> {
     type Store = S;
     fn store(&self) -> Option<Arc<S>> {
         Some(self.clone())
     }
 }
 
-impl<S: AuthStore + ?Sized, G> StoreFixture for (Arc<S>, G) {
+impl<S: ?Sized, G> StoreFixture for (Arc<S>, G) {
     type Store = S;
     fn store(&self) -> Option<Arc<S>> {
         Some(self.0.clone())

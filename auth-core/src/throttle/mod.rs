@@ -1,0 +1,334 @@
+//! Throttling of login, token and registration attempts: token buckets per client IP and a
+//! growing backoff per account after consecutive failed logins. Over a limit,
+//! [`Auth`](crate::Auth) answers [`AuthError::RateLimited`](crate::AuthError::RateLimited)
+//! (HTTP 429 with `Retry-After`), before any password is hashed.
+//!
+//! - [`RateLimits`]: the limits, their defaults and the reasoning behind them;
+//! - [`gcra`]: the token-bucket rule;
+//! - [`ThrottleStore`]: where the state lives — [`MemoryThrottle`] (in process, the
+//!   default) or a shared database (the SQL stores of `auth-sqlx`), set with
+//!   [`Auth::with_throttle_store`](crate::Auth::with_throttle_store).
+//!
+//! If the throttle store fails, the attempt is refused with a 503 (fail closed): a login
+//! that cannot be counted does not run.
+
+pub mod gcra;
+mod limits;
+mod memory;
+mod store;
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use time::OffsetDateTime;
+
+pub use gcra::{Admission, Rate};
+pub use limits::RateLimits;
+pub use memory::MemoryThrottle;
+pub use store::{Failures, ThrottleKey, ThrottleStore};
+
+use crate::{AuthError, Result};
+
+/// What [`Auth`](crate::Auth) throttles, with the limits and the store.
+pub(crate) struct Throttle {
+    limits: RateLimits,
+    store: Arc<dyn ThrottleStore>,
+}
+
+/// The kinds of per-IP bucket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bucket {
+    Login,
+    Register,
+    Refresh,
+}
+
+impl Throttle {
+    pub(crate) fn new(limits: RateLimits, store: Arc<dyn ThrottleStore>) -> Self {
+        Self { limits, store }
+    }
+
+    /// Takes one attempt of `bucket` for the client `ip` (nothing for an unknown IP, e.g.
+    /// the CLI).
+    pub(crate) async fn take(
+        &self,
+        bucket: Bucket,
+        ip: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let (kind, rate) = match bucket {
+            Bucket::Login => ("login-ip", self.limits.login_rate()),
+            Bucket::Register => ("register-ip", self.limits.register_rate()),
+            Bucket::Refresh => ("refresh-ip", self.limits.refresh_rate()),
+        };
+        let (Some(ip), Some(rate)) = (ip, rate) else { return Ok(()) };
+        let key = ThrottleKey::new(kind, &[&ip.to_string()]);
+        match self.store.take(&key, rate, now).await? {
+            Admission::Admitted => Ok(()),
+            Admission::Refused { retry_after } => {
+                tracing::info!(target: "auth::throttle", bucket = kind, retry_after_ms = retry_after.as_millis() as u64, "rate limited");
+                Err(AuthError::RateLimited { retry_after: round_up(retry_after) })
+            }
+        }
+    }
+
+    /// The key of an account's failure tally for client `ip`.
+    pub(crate) fn account_key(&self, account: &str, ip: Option<IpAddr>) -> Option<ThrottleKey> {
+        (self.limits.login_failures_per_account > 0).then(|| {
+            let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
+            ThrottleKey::new("login-account", &[account, &ip])
+        })
+    }
+
+    /// Refuses an attempt on an account that is still in its backoff.
+    pub(crate) async fn check_backoff(
+        &self,
+        key: Option<&ThrottleKey>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let Some(key) = key else { return Ok(()) };
+        let Some(failures) = self.store.failures(key).await? else { return Ok(()) };
+        if now - failures.last > RateLimits::FAILURE_MEMORY {
+            return Ok(());
+        }
+        let until = failures.last + self.limits.backoff(failures.count);
+        if now < until {
+            let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
+            tracing::info!(target: "auth::throttle", failures = failures.count, retry_after_ms = wait.as_millis() as u64, "login backoff");
+            return Err(AuthError::RateLimited { retry_after: round_up(wait) });
+        }
+        Ok(())
+    }
+
+    /// Counts a failed login; a tally older than [`RateLimits::FAILURE_MEMORY`] starts over.
+    pub(crate) async fn failed(
+        &self,
+        key: Option<&ThrottleKey>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let Some(key) = key else { return Ok(()) };
+        if let Some(f) = self.store.failures(key).await? {
+            if now - f.last > RateLimits::FAILURE_MEMORY {
+                self.store.clear_failures(key).await?;
+            }
+        }
+        self.store.add_failure(key, now).await?;
+        Ok(())
+    }
+
+    /// Resets an account's failures after a successful login.
+    pub(crate) async fn succeeded(&self, key: Option<&ThrottleKey>) -> Result<()> {
+        if let Some(key) = key {
+            self.store.clear_failures(key).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes state that no longer matters.
+    pub(crate) async fn purge(&self, now: OffsetDateTime) -> Result<u64> {
+        Ok(self.store.purge_throttle(now, now - RateLimits::FAILURE_MEMORY).await?)
+    }
+}
+
+/// `Retry-After` carries whole seconds: round up, so a client that waits that long is
+/// admitted.
+fn round_up(d: Duration) -> Duration {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    Duration::from_secs(secs.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::Arc, time::Duration};
+
+    use super::*;
+    use crate::{Password, Registration, RequestContext, service::test_support::*};
+
+    fn limits() -> RateLimits {
+        RateLimits {
+            login_per_ip_per_minute: 100,
+            login_failures_per_account: 3,
+            register_per_ip_per_minute: 100,
+            refresh_per_ip_per_minute: 100,
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+
+    fn wait_of(e: &AuthError) -> Duration {
+        match e {
+            AuthError::RateLimited { retry_after } => *retry_after,
+            other => panic!("expected rate_limited, got {other:?}"),
+        }
+    }
+
+    fn wrong() -> Password {
+        Password::new("not the password at all")
+    }
+
+    #[tokio::test]
+    async fn logins_per_ip_are_limited_before_any_hashing() {
+        let f = fixture_with(
+            RateLimits { login_per_ip_per_minute: 2, ..limits() },
+            Arc::new(MemoryThrottle::new()),
+        );
+        f.user("alice").await;
+        f.login("alice").await;
+        f.login("alice").await;
+        let before = f.auth.hasher().stats();
+        let e = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        assert_eq!(wait_of(&e), Duration::from_secs(30));
+        assert_eq!(
+            f.auth.hasher().stats().verifications,
+            before.verifications,
+            "refused before hashing"
+        );
+        // Another client is not affected; the same one is after the refill.
+        let other = RequestContext::new(Some("198.51.100.20".parse().unwrap()), None);
+        f.auth.login("alice", &Password::new(PASSWORD), &other).await.unwrap();
+        f.clock.advance(Duration::from_secs(30));
+        f.login("alice").await;
+    }
+
+    #[tokio::test]
+    async fn account_backoff_doubles_is_capped_and_resets_on_success() {
+        let f = fixture_with(limits(), Arc::new(MemoryThrottle::new()));
+        f.user("alice").await;
+        for _ in 0..3 {
+            let e = f.auth.login("alice", &wrong(), &f.ctx).await.unwrap_err();
+            assert!(matches!(e, AuthError::InvalidCredentials));
+        }
+        // Three failures: 1 s, even for the right password.
+        let e = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        assert_eq!(wait_of(&e), Duration::from_secs(1));
+        let mut expected = 1;
+        for _ in 0..5 {
+            f.clock.advance(Duration::from_secs(expected));
+            let e = f.auth.login("ALICE", &wrong(), &f.ctx).await.unwrap_err();
+            assert!(matches!(e, AuthError::InvalidCredentials), "one attempt per wait");
+            expected = (expected * 2).min(8);
+            let e = f.auth.login("alice", &wrong(), &f.ctx).await.unwrap_err();
+            assert_eq!(wait_of(&e), Duration::from_secs(expected), "doubling, capped at 8 s");
+        }
+        f.clock.advance(Duration::from_secs(8));
+        f.login("alice").await;
+        // Reset: three more failures before any wait.
+        for _ in 0..3 {
+            let e = f.auth.login("alice", &wrong(), &f.ctx).await.unwrap_err();
+            assert!(matches!(e, AuthError::InvalidCredentials));
+        }
+    }
+
+    #[tokio::test]
+    async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+        let f = fixture_with(limits(), Arc::new(MemoryThrottle::new()));
+        f.user("alice").await;
+        let attacker = RequestContext::new(Some("203.0.113.66".parse().unwrap()), None);
+        for _ in 0..10 {
+            let _ = f.auth.login("alice", &wrong(), &attacker).await;
+        }
+        assert!(matches!(
+            f.auth.login("alice", &wrong(), &attacker).await,
+            Err(AuthError::RateLimited { .. })
+        ));
+        f.login("alice").await; // the owner, from their own address
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_back_off_like_real_ones() {
+        let f = fixture_with(limits(), Arc::new(MemoryThrottle::new()));
+        for _ in 0..3 {
+            let _ = f.auth.login("ghost", &wrong(), &f.ctx).await;
+        }
+        assert!(matches!(
+            f.auth.login("Ghost", &wrong(), &f.ctx).await,
+            Err(AuthError::RateLimited { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn registrations_per_ip_are_limited_but_not_an_admins() {
+        let f = fixture_with(
+            RateLimits { register_per_ip_per_minute: 2, ..limits() },
+            Arc::new(MemoryThrottle::new()),
+        );
+        f.user("alice").await;
+        // An invalid attempt counts too.
+        let bad = f.auth.register(Registration::new("x", PASSWORD), None, &f.ctx).await;
+        assert!(matches!(bad, Err(AuthError::Validation(_))));
+        let e = f.auth.register(Registration::new("bob1", PASSWORD), None, &f.ctx).await;
+        assert_eq!(wait_of(&e.unwrap_err()), Duration::from_secs(30));
+        let admin = f.admin("root").await;
+        for name in ["carol", "dave1", "erin1"] {
+            f.auth.register(Registration::new(name, PASSWORD), Some(&admin), &f.ctx).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn refreshes_per_ip_are_limited() {
+        let f = fixture_with(
+            RateLimits { refresh_per_ip_per_minute: 1, ..limits() },
+            Arc::new(MemoryThrottle::new()),
+        );
+        f.user("alice").await;
+        let s = f.login("alice").await;
+        let pair = f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await.unwrap();
+        let e = f.auth.refresh(pair.refresh_token.expose(), &f.ctx).await.unwrap_err();
+        assert_eq!(wait_of(&e), Duration::from_secs(60));
+        // Refused before the token was looked at: it is still good after the wait.
+        f.clock.advance(Duration::from_secs(60));
+        f.auth.refresh(pair.refresh_token.expose(), &f.ctx).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failing_throttle_store_fails_closed() {
+        #[derive(Debug)]
+        struct Down;
+        #[async_trait::async_trait]
+        impl ThrottleStore for Down {
+            async fn take(
+                &self,
+                _: &ThrottleKey,
+                _: Rate,
+                _: OffsetDateTime,
+            ) -> crate::store::StoreResult<Admission> {
+                Err(crate::StoreError::unavailable("throttle store down"))
+            }
+            async fn failures(
+                &self,
+                _: &ThrottleKey,
+            ) -> crate::store::StoreResult<Option<Failures>> {
+                Err(crate::StoreError::unavailable("throttle store down"))
+            }
+            async fn add_failure(
+                &self,
+                _: &ThrottleKey,
+                _: OffsetDateTime,
+            ) -> crate::store::StoreResult<Failures> {
+                Err(crate::StoreError::unavailable("throttle store down"))
+            }
+            async fn clear_failures(&self, _: &ThrottleKey) -> crate::store::StoreResult<()> {
+                Err(crate::StoreError::unavailable("throttle store down"))
+            }
+            async fn purge_throttle(
+                &self,
+                _: OffsetDateTime,
+                _: OffsetDateTime,
+            ) -> crate::store::StoreResult<u64> {
+                Err(crate::StoreError::unavailable("throttle store down"))
+            }
+        }
+        let f = fixture_with(RateLimits::off(), Arc::new(Down));
+        f.user("alice").await; // nothing to count: no store call
+        let f = fixture_with(limits(), Arc::new(Down));
+        let e = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
+        assert_eq!(e.code(), "unavailable");
+        let e = f.auth.register(Registration::new("bob1", PASSWORD), None, &f.ctx).await;
+        assert_eq!(e.unwrap_err().code(), "unavailable");
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(round_up(Duration::from_micros(1)), Duration::from_secs(1));
+        assert_eq!(round_up(Duration::from_millis(2001)), Duration::from_secs(3));
+        assert_eq!(round_up(Duration::from_secs(2)), Duration::from_secs(2));
+    }
+}

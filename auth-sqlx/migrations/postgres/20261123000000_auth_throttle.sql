@@ -1,0 +1,20 @@
+-- Throttling state shared by every instance (auth_core::throttle). Keys are
+-- "kind:sha256-hex" (no usernames or addresses); times are BIGINT microseconds.
+-- A bucket is its theoretical arrival time (GCRA); `admitted` holds the answer of the
+-- last atomic update, read back in the same transaction.
+CREATE TABLE auth_throttle_buckets (
+    bucket_key VARCHAR(80) PRIMARY KEY,
+    tat        BIGINT  NOT NULL,
+    admitted   INTEGER NOT NULL
+);
+
+CREATE INDEX auth_throttle_buckets_tat ON auth_throttle_buckets (tat);
+
+-- Consecutive failed logins per account and client IP.
+CREATE TABLE auth_login_failures (
+    account_key     VARCHAR(80) PRIMARY KEY,
+    failures        INTEGER NOT NULL,
+    last_failure_at BIGINT  NOT NULL
+);
+
+CREATE INDEX auth_login_failures_last ON auth_login_failures (last_failure_at);
