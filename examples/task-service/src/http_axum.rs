@@ -28,7 +28,7 @@ use tower_http::{
 
 use crate::{
     app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
-    config::CorsPolicy,
+    config::{Config, CorsPolicy},
     docs, openapi,
     tasks::{CreateTask, Task, UpdateTask},
 };
@@ -61,8 +61,6 @@ impl FromRef<AppState> for App {
 pub fn router(app: App) -> Result<Router, StartupError> {
     let config = app.config.clone();
     let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
-    let cors = cors(&config.cors_allowed_origins()?)?;
-    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let routes = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))
@@ -77,8 +75,19 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         .route("/admin/tasks", get(admin_tasks))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app, auth });
-    // Innermost first: a timeout (408), then the rewriting of framework-made errors into the
-    // API's body, then CORS, then the headers every response carries.
+    with_middleware(routes, &config)
+}
+
+/// Puts `routes` behind the service's middleware, innermost first: a timeout (408), the
+/// rewriting of framework-made errors into the API's body, CORS when configured, then the
+/// request id, the request span and the headers every response carries. Public so that
+/// the HTTP benchmark's ceiling runs behind the same stack.
+///
+/// # Errors
+/// [`StartupError`] for invalid CORS origins.
+pub fn with_middleware(routes: Router, config: &Config) -> Result<Router, StartupError> {
+    let cors = cors(&config.cors_allowed_origins()?)?;
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let mut router = routes
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
