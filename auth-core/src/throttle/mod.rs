@@ -1,6 +1,6 @@
 //! Throttling of login, token and registration attempts: token buckets per client IP and a
 //! growing backoff per account after consecutive failed logins. Over a limit,
-//! [`Auth`](crate::Auth) answers [`AuthError::RateLimited`](crate::AuthError::RateLimited)
+//! [`Auth`](crate::Auth) answers [`AuthError::RateLimited`]
 //! (HTTP 429 with `Retry-After`), before any password is hashed.
 //!
 //! - [`RateLimits`]: the limits, their defaults and the reasoning behind them;
