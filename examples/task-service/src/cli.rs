@@ -117,9 +117,7 @@ where
                 .await
                 .map_err(|e| StartupError::Other(format!("cannot listen on {bind}: {e}")))?;
             tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(bind));
-            let housekeeping = tokio::spawn(app.clone().housekeeping());
             serve(app, listener).await?;
-            housekeeping.abort();
             tracing::info!("shut down");
             Ok(())
         }
