@@ -135,6 +135,9 @@ pub async fn serve_until(
         .client_request_timeout(timeout)
         .disable_signals()
         .shutdown_signal(shutdown)
+        // Drain open connections for at most 5 s after the signal (actix waits 30 s by
+        // default, idle keep-alive connections included).
+        .shutdown_timeout(5)
         .listen(listener)
         .map_err(io)?
         .run();
