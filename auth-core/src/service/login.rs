@@ -46,11 +46,13 @@ impl Auth {
         // The backoff is per account (as the store would find it) and client IP.
         let account =
             throttle.account_key(lookup.as_ref().map_or(username, Username::key), ctx.ip());
-        throttle.check_backoff(account.as_ref(), now).await?;
+        let earlier = throttle.check_backoff(account.as_ref(), now).await?;
         let result = self.check_credentials(lookup.as_ref(), password, ctx).await;
         match &result {
             Ok(_) => throttle.succeeded(account.as_ref()).await?,
-            Err(AuthError::InvalidCredentials) => throttle.failed(account.as_ref(), now).await?,
+            Err(AuthError::InvalidCredentials) => {
+                throttle.failed(account.as_ref(), earlier, now).await?
+            }
             Err(_) => {}
         }
         let user = result?;

@@ -75,6 +75,18 @@ macro_rules! store_contract_tests {
         );
     };
     (@tests $factory:expr; $($name:ident),+ $(,)?) => {
+        $crate::__contract_tests!(contract, $factory; $($name),+);
+    };
+}
+
+/// One `#[tokio::test]` per check of `$crate::testing::$module`, each on a fresh store from
+/// `$factory` (skipped when the fixture yields none). Shared by
+/// [`store_contract_tests!`](crate::store_contract_tests) and
+/// [`throttle_contract_tests!`](crate::throttle_contract_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_tests {
+    ($module:ident, $factory:expr; $($name:ident),+ $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
@@ -83,7 +95,7 @@ macro_rules! store_contract_tests {
                     eprintln!("skipped: store not configured");
                     return;
                 };
-                $crate::testing::contract::$name(store).await;
+                $crate::testing::$module::$name(store).await;
                 drop(fixture);
             }
         )+

@@ -24,18 +24,7 @@ macro_rules! throttle_contract_tests {
         );
     };
     (@tests $factory:expr; $($name:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() {
-                let fixture = ($factory)().await;
-                let Some(store) = $crate::testing::StoreFixture::store(&fixture) else {
-                    eprintln!("skipped: store not configured");
-                    return;
-                };
-                $crate::testing::throttle_contract::$name(store).await;
-                drop(fixture);
-            }
-        )+
+        $crate::__contract_tests!(throttle_contract, $factory; $($name),+);
     };
 }
 

@@ -91,9 +91,7 @@ pub fn admit(tat: Option<i64>, now: i64, rate: Rate) -> (Admission, i64) {
     if start - now <= rate.tolerance_micros() {
         (Admission::Admitted, start + rate.interval_micros())
     } else {
-        let wait = start - rate.tolerance_micros() - now;
-        let retry_after = Duration::from_micros(u64::try_from(wait).unwrap_or(0));
-        (Admission::Refused { retry_after }, start)
+        (admission(false, start, now, rate), start)
     }
 }
 

@@ -79,37 +79,37 @@ impl Throttle {
         })
     }
 
-    /// Refuses an attempt on an account that is still in its backoff.
+    /// Refuses an attempt on an account that is still in its backoff. Returns the tally it
+    /// read, for [`Throttle::failed`].
     pub(crate) async fn check_backoff(
         &self,
         key: Option<&ThrottleKey>,
         now: OffsetDateTime,
-    ) -> Result<()> {
-        let Some(key) = key else { return Ok(()) };
-        let Some(failures) = self.store.failures(key).await? else { return Ok(()) };
-        if now - failures.last > RateLimits::FAILURE_MEMORY {
-            return Ok(());
+    ) -> Result<Option<Failures>> {
+        let Some(key) = key else { return Ok(None) };
+        let Some(failures) = self.store.failures(key).await? else { return Ok(None) };
+        if !is_forgotten(&failures, now) {
+            let until = failures.last + self.limits.backoff(failures.count);
+            if now < until {
+                let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
+                tracing::info!(target: "auth::throttle", failures = failures.count, retry_after_ms = wait.as_millis() as u64, "login backoff");
+                return Err(AuthError::RateLimited { retry_after: round_up(wait) });
+            }
         }
-        let until = failures.last + self.limits.backoff(failures.count);
-        if now < until {
-            let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
-            tracing::info!(target: "auth::throttle", failures = failures.count, retry_after_ms = wait.as_millis() as u64, "login backoff");
-            return Err(AuthError::RateLimited { retry_after: round_up(wait) });
-        }
-        Ok(())
+        Ok(Some(failures))
     }
 
-    /// Counts a failed login; a tally older than [`RateLimits::FAILURE_MEMORY`] starts over.
+    /// Counts a failed login. `earlier` is the tally [`Throttle::check_backoff`] read; one
+    /// older than [`RateLimits::FAILURE_MEMORY`] is dropped first, so the count starts over.
     pub(crate) async fn failed(
         &self,
         key: Option<&ThrottleKey>,
+        earlier: Option<Failures>,
         now: OffsetDateTime,
     ) -> Result<()> {
         let Some(key) = key else { return Ok(()) };
-        if let Some(f) = self.store.failures(key).await? {
-            if now - f.last > RateLimits::FAILURE_MEMORY {
-                self.store.clear_failures(key).await?;
-            }
+        if earlier.is_some_and(|f| is_forgotten(&f, now)) {
+            self.store.clear_failures(key).await?;
         }
         self.store.add_failure(key, now).await?;
         Ok(())
@@ -127,6 +127,11 @@ impl Throttle {
     pub(crate) async fn purge(&self, now: OffsetDateTime) -> Result<u64> {
         Ok(self.store.purge_throttle(now, now - RateLimits::FAILURE_MEMORY).await?)
     }
+}
+
+/// Whether a tally is old enough to be forgotten.
+fn is_forgotten(failures: &Failures, now: OffsetDateTime) -> bool {
+    now - failures.last > RateLimits::FAILURE_MEMORY
 }
 
 /// `Retry-After` carries whole seconds: round up, so a client that waits that long is

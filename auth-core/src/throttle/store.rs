@@ -1,7 +1,7 @@
 //! [`ThrottleStore`]: where throttling state lives — in process ([`MemoryThrottle`](super::MemoryThrottle))
 //! or in the database every instance shares (the SQL stores of `auth-sqlx`).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -38,7 +38,7 @@ impl ThrottleKey {
         key.push_str(kind);
         key.push(':');
         for byte in digest {
-            key.push_str(&format!("{byte:02x}"));
+            let _ = write!(key, "{byte:02x}"); // writing to a String cannot fail
         }
         Self(key)
     }

@@ -99,25 +99,6 @@ impl App {
         }
     }
 
-    /// Every ten minutes, deletes expired refresh tokens and throttling state that no
-    /// longer matters, so the tables stay the size of what is live. Runs until dropped.
-    pub async fn housekeeping(self) {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match (
-                self.auth.purge_expired_refresh_tokens().await,
-                self.auth.purge_throttle_state().await,
-            ) {
-                (Ok(tokens), Ok(throttle)) => {
-                    tracing::debug!(tokens, throttle, "housekeeping: purged");
-                }
-                (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
-            }
-        }
-    }
-
     /// `GET /health`: whether the database answers.
     pub async fn health(&self) -> (u16, serde_json::Value) {
         match self.auth.health().await {
