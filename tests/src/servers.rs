@@ -1,8 +1,17 @@
 //! The servers the contract suite runs against: the task service on a fresh database, bound
 //! to `127.0.0.1:0` in this process, with a configuration the suite knows.
 
-use std::{future::Future, pin::Pin};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
+use auth_core::{AuthConfig, Clock};
 use auth_sqlx::testing::TestDatabase;
 use task_service::{
     app::{App, StartupError},
@@ -70,6 +79,28 @@ pub async fn actix(db: TestDatabase) -> Target {
     spawn(db, task_service::http_actix::serve_until).await
 }
 
+/// The system clock plus an offset the suite can only grow: test servers run on real time
+/// (throttling waits are real), and jump forward for the lifetimes measured in days.
+#[derive(Debug, Default)]
+pub struct SkippingClock {
+    ahead_ms: AtomicU64,
+}
+
+impl SkippingClock {
+    /// Moves this clock `by` further ahead of the system clock.
+    pub fn skip(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.ahead_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for SkippingClock {
+    fn now(&self) -> time::OffsetDateTime {
+        let ahead = self.ahead_ms.load(Ordering::SeqCst);
+        time::OffsetDateTime::now_utc() + Duration::from_millis(ahead)
+    }
+}
+
 /// Completes when the test drops its [`Target`].
 type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -80,7 +111,9 @@ where
     Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
 {
     let config = config(&db);
-    let app = App::build(config.clone()).await.expect("the service starts");
+    let clock = Arc::new(SkippingClock::default());
+    let app =
+        App::build_with_clock(config.clone(), clock.clone()).await.expect("the service starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let (stop, stopped) = oneshot::channel::<()>();
     let base_url = format!("http://{}", listener.local_addr().expect("bound"));
@@ -91,7 +124,9 @@ where
             let _ = stopped.await;
         }),
     ));
-    target(base_url, &config, Guard { _stop: stop, _db: db })
+    let mut target = target(base_url, &config, Guard { _stop: stop, _db: db });
+    target.advance_clock = Some(Box::new(move |by| clock.skip(by)));
+    target
 }
 
 fn target(base_url: String, config: &Config, guard: Guard) -> Target {
@@ -105,6 +140,9 @@ fn target(base_url: String, config: &Config, guard: Guard) -> Target {
         access_ttl_secs: config.access_token_expire_minutes * 60,
         request_timeout_secs: config.request_timeout_secs,
         rate_limits: config.rate_limits(),
+        leeway_secs: AuthConfig::DEFAULT_LEEWAY.as_secs(),
+        refresh_ttl_secs: config.refresh_token_expire_days * 86_400,
+        advance_clock: None,
         guard: Box::new(guard),
     }
 }

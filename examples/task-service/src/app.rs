@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use auth_core::{Auth, AuthError, Page, Password, User};
+use auth_core::{
+    Auth, AuthError, Clock, Page, Password, SystemClock, User,
+    throttle::{MemoryThrottle, ThrottleStore},
+};
 use auth_sqlx::{PoolSettings, SqlStore};
 
 use crate::{
@@ -47,8 +50,21 @@ impl App {
     /// # Errors
     /// A [`StartupError`] naming what is wrong.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`App::build`], with the auth service reading time from `clock` instead of the
+    /// system clock: test servers use it to move time forward (token and session
+    /// lifetimes) without waiting.
+    ///
+    /// # Errors
+    /// A [`StartupError`] naming what is wrong.
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let secret = secret::resolve(&config)?;
-        let app = Self::connect(config, &secret, true).await?;
+        let app = Self::connect_on(config, &secret, true, clock).await?;
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
         Ok(app)
@@ -63,6 +79,15 @@ impl App {
         secret: &Secret,
         migrate: bool,
     ) -> Result<Self, StartupError> {
+        Self::connect_on(config, secret, migrate, Arc::new(SystemClock)).await
+    }
+
+    async fn connect_on(
+        config: Config,
+        secret: &Secret,
+        migrate: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let auth_config = config.auth_config(secret)?;
         let settings = PoolSettings {
             max_connections: config.database_max_connections,
@@ -76,13 +101,11 @@ impl App {
             tasks.migrate().await?;
         }
         tracing::info!(backend = store.backend(), "database ready");
-        let auth = match config.rate_limit_backend {
-            RateLimitBackend::Memory => Auth::new(auth_config, store.into_auth_store()),
-            RateLimitBackend::Database => {
-                let throttle = store.throttle_store();
-                Auth::with_throttle_store(auth_config, store.into_auth_store(), throttle)
-            }
+        let throttle: Arc<dyn ThrottleStore> = match config.rate_limit_backend {
+            RateLimitBackend::Memory => Arc::new(MemoryThrottle::new()),
+            RateLimitBackend::Database => store.throttle_store(),
         };
+        let auth = Auth::from_parts(auth_config, store.into_auth_store(), clock, throttle);
         Ok(Self { auth, tasks: TaskService::new(tasks), config: Arc::new(config) })
     }
 

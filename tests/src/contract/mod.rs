@@ -51,6 +51,13 @@ pub struct Target {
     pub request_timeout_secs: u64,
     /// The server's throttling limits.
     pub rate_limits: auth_core::throttle::RateLimits,
+    /// The clock-skew leeway the server allows on `exp` and `nbf`.
+    pub leeway_secs: u64,
+    /// The absolute lifetime of a session (refresh-token family), from login.
+    pub refresh_ttl_secs: u64,
+    /// Moves the server's clock forward, when the server lets the suite do that; the cases
+    /// that need it (lifetimes measured in days) are skipped when it is `None`.
+    pub advance_clock: Option<Box<dyn Fn(std::time::Duration) + Send + Sync>>,
     /// Keeps the server and its database alive for the test; never touched by the suite.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -92,6 +99,8 @@ macro_rules! http_contract_tests {
                 logout_revokes_the_session,
                 logout_accepts_unknown_tokens,
                 logout_refuses_malformed_tokens,
+                logout_with_another_users_token_ends_only_that_session,
+                refresh_after_the_absolute_lifetime_is_refused,
                 logout_all_revokes_every_session,
                 deactivation_cuts_access_at_once,
                 role_change_revokes_access_and_refresh_carries_it,
@@ -111,6 +120,15 @@ macro_rules! http_contract_tests {
                 lowercase_scheme_is_accepted,
                 query_string_token_is_ignored,
                 huge_authorization_header_is_harmless,
+                null_exp_is_refused,
+                float_exp_is_refused,
+                negative_exp_is_refused,
+                exp_at_the_leeway_boundary,
+                future_nbf_is_refused,
+                missing_issuer_or_audience_is_refused,
+                kid_tricks_are_refused,
+                key_url_headers_are_never_fetched,
+                algorithm_confusion_is_refused,
             }
             tasks {
                 create_task_ignores_owner_id_in_body,
@@ -157,6 +175,7 @@ macro_rules! http_contract_tests {
                 text_plain_register_is_415,
                 wrong_field_types_are_422,
                 oversized_body_is_413,
+                ten_megabyte_body_is_413,
                 overlong_password_is_422,
                 deeply_nested_json_is_refused,
                 control_characters_in_username_are_422,
@@ -208,6 +227,9 @@ impl Target {
             access_ttl_secs: 900,
             request_timeout_secs: 2,
             rate_limits: auth_core::throttle::RateLimits::default(),
+            leeway_secs: 30,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            advance_clock: None,
             guard: Box::new(()),
         }
     }

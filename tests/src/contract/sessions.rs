@@ -112,6 +112,44 @@ pub async fn logout_accepts_unknown_tokens(t: &Target) {
     }
 }
 
+/// Logging out with another user's refresh token ends that one session and nothing else:
+/// the refresh token is the credential of its own session (RFC 7009), so whoever holds it
+/// can end it (they could as well spend it), but it reaches no further — not the caller's
+/// sessions, whatever bearer they send, nor the owner's other sessions.
+pub async fn logout_with_another_users_token_ends_only_that_session(t: &Target) {
+    let alice = new_user(t).await;
+    let (_, alice_other) = login(t, &alice.username, &alice.password).await;
+    let mallory = new_user(t).await;
+    let rb = with_bearer(request(t, Method::POST, "/auth/logout"), Some(&mallory.access))
+        .json(&json!({"refresh_token": alice.refresh}));
+    assert_no_content(&send(rb).await);
+    assert_invalid_token(&refresh(t, &alice.refresh).await);
+    assert_token_pair(t, &refresh(t, &alice_other).await);
+    assert_token_pair(t, &refresh(t, &mallory.refresh).await);
+    get(t, "/auth/me", Some(&mallory.access)).await.expect_status(200);
+}
+
+/// A session ends at its absolute lifetime, counted from login, however recently it was
+/// refreshed. Needs a server clock the suite can move (skipped otherwise).
+pub async fn refresh_after_the_absolute_lifetime_is_refused(t: &Target) {
+    let Some(advance) = t.advance_clock.as_ref() else {
+        eprintln!("skipped: the server's clock cannot be moved");
+        return;
+    };
+    let user = new_user(t).await;
+    let ttl = std::time::Duration::from_secs(t.refresh_ttl_secs);
+    // Shortly before the end, rotation still works and hands out a fresh token...
+    advance(ttl - std::time::Duration::from_secs(120));
+    let (access, late) = assert_token_pair(t, &refresh(t, &user.refresh).await);
+    get(t, "/auth/me", Some(&access)).await.expect_status(200);
+    // ...which dies with its session all the same.
+    advance(std::time::Duration::from_secs(121));
+    assert_invalid_token(&refresh(t, &late).await);
+    // A new login starts a new session.
+    let (_, fresh) = login(t, &user.username, &user.password).await;
+    assert_token_pair(t, &refresh(t, &fresh).await);
+}
+
 /// A malformed refresh token (or an access token) is `401 invalid_token`; none at all
 /// is `401 not_authenticated`.
 pub async fn logout_refuses_malformed_tokens(t: &Target) {

@@ -131,3 +131,128 @@ pub async fn huge_authorization_header_is_harmless(t: &Target) {
     assert!(matches!(r.status, 400 | 401 | 431), "status {}: {}", r.status, r.text());
     assert_healthy(t).await;
 }
+
+/// `exp` as `null` is refused.
+pub async fn null_exp_is_refused(t: &Target) {
+    refused_after(t, |_, c| c["exp"] = Value::Null).await;
+}
+
+/// `exp` as a float, even a whole one in the future, is refused (NumericDate is an integer
+/// here, as the server issues it).
+pub async fn float_exp_is_refused(t: &Target) {
+    let exp = (now() + 300) as f64 + 0.5;
+    refused_after(t, |_, c| c["exp"] = json!(exp)).await;
+    refused_after(t, |_, c| c["exp"] = json!(exp.floor())).await;
+}
+
+/// A negative `exp` (and one far below any real time) is refused, not wrapped around.
+pub async fn negative_exp_is_refused(t: &Target) {
+    refused_after(t, |_, c| c["exp"] = json!(-1)).await;
+    refused_after(t, |_, c| c["exp"] = json!(i64::MIN)).await;
+}
+
+/// `exp` one second inside the leeway is accepted; one second beyond it is refused.
+pub async fn exp_at_the_leeway_boundary(t: &Target) {
+    let user = new_user(t).await;
+    let leeway = t.leeway_secs;
+    let at = |exp: u64| {
+        let mut claims = access_claims(t, &user);
+        claims["exp"] = json!(exp);
+        claims["iat"] = json!(exp - 600);
+        claims["nbf"] = json!(exp - 600);
+        craft_token(t, access_header(), claims)
+    };
+    // The server's clock reads at least `now()`, and at most a second more while the
+    // request travels: `now - leeway + 1` is inside for that second, `now - leeway - 1`
+    // is outside from the start.
+    let inside = at(now() - leeway + 1);
+    me(t, &inside).await.expect_status(200);
+    let outside = at(now() - leeway - 1);
+    assert_invalid_token(&me(t, &outside).await);
+}
+
+/// `nbf` beyond the leeway in the future is refused; within the leeway it is accepted.
+pub async fn future_nbf_is_refused(t: &Target) {
+    let leeway = t.leeway_secs;
+    refused_after(t, |_, c| c["nbf"] = json!(now() + leeway + 60)).await;
+    let user = new_user(t).await;
+    let mut claims = access_claims(t, &user);
+    claims["nbf"] = json!(now() + leeway / 2);
+    me(t, &craft_token(t, access_header(), claims)).await.expect_status(200);
+}
+
+/// A token without `iss`, or without `aud`, is refused.
+pub async fn missing_issuer_or_audience_is_refused(t: &Target) {
+    for claim in ["iss", "aud"] {
+        refused_after(t, |_, c| {
+            c.as_object_mut().expect("claims object").remove(claim);
+        })
+        .await;
+    }
+    // An audience list that does not hold ours is refused too.
+    refused_after(t, |_, c| c["aud"] = json!(["someone-else", "another"])).await;
+}
+
+/// `kid` values that try a path, SQL or a header injection are refused (`401`), never a
+/// `500`, and the server stays healthy.
+pub async fn kid_tricks_are_refused(t: &Target) {
+    let kids = [
+        "../../../../../../dev/null",
+        "/etc/passwd",
+        "' OR '1'='1' --",
+        "x\"; DROP TABLE auth_users; --",
+        "\r\nX-Injected: 1",
+        "",
+    ];
+    for kid in kids {
+        refused_after(t, |h, _| h["kid"] = json!(kid)).await;
+    }
+    // A `kid` of the wrong JSON type is refused too.
+    refused_after(t, |h, _| h["kid"] = json!({"$ne": null})).await;
+    assert_healthy(t).await;
+}
+
+/// `jku`, `x5u` (and embedded `jwk`) headers pointing at a key the attacker controls are
+/// refused, and the server never connects to the address they name.
+pub async fn key_url_headers_are_never_fetched(t: &Target) {
+    let trap = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let trap_url = format!("http://{}/jwks.json", trap.local_addr().expect("bound"));
+    let user = new_user(t).await;
+    let headers = [
+        json!({"alg": "HS256", "typ": "at+jwt", "jku": trap_url}),
+        json!({"alg": "HS256", "typ": "at+jwt", "x5u": trap_url}),
+        json!({"alg": "HS256", "typ": "at+jwt", "jwk": {"kty": "oct", "k": b64url(FOREIGN_SECRET)}}),
+    ];
+    for header in &headers {
+        let token = craft_token_with_secret(FOREIGN_SECRET, header, &access_claims(t, &user));
+        assert_invalid_token(&me(t, &token).await);
+    }
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(300), trap.accept()).await;
+    assert!(waited.is_err(), "the server connected to the URL of a token header");
+}
+
+/// HS/RS confusion and other algorithms: a token whose header names `RS256`, `ES256`,
+/// `EdDSA`, `PS256` or `HS512` is refused, even when its signature is an HMAC made with the
+/// server's own secret (the classic confusion: a verifier that picks the algorithm from the
+/// header would check it with the wrong key type or algorithm).
+pub async fn algorithm_confusion_is_refused(t: &Target) {
+    let user = new_user(t).await;
+    let claims = access_claims(t, &user);
+    for alg in ["RS256", "ES256", "EdDSA", "PS256"] {
+        let header = json!({"alg": alg, "typ": "at+jwt"});
+        let token = craft_token(t, header, claims.clone());
+        assert_invalid_token(&me(t, &token).await);
+        // An all-zero signature of a plausible length for the algorithm.
+        let zeros = if alg == "RS256" || alg == "PS256" { 256 } else { 64 };
+        let input = jwt_signing_input(&json!({"alg": alg, "typ": "at+jwt"}), &claims);
+        let token = format!("{input}.{}", b64url(vec![0u8; zeros]));
+        assert_invalid_token(&me(t, &token).await);
+    }
+    // HS512 with the server's own secret: right key, wrong algorithm.
+    let input = jwt_signing_input(&json!({"alg": "HS512", "typ": "at+jwt"}), &claims);
+    let key = jsonwebtoken::EncodingKey::from_secret(t.secret_key.as_bytes());
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS512)
+            .expect("HS512 sign");
+    assert_invalid_token(&me(t, &format!("{input}.{signature}")).await);
+}
