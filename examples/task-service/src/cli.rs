@@ -94,7 +94,10 @@ where
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute(cli, serve)) {
+    let result = runtime.block_on(execute(cli, serve));
+    // Whatever is left (a blocking task, an idle connection's task) does not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -199,26 +202,6 @@ fn read_password() -> Result<Password, StartupError> {
         return Err(StartupError::Other("no password on standard input".into()));
     }
     Ok(Password::new(password))
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutdown signal received; draining requests");
 }
 
 #[cfg(test)]

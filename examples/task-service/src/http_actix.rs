@@ -28,7 +28,7 @@ use tracing::Instrument;
 use crate::{
     app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
     config::CorsPolicy,
-    docs, openapi,
+    docs, openapi, shutdown,
     tasks::{CreateTask, UpdateTask},
 };
 
@@ -128,20 +128,23 @@ pub async fn serve_until(
     let io = |e: std::io::Error| StartupError::Other(format!("server: {e}"));
     let listener = listener.into_std().map_err(io)?;
     listener.set_nonblocking(true).map_err(io)?;
-    // The builder is not `Send`: only the running server may live across an await.
     let server = HttpServer::new(move || api.clone().app())
         // A request head that trickles in is cut off by actix itself; bodies by the
         // `request_timeout` middleware.
         .client_request_timeout(timeout)
         .disable_signals()
-        .shutdown_signal(shutdown)
-        // Drain open connections for at most 5 s after the signal (actix waits 30 s by
-        // default, idle keep-alive connections included).
-        .shutdown_timeout(5)
-        .listen(listener)
-        .map_err(io)?
-        .run();
-    server.await.map_err(io)
+        // Drain open connections for at most DRAIN_TIMEOUT after the signal (actix waits
+        // 30 s by default, idle keep-alive connections included).
+        .shutdown_timeout(shutdown::DRAIN_TIMEOUT.as_secs());
+    let served = shutdown::drain_bounded(shutdown, |drain| {
+        // The builder is not `Send`: it is consumed here, outside the future.
+        let running = server.shutdown_signal(drain).listen(listener).map(|s| s.run());
+        async move { running?.await }
+    });
+    match served.await {
+        Some(result) => result.map_err(io),
+        None => Ok(()),
+    }
 }
 
 /// Serves `app` on `listener` until SIGINT or SIGTERM.
@@ -149,7 +152,7 @@ pub async fn serve_until(
 /// # Errors
 /// As [`serve_until`].
 pub async fn serve(app: App, listener: TcpListener) -> Result<(), StartupError> {
-    serve_until(app, listener, crate::cli::shutdown_signal()).await
+    serve_until(app, listener, shutdown::signal()).await
 }
 
 /// The request id (the client's, or a new UUID), a trace span, and the headers every

@@ -29,7 +29,7 @@ use tower_http::{
 use crate::{
     app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
     config::{Config, CorsPolicy},
-    docs, openapi,
+    docs, openapi, shutdown,
     tasks::{CreateTask, Task, UpdateTask},
 };
 
@@ -146,10 +146,15 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let router = router(app)?;
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| StartupError::Other(format!("server: {e}")))
+    let served = shutdown::drain_bounded(shutdown, |drain| {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(drain)
+            .into_future()
+    });
+    match served.await {
+        Some(result) => result.map_err(|e| StartupError::Other(format!("server: {e}"))),
+        None => Ok(()),
+    }
 }
 
 /// Serves `app` on `listener` until SIGINT or SIGTERM.
@@ -157,7 +162,7 @@ pub async fn serve_until(
 /// # Errors
 /// As [`serve_until`].
 pub async fn serve(app: App, listener: TcpListener) -> Result<(), StartupError> {
-    serve_until(app, listener, crate::cli::shutdown_signal()).await
+    serve_until(app, listener, shutdown::signal()).await
 }
 
 async fn health(State(app): State<App>) -> Response {

@@ -18,4 +18,5 @@ pub mod http_axum;
 pub mod logging;
 pub mod openapi;
 pub mod secret;
+pub mod shutdown;
 pub mod tasks;

@@ -30,8 +30,19 @@ fn command_for(bin: &str, dir: &Path) -> Command {
     c
 }
 
+/// A server process; killed if the test ends (or fails) without stopping it, so that no
+/// server outlives its test holding the test runner's output pipes.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `serve` of `bin` and returns the process and its base URL (read from its log).
-fn start(bin: &str, dir: &Path) -> (Child, String) {
+fn start(bin: &str, dir: &Path) -> (Running, String) {
     let mut child = command_for(bin, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -50,11 +61,15 @@ fn start(bin: &str, dir: &Path) -> (Child, String) {
             }
         }
     });
+    let child = Running(child);
     let url = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens");
     (child, url)
 }
 
-fn stop(mut child: Child) -> std::process::ExitStatus {
+/// Sends SIGTERM and waits for the exit: open requests get `DRAIN_TIMEOUT` (5 s), and the
+/// process never waits more than a second past that.
+fn stop(mut running: Running) -> std::process::ExitStatus {
+    let child = &mut running.0;
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
     let deadline = Instant::now() + Duration::from_secs(10);
