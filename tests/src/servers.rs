@@ -68,7 +68,15 @@ pub fn config(db: &TestDatabase) -> Config {
 /// # Panics
 /// When the service cannot start.
 pub async fn axum(db: TestDatabase) -> Target {
-    spawn(db, task_service::http_axum::serve_until).await
+    axum_with(db, |_| {}).await
+}
+
+/// As [`axum`], with the configuration changed by `edit` first.
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn axum_with(db: TestDatabase, edit: impl FnOnce(&mut Config)) -> Target {
+    spawn(db, edit, task_service::http_axum::serve_until).await
 }
 
 /// The task service served by actix-web on `db`.
@@ -76,7 +84,15 @@ pub async fn axum(db: TestDatabase) -> Target {
 /// # Panics
 /// When the service cannot start.
 pub async fn actix(db: TestDatabase) -> Target {
-    spawn(db, task_service::http_actix::serve_until).await
+    actix_with(db, |_| {}).await
+}
+
+/// As [`actix`], with the configuration changed by `edit` first.
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn actix_with(db: TestDatabase, edit: impl FnOnce(&mut Config)) -> Target {
+    spawn(db, edit, task_service::http_actix::serve_until).await
 }
 
 /// The system clock plus an offset the suite can only grow: test servers run on real time
@@ -105,12 +121,13 @@ impl Clock for SkippingClock {
 type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Builds the service on `db` and runs `serve_until` on a free port in the background.
-async fn spawn<F, Fut>(db: TestDatabase, serve_until: F) -> Target
+async fn spawn<F, Fut>(db: TestDatabase, edit: impl FnOnce(&mut Config), serve_until: F) -> Target
 where
     F: FnOnce(App, TcpListener, Stopped) -> Fut,
     Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
 {
-    let config = config(&db);
+    let mut config = config(&db);
+    edit(&mut config);
     let clock = Arc::new(SkippingClock::default());
     let app =
         App::build_with_clock(config.clone(), clock.clone()).await.expect("the service starts");

@@ -9,6 +9,9 @@
 //!
 //! When the `CI` environment variable is set, a missing or unreachable server URL is a test
 //! failure, not a skip.
+//!
+//! [`FaultProxy`] sits between a service and its database server to fail the database on
+//! purpose: cut, frozen, or frozen at a chosen step of a conversation.
 
 use std::{
     sync::atomic::{AtomicU32, Ordering},
@@ -16,6 +19,10 @@ use std::{
 };
 
 use sqlx::{Connection, Executor};
+
+mod proxy;
+
+pub use proxy::{FaultProxy, Mode};
 
 /// Prefix of every test database name.
 const PREFIX: &str = "auth_t_";
