@@ -1,6 +1,6 @@
 //! End-to-end: the compiled `task-service` binary (and its actix-web twin
 //! `task-service-actix`), started as a user would start it, in an empty directory with no
-//! configuration but a free port.
+//! configuration but a free port; and killed in the middle of a refresh-token rotation.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -10,6 +10,11 @@ use std::{
     time::{Duration, Instant},
 };
 
+use auth_core::RefreshToken;
+use auth_sqlx::{
+    PoolSettings, SqlStore,
+    testing::{FaultProxy, TestDatabase},
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_task-service");
@@ -43,7 +48,13 @@ impl Drop for Running {
 
 /// Starts `serve` of `bin` and returns the process and its base URL (read from its log).
 fn start(bin: &str, dir: &Path) -> (Running, String) {
+    start_with(bin, dir, &[])
+}
+
+/// As [`start`], with these environment variables set.
+fn start_with(bin: &str, dir: &Path, env: &[(&str, &str)]) -> (Running, String) {
     let mut child = command_for(bin, dir)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -235,4 +246,129 @@ fn migrate_subcommand_creates_the_schema() {
     assert!(dir.path().join("task-service.db").exists());
     let again = command(dir.path()).arg("migrate").output().unwrap();
     assert!(again.status.success(), "migrating twice is a no-op");
+}
+
+/// Crash between the steps of a refresh-token rotation: the server is killed (SIGKILL) while
+/// a refresh is in flight, stopped at each step of its database conversation in turn (a
+/// [`FaultProxy`] freezes the connection after 0, 1, 2, … messages). After each crash the
+/// database holds exactly one of: the presented token still live and no successor (it
+/// works after a restart), or the presented token spent and exactly one live successor —
+/// never both, never neither. The sweep must see both outcomes, so it crossed the commit.
+async fn crash_mid_rotation(bin: &str, db: Option<TestDatabase>) {
+    let Some(db) = db else { return };
+    let proxy = FaultProxy::start(db.url()).await.unwrap();
+    let through = proxy.url(db.url());
+    let env = [
+        ("DATABASE_URL", through.as_str()),
+        ("SECRET_KEY", "crash-test secret key of at least thirty-two bytes"),
+    ];
+    let inspect = SqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+    inspect.migrate().await.unwrap();
+    let inspect = inspect.into_auth_store();
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let (mut kept, mut rotated) = (0, 0);
+    let mut registered = false;
+    for step in 0.. {
+        assert!(step < 60, "the refresh never completed");
+        let (server, base) = start_with(bin, dir.path(), &env);
+        if !registered {
+            let res = http
+                .post(format!("{base}/auth/register"))
+                .json(&json!({"username": "alice", "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            registered = true;
+        }
+        let res = http
+            .post(format!("{base}/auth/login"))
+            .json(&json!({"username": "alice", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let pair: Value = res.json().await.unwrap();
+        let presented = pair["refresh_token"].as_str().unwrap().to_owned();
+
+        proxy.freeze_after(step);
+        let refresh = http
+            .post(format!("{base}/auth/refresh"))
+            .json(&json!({"refresh_token": presented}))
+            .send();
+        tokio::pin!(refresh);
+        let frozen = tokio::select! {
+            res = &mut refresh => {
+                // The whole conversation fit in `step` messages: the refresh completed.
+                assert_eq!(res.unwrap().status(), 200);
+                proxy.restore();
+                None
+            }
+            frozen = proxy.wait_frozen(Duration::from_secs(20)) => Some(frozen),
+        };
+        let Some(frozen) = frozen else {
+            drop(server);
+            break;
+        };
+        assert!(frozen, "step {step}: neither an answer nor a frozen database in 20 s");
+        // Kill the server mid-request, then drop its connections so the database rolls
+        // back whatever it had not committed.
+        drop(server);
+        proxy.cut();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.restore();
+
+        let digest = RefreshToken::parse(&presented).unwrap().digest();
+        let old = inspect.refresh_token(&digest).await.unwrap().expect("the presented token");
+        let now = time::OffsetDateTime::now_utc();
+        let successors: Vec<_> = inspect
+            .live_refresh_tokens(old.user_id, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.parent.as_ref() == Some(&digest))
+            .collect();
+        let old_live = old.is_live(now);
+        match (old_live, successors.len()) {
+            (true, 0) => kept += 1,
+            (false, 1) if old.used_at.is_some() && old.revoked_at.is_none() => rotated += 1,
+            other => panic!("step {step}: (presented live, live successors) = {other:?}"),
+        }
+        // Restarted, the server agrees: a kept token refreshes, a spent one is a replay.
+        let (server, base) = start_with(bin, dir.path(), &env);
+        let res = http
+            .post(format!("{base}/auth/refresh"))
+            .json(&json!({"refresh_token": presented}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), if old_live { 200 } else { 401 }, "step {step}");
+        drop(server);
+    }
+    eprintln!("crash sweep: {kept} crashes kept the old token, {rotated} had rotated");
+    assert!(kept > 0 && rotated > 0, "kept {kept}, rotated {rotated}: the sweep missed the commit");
+}
+
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn axum_crash_mid_rotation() {
+        crash_mid_rotation(BIN, TestDatabase::postgres().await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn actix_crash_mid_rotation() {
+        crash_mid_rotation(ACTIX_BIN, TestDatabase::postgres().await).await;
+    }
+}
+
+mod mysql {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn axum_crash_mid_rotation() {
+        crash_mid_rotation(BIN, TestDatabase::mysql().await).await;
+    }
 }
