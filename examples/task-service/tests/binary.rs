@@ -248,6 +248,11 @@ fn migrate_subcommand_creates_the_schema() {
     assert!(again.status.success(), "migrating twice is a no-op");
 }
 
+/// `POST base + path` with a JSON body.
+async fn post(http: &reqwest::Client, base: &str, path: &str, body: &Value) -> reqwest::Response {
+    http.post(format!("{base}{path}")).json(body).send().await.unwrap()
+}
+
 /// Crash between the steps of a refresh-token rotation: the server is killed (SIGKILL) while
 /// a refresh is in flight, stopped at each step of its database conversation in turn (a
 /// [`FaultProxy`] freezes the connection after 0, 1, 2, … messages). After each crash the
@@ -268,26 +273,14 @@ async fn crash_mid_rotation(bin: &str, db: Option<TestDatabase>) {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let (mut kept, mut rotated) = (0, 0);
-    let mut registered = false;
     for step in 0.. {
         assert!(step < 60, "the refresh never completed");
         let (server, base) = start_with(bin, dir.path(), &env);
-        if !registered {
-            let res = http
-                .post(format!("{base}/auth/register"))
-                .json(&json!({"username": "alice", "password": PASSWORD}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 201);
-            registered = true;
+        let alice = json!({"username": "alice", "password": PASSWORD});
+        if step == 0 {
+            assert_eq!(post(&http, &base, "/auth/register", &alice).await.status(), 201);
         }
-        let res = http
-            .post(format!("{base}/auth/login"))
-            .json(&json!({"username": "alice", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = post(&http, &base, "/auth/login", &alice).await;
         assert_eq!(res.status(), 200);
         let pair: Value = res.json().await.unwrap();
         let presented = pair["refresh_token"].as_str().unwrap().to_owned();
@@ -337,12 +330,7 @@ async fn crash_mid_rotation(bin: &str, db: Option<TestDatabase>) {
         }
         // Restarted, the server agrees: a kept token refreshes, a spent one is a replay.
         let (server, base) = start_with(bin, dir.path(), &env);
-        let res = http
-            .post(format!("{base}/auth/refresh"))
-            .json(&json!({"refresh_token": presented}))
-            .send()
-            .await
-            .unwrap();
+        let res = post(&http, &base, "/auth/refresh", &json!({"refresh_token": presented})).await;
         assert_eq!(res.status(), if old_live { 200 } else { 401 }, "step {step}");
         drop(server);
     }
