@@ -15,14 +15,20 @@ use auth_core::{AuthConfig, Clock};
 use auth_sqlx::testing::TestDatabase;
 use task_service::{
     app::{App, StartupError},
-    config::{Config, RateLimitBackend, Secret},
+    config::{Config, JwtAlgorithm, RateLimitBackend, Secret},
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
-use crate::contract::Target;
+use crate::contract::{ServerKey, Target};
 
 /// The signing secret of test servers.
 pub const SECRET_KEY: &str = "contract-suite secret key, at least 32 bytes long";
+/// The ES256 private key of the servers made with [`es256`] (a test key of auth-core).
+pub const ES256_PRIVATE_KEY_FILE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys/es256.pem");
+/// Its public key.
+pub const ES256_PUBLIC_KEY_FILE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys/es256.pub.pem");
 /// The bootstrapped admin of test servers.
 pub const ADMIN_USERNAME: &str = "rootadmin";
 /// Its password.
@@ -61,6 +67,14 @@ pub fn config(db: &TestDatabase) -> Config {
         config.rate_limit_backend = RateLimitBackend::Database;
     }
     config
+}
+
+/// A configuration edit for [`axum_with`] / [`actix_with`]: sign access tokens with ES256
+/// and [`ES256_PRIVATE_KEY_FILE`] instead of HS256 and [`SECRET_KEY`].
+pub fn es256(config: &mut Config) {
+    config.jwt_algorithm = JwtAlgorithm::Es256;
+    config.jwt_private_key_file = Some(ES256_PRIVATE_KEY_FILE.into());
+    config.secret_key = None;
 }
 
 /// The task service served by axum on `db`.
@@ -146,10 +160,29 @@ where
     target
 }
 
+/// The suite's view of the key `config` signs with.
+fn server_key(config: &Config) -> ServerKey {
+    let read = |path: &str| std::fs::read_to_string(path).expect("a test key file");
+    match config.jwt_algorithm {
+        JwtAlgorithm::Hs256 => {
+            ServerKey::Hs256(config.secret_key.as_ref().expect("SECRET_KEY").expose().to_owned())
+        }
+        JwtAlgorithm::Es256 => {
+            let file = config.jwt_private_key_file.as_ref().expect("JWT_PRIVATE_KEY_FILE");
+            assert_eq!(file.to_str(), Some(ES256_PRIVATE_KEY_FILE), "the suite knows this key");
+            ServerKey::Es256 {
+                private_pem: read(ES256_PRIVATE_KEY_FILE),
+                public_pem: read(ES256_PUBLIC_KEY_FILE),
+            }
+        }
+        other => panic!("the contract suite has no {} key", other.name()),
+    }
+}
+
 fn target(base_url: String, config: &Config, guard: Guard) -> Target {
     Target {
         base_url,
-        secret_key: SECRET_KEY.to_owned(),
+        key: server_key(config),
         issuer: config.jwt_issuer.clone(),
         audience: config.jwt_audience.clone(),
         admin_username: ADMIN_USERNAME.to_owned(),

@@ -1,17 +1,17 @@
-//! The application, independent of the web framework: configuration checked, secret
+//! The application, independent of the web framework: configuration checked, signing key
 //! resolved, databases connected and migrated, the admin bootstrapped.
 
 use std::sync::Arc;
 
 use auth_core::{
-    Auth, AuthError, Clock, Page, Password, SystemClock, User,
+    Auth, AuthError, Clock, Page, Password, SigningKey, SystemClock, User,
     throttle::{MemoryThrottle, ThrottleStore},
 };
 use auth_sqlx::{PoolSettings, SqlStore};
 
 use crate::{
     config::{Config, RateLimitBackend, Secret},
-    secret,
+    secret, signing,
     tasks::{TaskService, TaskStore},
 };
 
@@ -21,6 +21,9 @@ pub enum StartupError {
     /// The secret is missing, short or weak.
     #[error(transparent)]
     Secret(#[from] secret::SecretError),
+    /// The signing key settings do not fit together, or its file is unusable.
+    #[error(transparent)]
+    Signing(#[from] signing::SigningError),
     /// A setting is invalid.
     #[error("{0}")]
     Auth(#[from] AuthError),
@@ -44,7 +47,7 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the application: resolves the secret, connects to and migrates the database,
+    /// Builds the application: resolves the signing key, connects to and migrates the database,
     /// and bootstraps the admin named by ADMIN_USERNAME / ADMIN_PASSWORD.
     ///
     /// # Errors
@@ -63,14 +66,15 @@ impl App {
         config: Config,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let secret = secret::resolve(&config)?;
-        let app = Self::connect_on(config, &secret, true, clock).await?;
+        let key = signing::signing_key(&config)?;
+        let app = Self::connect_on(config, key, true, clock).await?;
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
         Ok(app)
     }
 
-    /// Connects to the database (migrating it when `migrate`), without bootstrapping.
+    /// Connects to the database (migrating it when `migrate`), without bootstrapping, with
+    /// `secret` as an HS256 key (for commands that never issue a token, such as `migrate`).
     ///
     /// # Errors
     /// A [`StartupError`].
@@ -79,16 +83,17 @@ impl App {
         secret: &Secret,
         migrate: bool,
     ) -> Result<Self, StartupError> {
-        Self::connect_on(config, secret, migrate, Arc::new(SystemClock)).await
+        let key = SigningKey::hs256(secret.expose().as_bytes())?;
+        Self::connect_on(config, key, migrate, Arc::new(SystemClock)).await
     }
 
     async fn connect_on(
         config: Config,
-        secret: &Secret,
+        key: SigningKey,
         migrate: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let auth_config = config.auth_config(secret)?;
+        let auth_config = config.auth_config(key)?;
         let settings = PoolSettings {
             max_connections: config.database_max_connections,
             ..PoolSettings::default()

@@ -24,7 +24,8 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: DatabaseUrl,
 
-    /// HS256 signing secret, at least 32 bytes. If absent, one is generated and kept in a
+    /// HS256 signing secret (JWT_ALGORITHM=HS256, the default), at least 32 bytes; refused
+    /// with the other algorithms. If absent, one is generated and kept in a
     /// 0600 file `task-service.secret` next to the SQLite database (or in the working
     /// directory); refused in production.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
@@ -45,6 +46,16 @@ pub struct Config {
     /// Refresh-token (session) lifetime in days (1–365).
     #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30)]
     pub refresh_token_expire_days: u64,
+
+    /// The algorithm access tokens are signed with: HS256 (keyed with SECRET_KEY), or EdDSA,
+    /// ES256 or RS256 (keyed with JWT_PRIVATE_KEY_FILE). Only this algorithm is accepted.
+    #[arg(long, env = "JWT_ALGORITHM", value_enum, ignore_case = true, default_value_t = JwtAlgorithm::Hs256)]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// PKCS#8 PEM private key for EdDSA (Ed25519), ES256 (P-256) or RS256 (at least 2048
+    /// bits); required by those algorithms, refused with HS256. Keep it mode 0600.
+    #[arg(long, env = "JWT_PRIVATE_KEY_FILE")]
+    pub jwt_private_key_file: Option<PathBuf>,
 
     /// The `iss` of issued tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "task-service")]
@@ -169,6 +180,35 @@ pub enum AppEnv {
     Production,
 }
 
+/// The algorithm of access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with `SECRET_KEY`: one service both signs and verifies.
+    #[value(name = "HS256")]
+    Hs256,
+    /// Ed25519 signatures with a private key file: others verify with the public key.
+    #[value(name = "EdDSA")]
+    EdDsa,
+    /// ECDSA P-256 signatures with a private key file.
+    #[value(name = "ES256")]
+    Es256,
+    /// RSA PKCS#1 v1.5 signatures (at least 2048 bits) with a private key file.
+    #[value(name = "RS256")]
+    Rs256,
+}
+
+impl JwtAlgorithm {
+    /// The name in a token's `alg` header and in `JWT_ALGORITHM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::EdDsa => "EdDSA",
+            Self::Es256 => "ES256",
+            Self::Rs256 => "RS256",
+        }
+    }
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -281,12 +321,13 @@ impl Config {
         Ok(origins)
     }
 
-    /// The auth configuration with `secret` as the HS256 key.
+    /// The auth configuration with `key` signing access tokens (see
+    /// [`signing::signing_key`](crate::signing::signing_key)).
     ///
     /// # Errors
     /// [`AuthError::Config`] for any value out of bounds.
-    pub fn auth_config(&self, secret: &Secret) -> Result<AuthConfig, AuthError> {
-        let keys = KeySet::new(SigningKey::hs256(secret.expose().as_bytes())?);
+    pub fn auth_config(&self, key: SigningKey) -> Result<AuthConfig, AuthError> {
+        let keys = KeySet::new(key);
         let params = Argon2Params::builder()
             .m_cost_kib(self.argon2_memory_kib)
             .t_cost(self.argon2_iterations)
@@ -340,8 +381,8 @@ mod tests {
         let c = Config::with_database(DEFAULT_DATABASE_URL);
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8000");
         assert_eq!((c.access_token_expire_minutes, c.refresh_token_expire_days), (15, 30));
-        let auth = c.auth_config(&Secret::new("x".repeat(32))).unwrap();
+        assert_eq!(c.jwt_algorithm, JwtAlgorithm::Hs256);
+        let auth = c.auth_config(SigningKey::hs256(&[b'x'; 32]).unwrap()).unwrap();
         assert_eq!(auth.access_ttl(), Duration::from_secs(900));
-        assert!(c.auth_config(&Secret::new("x".repeat(31))).is_err());
     }
 }

@@ -19,4 +19,5 @@ pub mod logging;
 pub mod openapi;
 pub mod secret;
 pub mod shutdown;
+pub mod signing;
 pub mod tasks;

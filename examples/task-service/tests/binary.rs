@@ -35,14 +35,26 @@ fn command_for(bin: &str, dir: &Path) -> Command {
     c
 }
 
-/// A server process; killed if the test ends (or fails) without stopping it, so that no
-/// server outlives its test holding the test runner's output pipes.
-struct Running(Child);
+/// A server process and every line it wrote to stdout (as bytes: nothing is assumed about
+/// them). Killed if the test ends (or fails) without stopping it, so that no server outlives
+/// its test holding the test runner's output pipes.
+struct Running {
+    child: Child,
+    /// Reads stdout; returns its lines when the process has closed it.
+    log: Option<std::thread::JoinHandle<Vec<Vec<u8>>>>,
+}
+
+impl Running {
+    /// Every line the process wrote to stdout; call after it exited.
+    fn log(&mut self) -> Vec<Vec<u8>> {
+        self.log.take().expect("the log is taken once").join().expect("the reader ends")
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -61,26 +73,30 @@ fn start_with(bin: &str, dir: &Path, env: &[(&str, &str)]) -> (Running, String) 
         .expect("binary starts");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let url: String = line[at + "listening on ".len()..]
+    let log = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).split(b'\n').map_while(Result::ok) {
+            let text = String::from_utf8_lossy(&line);
+            if let Some(at) = text.find("listening on http://") {
+                let url: String = text[at + "listening on ".len()..]
                     .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '\u{1b}')
+                    .take_while(|c| !c.is_whitespace() && *c != '\u{1b}' && *c != '"')
                     .collect();
                 let _ = tx.send(url);
             }
+            lines.push(line);
         }
+        lines
     });
-    let child = Running(child);
+    let running = Running { child, log: Some(log) };
     let url = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens");
-    (child, url)
+    (running, url)
 }
 
 /// Sends SIGTERM and waits for the exit: open requests get `DRAIN_TIMEOUT` (5 s), and the
 /// process never waits more than a second past that.
-fn stop(mut running: Running) -> std::process::ExitStatus {
-    let child = &mut running.0;
+fn stop(running: &mut Running) -> std::process::ExitStatus {
+    let child = &mut running.child;
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -117,7 +133,7 @@ async fn end_to_end(bin: &str) {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("created admin boss"));
 
-    let (child, base) = start(bin, dir.path());
+    let (mut child, base) = start(bin, dir.path());
     let http = reqwest::Client::new();
     let res = http
         .post(format!("{base}/auth/register"))
@@ -173,17 +189,17 @@ async fn end_to_end(bin: &str) {
         .unwrap();
     assert_eq!(res.status(), 200);
 
-    assert!(stop(child).success(), "graceful exit on SIGTERM");
+    assert!(stop(&mut child).success(), "graceful exit on SIGTERM");
     assert!(dir.path().join("task-service.db").exists(), "SQLite file in the working directory");
     let secret = dir.path().join("task-service.secret");
     assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
 
     // Restarted on the same directory: same secret, so the old token still verifies.
-    let (child, base) = start(bin, dir.path());
+    let (mut child, base) = start(bin, dir.path());
     let res =
         http.get(format!("{base}/auth/me")).header("authorization", &bearer).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(stop(child).success());
+    assert!(stop(&mut child).success());
 }
 
 #[test]
@@ -205,6 +221,8 @@ fn help_documents_every_setting_without_showing_secrets() {
         "REFRESH_TOKEN_EXPIRE_DAYS",
         "JWT_ISSUER",
         "JWT_AUDIENCE",
+        "JWT_ALGORITHM",
+        "JWT_PRIVATE_KEY_FILE",
         "ADMIN_USERNAME",
         "ADMIN_PASSWORD",
         "CORS_ORIGINS",
@@ -246,6 +264,124 @@ fn migrate_subcommand_creates_the_schema() {
     assert!(dir.path().join("task-service.db").exists());
     let again = command(dir.path()).arg("migrate").output().unwrap();
     assert!(again.status.success(), "migrating twice is a no-op");
+}
+
+/// What an attacker writes into the requests of [`log_lines_cannot_be_forged_over_http`]
+/// after a control character: if it ever starts a line of the log, a line was forged.
+const FORGED: &str = "FORGED level=INFO event=login_succeeded user_id=1";
+
+/// One raw HTTP/1.1 request on a fresh connection; returns the status code the server
+/// answered with (0 when it closed without an answer).
+fn raw_request(base: &str, request: &[u8]) -> u16 {
+    use std::io::Read;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer);
+    head.strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Control characters sent over HTTP never forge or break a line of the running server's
+/// own log, in either format: CR, LF, NUL and obs-fold in header values (refused by the HTTP
+/// parser), an encoded CRLF and NUL in the path, CR/LF/NUL in the JSON and form bodies of
+/// login and register, and a tab and non-UTF-8 bytes in the user agent the audit lines
+/// record. Every line must keep its format (a JSON object, or a timestamped text line), no
+/// line may start with the attacker's text, and the log must hold no raw NUL.
+async fn log_lines_cannot_be_forged(bin: &str, format: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base) = start_with(bin, dir.path(), &[("LOG_FORMAT", format)]);
+    let http = reqwest::Client::new();
+    let alice = json!({"username": "alice", "password": PASSWORD});
+    assert_eq!(post(&http, &base, "/auth/register", &alice).await.status(), 201);
+
+    // Header values and request lines the HTTP parser must refuse (or never log raw).
+    let raw: [&[u8]; 6] = [
+        b"GET /health HTTP/1.1\r\nHost: x\r\nUser-Agent: a\rFORGED level=INFO\r\nConnection: close\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nUser-Agent: a\nFORGED level=INFO\r\nConnection: close\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nUser-Agent: a\0FORGED level=INFO\r\nConnection: close\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r\n FORGED level=INFO\r\nConnection: close\r\n\r\n",
+        b"GET /FORGED%0D%0Alevel=INFO%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: FORGED\x80\xff\r\nConnection: close\r\n\r\n",
+    ];
+    for request in raw {
+        let status = raw_request(&base, request);
+        assert!(matches!(status, 0 | 200 | 400 | 404), "status {status} for {request:?}");
+    }
+    // A login through an HTTP path that reaches the audit log, with the attack in the
+    // body and a user agent holding a tab and bytes that are not UTF-8.
+    let injected = format!("alice\r\n{FORGED}\u{0}\n{FORGED}");
+    for ua in [b"FORGED-ua\tx".as_slice(), b"FORGED-ua \x80\xfe\xff".as_slice()] {
+        let ua = reqwest::header::HeaderValue::from_bytes(ua).unwrap();
+        let res = http
+            .post(format!("{base}/auth/login"))
+            .header("user-agent", ua.clone())
+            .json(&json!({"username": injected, "password": format!("x\r\n{FORGED}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let res = http
+            .post(format!("{base}/auth/login"))
+            .header("user-agent", ua.clone())
+            .form(&[("username", injected.as_str()), ("password", "x\r\nFORGED\0")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let res = http
+            .post(format!("{base}/auth/register"))
+            .header("user-agent", ua)
+            .json(&json!({"username": injected, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+    }
+    assert!(stop(&mut server).success());
+
+    let log = server.log();
+    let mut carried = 0;
+    for line in &log {
+        assert!(!line.contains(&0), "a raw NUL in the log: {line:?}");
+        let text = std::str::from_utf8(line).unwrap_or_else(|_| panic!("not UTF-8: {line:?}"));
+        if format == "json" {
+            let v: Value = serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {text:?}"));
+            assert!(v["timestamp"].is_string() && v["level"].is_string(), "{text:?}");
+        } else {
+            let shaped = text.len() > 20
+                && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                && text.as_bytes()[4] == b'-'
+                && text.as_bytes()[10] == b'T';
+            assert!(shaped, "not a timestamped log line: {text:?}");
+        }
+        assert!(!text.trim_start().starts_with("FORGED"), "forged line: {text:?}");
+        carried += usize::from(text.contains("FORGED-ua"));
+    }
+    // The user agent did reach the audit lines (so the checks above saw attacker text).
+    assert!(carried >= 2, "no audit line carried the user agent:\n{}", lines(&log));
+}
+
+fn lines(log: &[Vec<u8>]) -> String {
+    log.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_lines_cannot_be_forged_over_http() {
+    log_lines_cannot_be_forged(BIN, "json").await;
+    log_lines_cannot_be_forged(BIN, "pretty").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_lines_of_the_actix_binary_cannot_be_forged_over_http() {
+    log_lines_cannot_be_forged(ACTIX_BIN, "json").await;
+    log_lines_cannot_be_forged(ACTIX_BIN, "pretty").await;
 }
 
 /// `POST base + path` with a JSON body.

@@ -5,12 +5,11 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey};
 use rand::Rng;
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
-use super::Target;
+use super::{ServerKey, Target};
 
 /// Timeout of every HTTP exchange of the suite.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -239,23 +238,24 @@ pub fn jwt_signing_input(header: &Value, claims: &Value) -> String {
     format!("{}.{}", b64url(header.to_string()), b64url(claims.to_string()))
 }
 
-/// A JWT with exactly this header and these claims, HS256-signed with `secret`.
-pub fn craft_token_with_secret(secret: &[u8], header: &Value, claims: &Value) -> String {
+/// A JWT with exactly this header and these claims, signed with `key` in its algorithm
+/// (whatever the header says).
+pub fn craft_token_with_key(key: &ServerKey, header: &Value, claims: &Value) -> String {
     let input = jwt_signing_input(header, claims);
-    let key = EncodingKey::from_secret(secret);
     let signature =
-        jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256).expect("HS256 sign");
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key.encoding_key(), key.algorithm())
+            .expect("sign");
     format!("{input}.{signature}")
 }
 
-/// A JWT with exactly this header and these claims, HS256-signed with the server's secret.
+/// A JWT with exactly this header and these claims, signed with the server's key.
 pub fn craft_token(t: &Target, header: Value, claims: Value) -> String {
-    craft_token_with_secret(t.secret_key.as_bytes(), &header, &claims)
+    craft_token_with_key(&t.key, &header, &claims)
 }
 
-/// The header of a valid access token: `{"alg":"HS256","typ":"at+jwt"}`.
-pub fn access_header() -> Value {
-    json!({"alg": "HS256", "typ": "at+jwt"})
+/// The header of a valid access token: `{"alg":"<the server's>","typ":"at+jwt"}`.
+pub fn access_header(t: &Target) -> Value {
+    json!({"alg": format!("{:?}", t.key.algorithm()), "typ": "at+jwt"})
 }
 
 /// The claims of a valid access token for `user`, valid for five minutes.
@@ -466,7 +466,7 @@ pub fn count(statuses: &[u16], status: u16) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use jsonwebtoken::{DecodingKey, Validation, decode};
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 
     use super::*;
 
@@ -484,11 +484,11 @@ mod tests {
     #[test]
     fn crafted_tokens_verify_with_the_target_settings() {
         let t = Target::for_unit_tests("http://127.0.0.1:1".into());
-        let token = craft_token(&t, access_header(), access_claims(&t, &user()));
+        let token = craft_token(&t, access_header(&t), access_claims(&t, &user()));
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&t.issuer]);
         validation.set_audience(&[&t.audience]);
-        let key = DecodingKey::from_secret(t.secret_key.as_bytes());
+        let key = DecodingKey::from_secret(t.key.public_or_secret_bytes());
         let data = decode::<Value>(&token, &key, &validation).expect("valid token");
         assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
         assert_eq!(data.claims["sub"], "7");

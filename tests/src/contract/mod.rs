@@ -31,12 +31,84 @@ pub mod tasks;
 pub mod throttling;
 pub mod tokens;
 
+/// The key a server signs access tokens with, so the suite can forge the tokens it must
+/// accept and the near misses it must refuse.
+#[derive(Clone)]
+pub enum ServerKey {
+    /// HS256 keyed with the UTF-8 bytes of this `SECRET_KEY`.
+    Hs256(String),
+    /// ES256 with a P-256 key.
+    Es256 {
+        /// The PKCS#8 PEM private key.
+        private_pem: String,
+        /// Its public key in PEM (what an HS/ES confusion attack would use as an HMAC key).
+        public_pem: String,
+    },
+}
+
+impl ServerKey {
+    /// The algorithm, as in a token's `alg` header.
+    pub fn algorithm(&self) -> jsonwebtoken::Algorithm {
+        match self {
+            Self::Hs256(_) => jsonwebtoken::Algorithm::HS256,
+            Self::Es256 { .. } => jsonwebtoken::Algorithm::ES256,
+        }
+    }
+
+    /// The key to forge accepted tokens with.
+    ///
+    /// # Panics
+    /// When the PEM is not an EC private key.
+    pub fn encoding_key(&self) -> jsonwebtoken::EncodingKey {
+        match self {
+            Self::Hs256(secret) => jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            Self::Es256 { private_pem, .. } => {
+                jsonwebtoken::EncodingKey::from_ec_pem(private_pem.as_bytes())
+                    .expect("an ES256 private key")
+            }
+        }
+    }
+
+    /// A key of the same algorithm that is not the server's (another environment's key).
+    ///
+    /// # Panics
+    /// Never for the built-in keys.
+    pub fn foreign(&self) -> Self {
+        match self {
+            Self::Hs256(_) => {
+                Self::Hs256("not-the-server-secret-but-long-enough-0123456789".into())
+            }
+            Self::Es256 { .. } => Self::Es256 {
+                private_pem: include_str!("../../../auth-core/tests/keys/es256-other.pem").into(),
+                public_pem: String::new(),
+            },
+        }
+    }
+
+    /// The bytes a verifier that trusts the `alg` header would take as an HMAC key: the
+    /// secret itself for HS256, the public key's PEM for ES256 (the HS/ES confusion).
+    pub fn public_or_secret_bytes(&self) -> &[u8] {
+        match self {
+            Self::Hs256(secret) => secret.as_bytes(),
+            Self::Es256 { public_pem, .. } => public_pem.as_bytes(),
+        }
+    }
+
+    /// The length of a signature of this algorithm, in bytes.
+    pub fn signature_len(&self) -> usize {
+        match self {
+            Self::Hs256(_) => 32,
+            Self::Es256 { .. } => 64,
+        }
+    }
+}
+
 /// A running server under test, with what the suite needs to know about its configuration.
 pub struct Target {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
-    /// The HS256 `SECRET_KEY` the server signs access tokens with (its UTF-8 bytes are the key).
-    pub secret_key: String,
+    /// The key the server signs access tokens with.
+    pub key: ServerKey,
     /// The JWT `iss` the server issues and requires.
     pub issuer: String,
     /// The JWT `aud` the server issues and requires.
@@ -64,151 +136,174 @@ pub struct Target {
 
 /// Generates one `#[tokio::test]` per contract case, each on a fresh server from `$spawn`,
 /// a closure `|| async { ... }` returning `Option<Target>` (`None` skips the test).
+///
+/// `http_contract_tests!(spawn)` runs every group; `http_contract_tests!(spawn; tokens)`
+/// only the groups named (for a server variant, such as another signing algorithm, where
+/// the other groups would only repeat themselves).
 #[macro_export]
 macro_rules! http_contract_tests {
+    (@group auth $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; auth {
+            register_returns_user_out,
+            register_stores_valid_email_and_rejects_invalid,
+            register_rejects_duplicates_case_insensitively,
+            register_validates_username,
+            register_rejects_weak_passwords,
+            register_admin_role_needs_admin_bearer,
+            register_rejects_unknown_role,
+            concurrent_registrations_admit_one,
+            unicode_usernames_collide_after_normalization,
+            login_returns_token_pair_for_json,
+            login_accepts_oauth2_form,
+            login_rejects_other_content_types,
+            login_ignores_empty_basic_credentials,
+            login_failures_are_indistinguishable,
+            me_returns_the_caller,
+            me_requires_a_token,
+            admin_route_welcomes_admins_only,
+            token_endpoint_grants_password_and_refresh,
+            token_endpoint_refuses_bad_grants,
+            token_endpoint_refuses_malformed_requests,
+        });
+    };
+    (@group sessions $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; sessions {
+            refresh_accepts_json_form_and_bearer,
+            refresh_requires_a_token,
+            refresh_replay_revokes_the_family,
+            concurrent_refreshes_admit_one,
+            refresh_refuses_access_tokens,
+            logout_revokes_the_session,
+            logout_accepts_unknown_tokens,
+            logout_refuses_malformed_tokens,
+            logout_with_another_users_token_ends_only_that_session,
+            refresh_after_the_absolute_lifetime_is_refused,
+            logout_all_revokes_every_session,
+            deactivation_cuts_access_at_once,
+            role_change_revokes_access_and_refresh_carries_it,
+        });
+    };
+    (@group tokens $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; tokens {
+            crafted_token_is_accepted,
+            foreign_secret_is_refused,
+            alg_none_is_refused,
+            typ_jwt_is_refused,
+            expired_token_is_refused,
+            wrong_issuer_is_refused,
+            wrong_audience_is_refused,
+            missing_exp_is_refused,
+            string_exp_is_refused,
+            refresh_token_as_bearer_is_refused,
+            tampered_payload_is_refused,
+            lowercase_scheme_is_accepted,
+            query_string_token_is_ignored,
+            huge_authorization_header_is_harmless,
+            null_exp_is_refused,
+            float_exp_is_refused,
+            negative_exp_is_refused,
+            exp_at_the_leeway_boundary,
+            future_nbf_is_refused,
+            missing_issuer_or_audience_is_refused,
+            kid_tricks_are_refused,
+            key_url_headers_are_never_fetched,
+            algorithm_confusion_is_refused,
+            zero_signature_is_refused,
+        });
+    };
+    (@group tasks $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; tasks {
+            create_task_ignores_owner_id_in_body,
+            list_tasks_shows_own_oldest_first,
+            list_tasks_pages,
+            list_tasks_validates_limit,
+            foreign_tasks_look_nonexistent,
+            admin_reads_any_task,
+            patch_task_changes_only_given_fields,
+            delete_task_then_gone,
+            task_fields_are_length_checked,
+            admin_lists_all_tasks,
+            task_ids_are_validated,
+            tasks_require_a_token,
+        });
+    };
+    (@group admin $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; admin {
+            admin_lists_users_with_paging,
+            admin_list_validates_limit,
+            admin_routes_refuse_users,
+            admin_patch_of_unknown_user_is_404,
+            admin_cannot_demote_itself,
+            admin_reactivation_restores_login,
+        });
+    };
+    (@group conventions $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; conventions {
+            request_id_and_nosniff_on_every_response,
+            request_id_is_echoed,
+            unknown_route_is_404_json,
+            wrong_method_is_405,
+            health_reports_ok,
+            openapi_lists_every_route,
+            openapi_declares_oauth2_password_flow,
+            docs_serve_swagger_without_cdn,
+            cors_is_off_by_default,
+        });
+    };
+    (@group throttling $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; throttling {
+            login_over_the_ip_limit_is_429_with_retry_after,
+            token_endpoint_password_grant_counts_as_login,
+            account_backs_off_after_failures_but_others_do_not,
+            registration_over_the_ip_limit_is_429_but_admins_are_exempt,
+            refresh_over_the_ip_limit_is_429,
+        });
+    };
+    (@group bad_input $spawn:expr) => {
+        $crate::http_contract_tests!(@cases $spawn; bad_input {
+            malformed_json_is_400,
+            text_plain_register_is_415,
+            wrong_field_types_are_422,
+            oversized_body_is_413,
+            ten_megabyte_body_is_413,
+            overlong_password_is_422,
+            deeply_nested_json_is_refused,
+            control_characters_in_username_are_422,
+            slow_body_times_out_with_408,
+        });
+    };
+    (@cases $spawn:expr; $module:ident { $($case:ident),+ $(,)? }) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(target) = ($spawn)().await else {
+                        eprintln!(
+                            "skipped: {}::{} (no server configured)",
+                            stringify!($module),
+                            stringify!($case),
+                        );
+                        return;
+                    };
+                    $crate::contract::$module::$case(&target).await;
+                    drop(target);
+                }
+            )+
+        }
+    };
     ($spawn:expr) => {
-        $crate::http_contract_tests!(@modules $spawn;
-            auth {
-                register_returns_user_out,
-                register_stores_valid_email_and_rejects_invalid,
-                register_rejects_duplicates_case_insensitively,
-                register_validates_username,
-                register_rejects_weak_passwords,
-                register_admin_role_needs_admin_bearer,
-                register_rejects_unknown_role,
-                concurrent_registrations_admit_one,
-                unicode_usernames_collide_after_normalization,
-                login_returns_token_pair_for_json,
-                login_accepts_oauth2_form,
-                login_rejects_other_content_types,
-                login_ignores_empty_basic_credentials,
-                login_failures_are_indistinguishable,
-                me_returns_the_caller,
-                me_requires_a_token,
-                admin_route_welcomes_admins_only,
-                token_endpoint_grants_password_and_refresh,
-                token_endpoint_refuses_bad_grants,
-                token_endpoint_refuses_malformed_requests,
-            }
-            sessions {
-                refresh_accepts_json_form_and_bearer,
-                refresh_requires_a_token,
-                refresh_replay_revokes_the_family,
-                concurrent_refreshes_admit_one,
-                refresh_refuses_access_tokens,
-                logout_revokes_the_session,
-                logout_accepts_unknown_tokens,
-                logout_refuses_malformed_tokens,
-                logout_with_another_users_token_ends_only_that_session,
-                refresh_after_the_absolute_lifetime_is_refused,
-                logout_all_revokes_every_session,
-                deactivation_cuts_access_at_once,
-                role_change_revokes_access_and_refresh_carries_it,
-            }
-            tokens {
-                crafted_token_is_accepted,
-                foreign_secret_is_refused,
-                alg_none_is_refused,
-                typ_jwt_is_refused,
-                expired_token_is_refused,
-                wrong_issuer_is_refused,
-                wrong_audience_is_refused,
-                missing_exp_is_refused,
-                string_exp_is_refused,
-                refresh_token_as_bearer_is_refused,
-                tampered_payload_is_refused,
-                lowercase_scheme_is_accepted,
-                query_string_token_is_ignored,
-                huge_authorization_header_is_harmless,
-                null_exp_is_refused,
-                float_exp_is_refused,
-                negative_exp_is_refused,
-                exp_at_the_leeway_boundary,
-                future_nbf_is_refused,
-                missing_issuer_or_audience_is_refused,
-                kid_tricks_are_refused,
-                key_url_headers_are_never_fetched,
-                algorithm_confusion_is_refused,
-            }
-            tasks {
-                create_task_ignores_owner_id_in_body,
-                list_tasks_shows_own_oldest_first,
-                list_tasks_pages,
-                list_tasks_validates_limit,
-                foreign_tasks_look_nonexistent,
-                admin_reads_any_task,
-                patch_task_changes_only_given_fields,
-                delete_task_then_gone,
-                task_fields_are_length_checked,
-                admin_lists_all_tasks,
-                task_ids_are_validated,
-                tasks_require_a_token,
-            }
-            admin {
-                admin_lists_users_with_paging,
-                admin_list_validates_limit,
-                admin_routes_refuse_users,
-                admin_patch_of_unknown_user_is_404,
-                admin_cannot_demote_itself,
-                admin_reactivation_restores_login,
-            }
-            conventions {
-                request_id_and_nosniff_on_every_response,
-                request_id_is_echoed,
-                unknown_route_is_404_json,
-                wrong_method_is_405,
-                health_reports_ok,
-                openapi_lists_every_route,
-                openapi_declares_oauth2_password_flow,
-                docs_serve_swagger_without_cdn,
-                cors_is_off_by_default,
-            }
-            throttling {
-                login_over_the_ip_limit_is_429_with_retry_after,
-                token_endpoint_password_grant_counts_as_login,
-                account_backs_off_after_failures_but_others_do_not,
-                registration_over_the_ip_limit_is_429_but_admins_are_exempt,
-                refresh_over_the_ip_limit_is_429,
-            }
-            bad_input {
-                malformed_json_is_400,
-                text_plain_register_is_415,
-                wrong_field_types_are_422,
-                oversized_body_is_413,
-                ten_megabyte_body_is_413,
-                overlong_password_is_422,
-                deeply_nested_json_is_refused,
-                control_characters_in_username_are_422,
-                slow_body_times_out_with_408,
-            }
+        $crate::http_contract_tests!(
+            $spawn; auth, sessions, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
-    (@modules $spawn:expr; $($module:ident { $($case:ident),+ $(,)? })+) => {
+    ($spawn:expr; $($group:ident),+ $(,)?) => {
         /// The HTTP contract suite, one submodule per group of cases.
         mod http_contract {
             #[allow(unused_imports)]
             use super::*;
-            $(
-                mod $module {
-                    #[allow(unused_imports)]
-                    use super::*;
-                    $(
-                        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                        async fn $case() {
-                            let Some(target) = ($spawn)().await else {
-                                eprintln!(
-                                    "skipped: {}::{} (no server configured)",
-                                    stringify!($module),
-                                    stringify!($case),
-                                );
-                                return;
-                            };
-                            $crate::contract::$module::$case(&target).await;
-                            drop(target);
-                        }
-                    )+
-                }
-            )+
+            $($crate::http_contract_tests!(@group $group $spawn);)+
         }
     };
 }
@@ -219,7 +314,7 @@ impl Target {
     pub(crate) fn for_unit_tests(base_url: String) -> Self {
         Self {
             base_url,
-            secret_key: "unit-test-secret-key-of-at-least-32-bytes".into(),
+            key: ServerKey::Hs256("unit-test-secret-key-of-at-least-32-bytes".into()),
             issuer: "unit-issuer".into(),
             audience: "unit-audience".into(),
             admin_username: "admin".into(),

@@ -1,14 +1,12 @@
 //! Crafted access tokens: one correct token as the positive control, then every way a token
 //! must be refused, and how the bearer is (and is not) read.
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::Target;
 use super::client::*;
-
-/// A secret of 32+ bytes that is not the server's.
-const FOREIGN_SECRET: &[u8] = b"not-the-server-secret-but-long-enough-0123456789";
+use super::{ServerKey, Target};
 
 /// `GET /auth/me` with `token` as the bearer.
 async fn me(t: &Target, token: &str) -> Reply {
@@ -19,7 +17,7 @@ async fn me(t: &Target, token: &str) -> Reply {
 /// refused with `401 invalid_token`.
 async fn refused_after(t: &Target, tweak: impl FnOnce(&mut Value, &mut Value)) {
     let user = new_user(t).await;
-    let (mut header, mut claims) = (access_header(), access_claims(t, &user));
+    let (mut header, mut claims) = (access_header(t), access_claims(t, &user));
     tweak(&mut header, &mut claims);
     assert_invalid_token(&me(t, &craft_token(t, header, claims)).await);
     // The user's real token still works: only the crafted one was refused.
@@ -29,15 +27,16 @@ async fn refused_after(t: &Target, tweak: impl FnOnce(&mut Value, &mut Value)) {
 /// Positive control: a token crafted exactly as the server issues them is accepted.
 pub async fn crafted_token_is_accepted(t: &Target) {
     let user = new_user(t).await;
-    let token = craft_token(t, access_header(), access_claims(t, &user));
+    let token = craft_token(t, access_header(t), access_claims(t, &user));
     let me = me(t, &token).await.expect_status(200).json();
     assert_eq!(id_of(&me), user.id);
 }
 
-/// A token signed with another secret is refused.
+/// A token signed with another key of the same algorithm (another environment's) is refused.
 pub async fn foreign_secret_is_refused(t: &Target) {
     let user = new_user(t).await;
-    let token = craft_token_with_secret(FOREIGN_SECRET, &access_header(), &access_claims(t, &user));
+    let foreign = t.key.foreign();
+    let token = craft_token_with_key(&foreign, &access_header(t), &access_claims(t, &user));
     assert_invalid_token(&me(t, &token).await);
 }
 
@@ -160,7 +159,7 @@ pub async fn exp_at_the_leeway_boundary(t: &Target) {
         claims["exp"] = json!(exp);
         claims["iat"] = json!(exp - 600);
         claims["nbf"] = json!(exp - 600);
-        craft_token(t, access_header(), claims)
+        craft_token(t, access_header(t), claims)
     };
     // The server's clock reads at least `now()`, and at most a second more while the
     // request travels: `now - leeway + 1` is inside for that second, `now - leeway - 1`
@@ -178,7 +177,7 @@ pub async fn future_nbf_is_refused(t: &Target) {
     let user = new_user(t).await;
     let mut claims = access_claims(t, &user);
     claims["nbf"] = json!(now() + leeway / 2);
-    me(t, &craft_token(t, access_header(), claims)).await.expect_status(200);
+    me(t, &craft_token(t, access_header(t), claims)).await.expect_status(200);
 }
 
 /// A token without `iss`, or without `aud`, is refused.
@@ -218,41 +217,96 @@ pub async fn key_url_headers_are_never_fetched(t: &Target) {
     let trap = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let trap_url = format!("http://{}/jwks.json", trap.local_addr().expect("bound"));
     let user = new_user(t).await;
+    let foreign = t.key.foreign();
+    let alg = t.key.algorithm();
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&foreign.encoding_key(), alg)
+        .expect("the foreign key as a JWK");
     let headers = [
-        json!({"alg": "HS256", "typ": "at+jwt", "jku": trap_url}),
-        json!({"alg": "HS256", "typ": "at+jwt", "x5u": trap_url}),
-        json!({"alg": "HS256", "typ": "at+jwt", "jwk": {"kty": "oct", "k": b64url(FOREIGN_SECRET)}}),
+        json!({"alg": format!("{alg:?}"), "typ": "at+jwt", "jku": trap_url}),
+        json!({"alg": format!("{alg:?}"), "typ": "at+jwt", "x5u": trap_url}),
+        json!({"alg": format!("{alg:?}"), "typ": "at+jwt", "jwk": jwk}),
     ];
     for header in &headers {
-        let token = craft_token_with_secret(FOREIGN_SECRET, header, &access_claims(t, &user));
+        let token = craft_token_with_key(&foreign, header, &access_claims(t, &user));
         assert_invalid_token(&me(t, &token).await);
     }
     let waited = tokio::time::timeout(std::time::Duration::from_millis(300), trap.accept()).await;
     assert!(waited.is_err(), "the server connected to the URL of a token header");
 }
 
-/// HS/RS confusion and other algorithms: a token whose header names `RS256`, `ES256`,
-/// `EdDSA`, `PS256` or `HS512` is refused, even when its signature is an HMAC made with the
-/// server's own secret (the classic confusion: a verifier that picks the algorithm from the
-/// header would check it with the wrong key type or algorithm).
+/// Algorithm confusion: a token whose header names any algorithm but the configured one is
+/// refused, whether it carries an all-zero signature, a real signature by the server's own
+/// key (right key, wrong label), or — for the HMAC algorithms — an HMAC keyed with the
+/// server's secret or, on an asymmetric server, with its public key's PEM (the classic
+/// HS/RS confusion: a verifier that picks the algorithm from the header would take the
+/// public key as an HMAC secret).
 pub async fn algorithm_confusion_is_refused(t: &Target) {
+    use jsonwebtoken::{Algorithm, EncodingKey, crypto::sign};
     let user = new_user(t).await;
     let claims = access_claims(t, &user);
-    for alg in ["RS256", "ES256", "EdDSA", "PS256"] {
-        let header = json!({"alg": alg, "typ": "at+jwt"});
-        let token = craft_token(t, header, claims.clone());
-        assert_invalid_token(&me(t, &token).await);
-        // An all-zero signature of a plausible length for the algorithm.
-        let zeros = if alg == "RS256" || alg == "PS256" { 256 } else { 64 };
-        let input = jwt_signing_input(&json!({"alg": alg, "typ": "at+jwt"}), &claims);
-        let token = format!("{input}.{}", b64url(vec![0u8; zeros]));
+    let configured = t.key.algorithm();
+    let others = [
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS512,
+        Algorithm::RS256,
+        Algorithm::PS256,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ];
+    for alg in others.into_iter().filter(|a| *a != configured) {
+        let input =
+            jwt_signing_input(&json!({"alg": format!("{alg:?}"), "typ": "at+jwt"}), &claims);
+        let zeros = match alg {
+            Algorithm::RS256 | Algorithm::PS256 => 256,
+            Algorithm::ES384 => 96,
+            _ => 64,
+        };
+        let mut signatures = vec![b64url(vec![0u8; zeros])];
+        signatures.push(sign(input.as_bytes(), &t.key.encoding_key(), configured).expect("sign"));
+        if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+            let hmac_key = EncodingKey::from_secret(t.key.public_or_secret_bytes());
+            signatures.push(sign(input.as_bytes(), &hmac_key, alg).expect("HMAC"));
+        }
+        for signature in signatures {
+            let token = format!("{input}.{signature}");
+            assert_invalid_token(&me(t, &token).await);
+        }
+    }
+    me(t, &user.access).await.expect_status(200);
+}
+
+/// Signatures that are zero, empty or out of range under the configured algorithm are
+/// refused. With ES256 configured, `r = s = 0` is the "psychic signature" (CVE-2022-21449)
+/// and `r = s = n` (the curve order) its modular twin; with HS256, an all-zero MAC.
+pub async fn zero_signature_is_refused(t: &Target) {
+    /// The order n of the P-256 group, big-endian.
+    const P256_ORDER: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let user = new_user(t).await;
+    // The server's own token is the template: its real header, claims and signature length.
+    let header_alg = jwt_part(&user.access, 0)["alg"].clone();
+    assert_eq!(
+        header_alg,
+        json!(format!("{:?}", t.key.algorithm())),
+        "the server signs with the configured key"
+    );
+    let (input, real) = user.access.rsplit_once('.').expect("a JWS");
+    let len = t.key.signature_len();
+    let real = URL_SAFE_NO_PAD.decode(real).expect("a base64url signature");
+    assert_eq!(real.len(), len, "signature length");
+    let mut signatures = vec![vec![0u8; len], Vec::new(), vec![0u8; 1], vec![0u8; 2 * len]];
+    if let ServerKey::Es256 { .. } = t.key {
+        signatures.push([P256_ORDER, P256_ORDER].concat());
+        signatures.push([[0u8; 32], P256_ORDER].concat());
+    }
+    for signature in signatures {
+        let token = format!("{input}.{}", b64url(&signature));
         assert_invalid_token(&me(t, &token).await);
     }
-    // HS512 with the server's own secret: right key, wrong algorithm.
-    let input = jwt_signing_input(&json!({"alg": "HS512", "typ": "at+jwt"}), &claims);
-    let key = jsonwebtoken::EncodingKey::from_secret(t.secret_key.as_bytes());
-    let signature =
-        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS512)
-            .expect("HS512 sign");
-    assert_invalid_token(&me(t, &format!("{input}.{signature}")).await);
+    me(t, &user.access).await.expect_status(200);
 }
