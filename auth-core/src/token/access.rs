@@ -5,7 +5,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use jsonwebtoken::{Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, KeySet, VerifyingKey};
+use super::{Algorithm, KeySet, VerifyingKey, verified::VerifiedTokens};
 use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
@@ -81,7 +81,9 @@ impl fmt::Debug for AccessToken {
 /// confusion), requires `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` and `jti` with the right JSON
 /// types, checks `iss`, `aud` and the `at+jwt` type, refuses `crit` extensions, never fetches
 /// anything a header points at (`jku`, `x5u`), and applies the leeway to `exp` and `nbf`
-/// against the configured [`Clock`]. It does no I/O.
+/// against the configured [`Clock`]. It does no I/O. A token that verified is remembered
+/// (bounded, by its exact text) so that presenting it again skips the signature and parsing
+/// work; the time checks run on every call.
 #[derive(Debug, Clone)]
 pub struct AccessTokens {
     keys: KeySet,
@@ -91,6 +93,8 @@ pub struct AccessTokens {
     leeway: Duration,
     clock: Arc<dyn Clock>,
     validations: Vec<(Algorithm, Validation)>,
+    /// Shared by clones: they verify with the same keys.
+    verified: Arc<VerifiedTokens>,
 }
 
 impl AccessTokens {
@@ -111,7 +115,7 @@ impl AccessTokens {
                     .push((key.algorithm(), validation_for(key.algorithm(), &issuer, &audience)));
             }
         }
-        Self { keys, issuer, audience, ttl, leeway, clock, validations }
+        Self { keys, issuer, audience, ttl, leeway, clock, validations, verified: Arc::default() }
     }
 
     /// The key set.
@@ -168,6 +172,20 @@ impl AccessTokens {
     }
 
     fn verify_detailed(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
+        let now = self.clock.now().unix_timestamp();
+        let leeway = self.leeway.as_secs() as i64;
+        if let Some(claims) = self.verified.get(token) {
+            check_time(&claims, now, leeway)?;
+            return Ok(claims);
+        }
+        let claims = self.decode(token)?;
+        check_time(&claims, now, leeway)?;
+        self.verified.put(token, &claims, now.saturating_sub(leeway));
+        Ok(claims)
+    }
+
+    /// Everything but the time checks: the shape, the key, the signature and the claims.
+    fn decode(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
         use TokenRejection as R;
         if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
             return Err(R::Malformed);
@@ -208,16 +226,7 @@ impl AccessTokens {
         if data.header.kid.as_deref().is_some_and(|kid| kid != key.kid()) {
             return Err(R::UnknownKey);
         }
-        let claims = data.claims;
-        let now = self.clock.now().unix_timestamp();
-        let leeway = self.leeway.as_secs() as i64;
-        if now > claims.exp.saturating_add(leeway) {
-            return Err(R::Expired);
-        }
-        if claims.nbf > now.saturating_add(leeway) {
-            return Err(R::NotYetValid);
-        }
-        Ok(claims)
+        Ok(data.claims)
     }
 
     /// The validation rules for tokens of `key`'s algorithm, built once.
@@ -241,6 +250,17 @@ fn validation_for(algorithm: Algorithm, issuer: &str, audience: &str) -> Validat
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[audience]);
     validation
+}
+
+/// `exp` and `nbf` at `now`, with the leeway.
+fn check_time(claims: &AccessClaims, now: i64, leeway: i64) -> Result<(), TokenRejection> {
+    if now > claims.exp.saturating_add(leeway) {
+        return Err(TokenRejection::Expired);
+    }
+    if claims.nbf > now.saturating_add(leeway) {
+        return Err(TokenRejection::NotYetValid);
+    }
+    Ok(())
 }
 
 /// The header rules: `typ` must say access token (RFC 9068), and no `crit` extension we
@@ -382,6 +402,29 @@ mod tests {
         assert!(t.verify(token.expose()).is_ok());
         clock.advance(Duration::from_secs(1));
         assert_eq!(rejection(&t, token.expose()), TokenRejection::Expired);
+    }
+
+    #[test]
+    fn a_remembered_token_is_rechecked_on_the_clock_and_never_shown() {
+        let (t, clock) = hs();
+        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let first = t.verify(token.expose()).unwrap();
+        assert_eq!(t.verified.len(), 1, "remembered after it verified");
+        // A clone (every handle of one `Auth`) uses the same memo and gets the same claims.
+        let clone = t.clone();
+        assert_eq!(clone.verify(token.expose()).unwrap(), first);
+        assert_eq!(first, claims);
+        // A refused token is not remembered; near misses of a remembered one are refused.
+        let mut edited = token.expose().to_owned();
+        edited.pop();
+        assert!(t.verify(&edited).is_err());
+        assert_eq!(t.verified.len(), 1);
+        // No token text in `Debug`.
+        let shown = format!("{t:?}");
+        assert!(!shown.contains(token.expose()) && shown.contains("entries: 1"), "{shown}");
+        // Time still counts for a remembered token.
+        clock.set(time::OffsetDateTime::from_unix_timestamp(claims.exp + 31).unwrap());
+        assert_eq!(rejection(&clone, token.expose()), TokenRejection::Expired);
     }
 
     #[test]

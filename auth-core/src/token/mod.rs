@@ -9,6 +9,7 @@ mod access;
 mod keys;
 mod pair;
 mod refresh;
+mod verified;
 
 pub use access::{AccessClaims, AccessToken, AccessTokens, stamp_second};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
