@@ -35,6 +35,7 @@ pub struct AuthConfig {
     password_policy: PasswordPolicy,
     hashing: HashingConfig,
     user_cache_ttl: Duration,
+    remembered_tokens: usize,
     rate_limits: RateLimits,
 }
 
@@ -55,6 +56,10 @@ impl AuthConfig {
     pub const DEFAULT_USER_CACHE_TTL: Duration = Duration::from_secs(1);
     /// Longest user-cache time-to-live allowed: 60 seconds.
     pub const MAX_USER_CACHE_TTL: Duration = Duration::from_secs(60);
+    /// Default number of verified access tokens remembered: 4,096 (about 0.5 MiB).
+    pub const DEFAULT_REMEMBERED_TOKENS: usize = 4096;
+    /// Most verified access tokens that may be remembered: 1,000,000.
+    pub const MAX_REMEMBERED_TOKENS: usize = 1_000_000;
 
     /// A builder around the keys, the one value without a default.
     pub fn builder(keys: KeySet) -> AuthConfigBuilder {
@@ -70,6 +75,7 @@ impl AuthConfig {
                 password_policy: PasswordPolicy::default(),
                 hashing: HashingConfig::default(),
                 user_cache_ttl: Self::DEFAULT_USER_CACHE_TTL,
+                remembered_tokens: Self::DEFAULT_REMEMBERED_TOKENS,
                 rate_limits: RateLimits::default(),
             },
         }
@@ -114,6 +120,11 @@ impl AuthConfig {
     /// How long store-checked requests may reuse a user record read from the store.
     pub fn user_cache_ttl(&self) -> Duration {
         self.user_cache_ttl
+    }
+
+    /// How many verified access tokens are remembered (0: none).
+    pub fn remembered_tokens(&self) -> usize {
+        self.remembered_tokens
     }
 
     /// The throttling limits of login, token and registration attempts.
@@ -201,6 +212,15 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How many access tokens that verified are remembered, so that a token presented again
+    /// skips the signature and parsing work (the time checks still run on every call, and
+    /// store-checked requests still read the user). Keyed by the SHA-256 of the token, about
+    /// 120 bytes each. Defaults to 4,096; at most 1,000,000; 0 verifies every call in full.
+    pub fn remembered_tokens(mut self, tokens: usize) -> Self {
+        self.config.remembered_tokens = tokens;
+        self
+    }
+
     /// Throttling of login, token and registration attempts. Defaults to
     /// [`RateLimits::default`] (see there for the reasoning); a limit of 0 is off and
     /// reported by [`AuthConfig::insecure_settings`].
@@ -237,6 +257,9 @@ impl AuthConfigBuilder {
         }
         if c.user_cache_ttl > AuthConfig::MAX_USER_CACHE_TTL {
             return fail("user_cache_ttl must be at most 60 seconds");
+        }
+        if c.remembered_tokens > AuthConfig::MAX_REMEMBERED_TOKENS {
+            return fail("remembered_tokens must be at most 1000000");
         }
         if let Err(m) = c.rate_limits.validate() {
             return fail(m);

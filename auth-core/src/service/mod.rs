@@ -130,6 +130,7 @@ impl Auth {
             config.access_ttl(),
             config.leeway(),
             clock.clone(),
+            config.remembered_tokens(),
         );
         let hasher = PasswordHasher::new(config.hashing().clone());
         let users = user_cache::UserCache::new(config.user_cache_ttl());

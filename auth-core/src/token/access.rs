@@ -82,8 +82,8 @@ impl fmt::Debug for AccessToken {
 /// types, checks `iss`, `aud` and the `at+jwt` type, refuses `crit` extensions, never fetches
 /// anything a header points at (`jku`, `x5u`), and applies the leeway to `exp` and `nbf`
 /// against the configured [`Clock`]. It does no I/O. A token that verified is remembered
-/// (bounded, by its exact text) so that presenting it again skips the signature and parsing
-/// work; the time checks run on every call.
+/// (bounded, by the SHA-256 of its exact text) so that presenting it again skips the
+/// signature and parsing work; the time checks run on every call.
 #[derive(Debug, Clone)]
 pub struct AccessTokens {
     keys: KeySet,
@@ -107,6 +107,7 @@ impl AccessTokens {
         ttl: Duration,
         leeway: Duration,
         clock: Arc<dyn Clock>,
+        remembered: usize,
     ) -> Self {
         let mut validations: Vec<(Algorithm, Validation)> = Vec::new();
         for key in keys.verifying_keys() {
@@ -115,7 +116,16 @@ impl AccessTokens {
                     .push((key.algorithm(), validation_for(key.algorithm(), &issuer, &audience)));
             }
         }
-        Self { keys, issuer, audience, ttl, leeway, clock, validations, verified: Arc::default() }
+        Self {
+            keys,
+            issuer,
+            audience,
+            ttl,
+            leeway,
+            clock,
+            validations,
+            verified: Arc::new(VerifiedTokens::new(remembered)),
+        }
     }
 
     /// The key set.
@@ -172,15 +182,21 @@ impl AccessTokens {
     }
 
     fn verify_detailed(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenRejection::Malformed);
+        }
         let now = self.clock.now().unix_timestamp();
         let leeway = self.leeway.as_secs() as i64;
-        if let Some(claims) = self.verified.get(token) {
+        let digest = self.verified.digest(token);
+        if let Some(claims) = digest.as_ref().and_then(|d| self.verified.get(d)) {
             check_time(&claims, now, leeway)?;
             return Ok(claims);
         }
         let claims = self.decode(token)?;
         check_time(&claims, now, leeway)?;
-        self.verified.put(token, &claims, now.saturating_sub(leeway));
+        if let Some(digest) = digest {
+            self.verified.put(digest, &claims, now.saturating_sub(leeway));
+        }
         Ok(claims)
     }
 
@@ -315,6 +331,7 @@ mod tests {
             Duration::from_secs(900),
             Duration::from_secs(30),
             Arc::new(clock.clone()),
+            16,
         )
     }
 
@@ -408,23 +425,45 @@ mod tests {
     fn a_remembered_token_is_rechecked_on_the_clock_and_never_shown() {
         let (t, clock) = hs();
         let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
-        let first = t.verify(token.expose()).unwrap();
+        assert_eq!(t.verify(token.expose()).unwrap(), claims);
         assert_eq!(t.verified.len(), 1, "remembered after it verified");
-        // A clone (every handle of one `Auth`) uses the same memo and gets the same claims.
+        // Every handle of one `Auth` shares the memo.
         let clone = t.clone();
-        assert_eq!(clone.verify(token.expose()).unwrap(), first);
-        assert_eq!(first, claims);
+        assert!(Arc::ptr_eq(&t.verified, &clone.verified));
+        assert_eq!(clone.verify(token.expose()).unwrap(), claims);
         // A refused token is not remembered; near misses of a remembered one are refused.
         let mut edited = token.expose().to_owned();
         edited.pop();
         assert!(t.verify(&edited).is_err());
+        let resigned = forge(hs_header(), &serde_json::to_value(&claims).unwrap());
+        assert!(t.verify(&format!("{resigned}x")).is_err());
         assert_eq!(t.verified.len(), 1);
         // No token text in `Debug`.
         let shown = format!("{t:?}");
         assert!(!shown.contains(token.expose()) && shown.contains("entries: 1"), "{shown}");
-        // Time still counts for a remembered token.
-        clock.set(time::OffsetDateTime::from_unix_timestamp(claims.exp + 31).unwrap());
+        // Time still counts for a remembered token, both ways.
+        let at = |secs| time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+        clock.set(at(claims.nbf - 31));
+        assert_eq!(rejection(&clone, token.expose()), TokenRejection::NotYetValid);
+        clock.set(at(claims.exp + 31));
         assert_eq!(rejection(&clone, token.expose()), TokenRejection::Expired);
+    }
+
+    #[test]
+    fn with_the_memo_off_every_call_verifies_in_full() {
+        let clock = ManualClock::starting_now();
+        let t = AccessTokens::new(
+            KeySet::new(SigningKey::hs256(SECRET).unwrap()),
+            "issuer-a".into(),
+            "aud-a".into(),
+            Duration::from_secs(900),
+            Duration::from_secs(30),
+            Arc::new(clock),
+            0,
+        );
+        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        assert_eq!(t.verify(token.expose()).unwrap(), claims);
+        assert_eq!(t.verified.len(), 0);
     }
 
     #[test]

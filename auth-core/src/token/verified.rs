@@ -1,67 +1,84 @@
 //! A memo of the access tokens that verified, so that a token presented again (a client
-//! sends the same token with every request until it expires) costs a hash-map lookup
-//! instead of the base64, JSON and signature work.
+//! sends the same token with every request until it expires) costs a SHA-256 and a hash-map
+//! lookup instead of the base64, JSON and signature work.
 //!
-//! Only a token that passed every check is remembered, under its exact text: any other
-//! string, however close, misses and is verified in full. What depends on time (`exp`,
-//! `nbf`) is checked again on every hit against the service's clock, and what depends on
-//! the store (revocation, role, deactivation) is checked by the caller as before, so a hit
-//! accepts exactly what a full verification would. The memo lives as long as the key set it
-//! was filled under. It is bounded in entries and in token length, and its `Debug` shows the
-//! number of entries only: a token is a bearer credential.
+//! Only a token that passed every check is remembered, under the SHA-256 of its exact text:
+//! any other string, however close, misses and is verified in full, and the memo holds no
+//! usable credential (a memory dump shows digests, not bearer tokens). What depends on time
+//! (`exp`, `nbf`) is checked again on every hit against the service's clock, and what
+//! depends on the store (revocation, role, deactivation) is checked by the caller as before,
+//! so a hit accepts exactly what a full verification would. The memo lives as long as the
+//! key set it was filled under, is bounded by
+//! [`AuthConfigBuilder::remembered_tokens`](crate::AuthConfigBuilder::remembered_tokens)
+//! (0 turns it off), and its `Debug` shows the number of entries only.
 
-use std::{collections::HashMap, fmt, sync::Mutex};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, RwLock},
+};
+
+use sha2::{Digest, Sha256};
 
 use super::AccessClaims;
 
-/// The most tokens remembered; past it, expired ones are dropped, then all of them.
-const MAX_ENTRIES: usize = 4096;
-/// Longer tokens are verified every time (the service's own are about 350 bytes), which
-/// bounds the memo to a few MiB.
-const MAX_TOKEN_LEN: usize = 1024;
+/// The SHA-256 of a token's text: what the memo is keyed by.
+pub(crate) struct TokenDigest([u8; 32]);
 
 /// Tokens that verified, with their claims.
-#[derive(Default)]
 pub(crate) struct VerifiedTokens {
-    entries: Mutex<HashMap<Box<str>, AccessClaims>>,
+    capacity: usize,
+    entries: RwLock<HashMap<[u8; 32], Arc<AccessClaims>>>,
 }
 
 impl VerifiedTokens {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, AccessClaims>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    /// A memo of at most `capacity` tokens; none when it is 0.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { capacity, entries: RwLock::default() }
     }
 
-    /// The claims of `token` if it verified before.
-    pub(crate) fn get(&self, token: &str) -> Option<AccessClaims> {
-        self.lock().get(token).cloned()
+    /// The key of `token`, or `None` when the memo is off (nothing to hash then).
+    pub(crate) fn digest(&self, token: &str) -> Option<TokenDigest> {
+        (self.capacity > 0).then(|| TokenDigest(Sha256::digest(token.as_bytes()).into()))
     }
 
-    /// Remembers that `token` verified with these claims. `still_valid_at` is the earliest
-    /// `exp` that can still pass (now minus the leeway): when the memo is full, tokens
-    /// expired before it go first.
-    pub(crate) fn put(&self, token: &str, claims: &AccessClaims, still_valid_at: i64) {
-        if token.len() > MAX_TOKEN_LEN {
-            return;
-        }
-        let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
+    /// The claims of the token with this digest, if it verified before.
+    pub(crate) fn get(&self, digest: &TokenDigest) -> Option<AccessClaims> {
+        let hit = self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&digest.0).cloned();
+        hit.map(|claims| AccessClaims::clone(&claims))
+    }
+
+    /// Remembers that the token with this digest verified with these claims.
+    /// `still_valid_at` is the earliest `exp` that can still pass (now minus the leeway):
+    /// when the memo is full, tokens expired before it go first, then an arbitrary eighth.
+    pub(crate) fn put(&self, digest: TokenDigest, claims: &AccessClaims, still_valid_at: i64) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity {
             entries.retain(|_, c| c.exp >= still_valid_at);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        }
+        if entries.len() >= self.capacity {
+            let evict: Vec<[u8; 32]> =
+                entries.keys().take((self.capacity / 8).max(1)).copied().collect();
+            for key in &evict {
+                entries.remove(key);
             }
         }
-        entries.insert(token.into(), claims.clone());
+        entries.insert(digest.0, Arc::new(claims.clone()));
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.entries.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 
 impl fmt::Debug for VerifiedTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifiedTokens").field("entries", &self.lock().len()).finish()
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner()).len();
+        f.debug_struct("VerifiedTokens")
+            .field("capacity", &self.capacity)
+            .field("entries", &entries)
+            .finish()
     }
 }
 
@@ -84,41 +101,55 @@ mod tests {
         }
     }
 
+    fn put(memo: &VerifiedTokens, token: &str, exp: i64, now: i64) {
+        memo.put(memo.digest(token).unwrap(), &claims(exp), now);
+    }
+
+    fn get(memo: &VerifiedTokens, token: &str) -> Option<AccessClaims> {
+        memo.get(&memo.digest(token).unwrap())
+    }
+
     #[test]
     fn remembers_exact_tokens_only() {
-        let memo = VerifiedTokens::default();
-        memo.put("a.b.c", &claims(100), 0);
-        assert_eq!(memo.get("a.b.c"), Some(claims(100)));
-        assert_eq!(memo.get("a.b.C"), None);
-        assert_eq!(memo.get("a.b.c "), None);
-        assert_eq!(memo.get("a.b"), None);
+        let memo = VerifiedTokens::new(16);
+        put(&memo, "a.b.c", 100, 0);
+        assert_eq!(get(&memo, "a.b.c"), Some(claims(100)));
+        for other in ["a.b.C", "a.b.c ", "a.b", "", "A.b.c"] {
+            assert_eq!(get(&memo, other), None, "{other:?}");
+        }
     }
 
     #[test]
     fn is_bounded_and_drops_expired_tokens_first() {
-        let memo = VerifiedTokens::default();
-        for i in 0..MAX_ENTRIES {
-            // Half of them expired by time 50.
-            memo.put(&format!("t{i}"), &claims(if i % 2 == 0 { 10 } else { 100 }), 50);
+        let memo = VerifiedTokens::new(64);
+        for i in 0..64 {
+            // Every other one expired by time 50.
+            put(&memo, &format!("t{i}"), if i % 2 == 0 { 10 } else { 100 }, 50);
         }
-        assert_eq!(memo.len(), MAX_ENTRIES);
-        memo.put("new", &claims(100), 50);
-        assert_eq!(memo.len(), MAX_ENTRIES / 2 + 1);
-        assert!(memo.get("t1").is_some() && memo.get("t0").is_none());
-        // Full of live tokens: it starts over rather than grow.
-        for i in 0..MAX_ENTRIES {
-            memo.put(&format!("u{i}"), &claims(100), 50);
+        assert_eq!(memo.len(), 64);
+        put(&memo, "new", 100, 50);
+        assert_eq!(memo.len(), 33, "the 32 expired ones went, the new one came");
+        assert!(get(&memo, "t1").is_some() && get(&memo, "t0").is_none());
+        // Full of live tokens: an eighth goes, not everything.
+        for i in 0..31 {
+            put(&memo, &format!("u{i}"), 100, 50);
         }
-        assert!(memo.len() <= MAX_ENTRIES);
+        assert_eq!(memo.len(), 64);
+        put(&memo, "last", 100, 50);
+        assert_eq!(memo.len(), 64 - 8 + 1);
+        assert!(get(&memo, "last").is_some());
     }
 
     #[test]
-    fn long_tokens_are_not_remembered_and_debug_shows_no_token() {
-        let memo = VerifiedTokens::default();
-        memo.put(&"x".repeat(MAX_TOKEN_LEN + 1), &claims(100), 0);
-        assert_eq!(memo.len(), 0);
-        memo.put("secret.token.value", &claims(100), 0);
-        let shown = format!("{memo:?}");
-        assert_eq!(shown, "VerifiedTokens { entries: 1 }");
+    fn zero_capacity_is_off() {
+        let memo = VerifiedTokens::new(0);
+        assert!(memo.digest("a.b.c").is_none());
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let memo = VerifiedTokens::new(16);
+        put(&memo, "secret.token.value", 100, 0);
+        assert_eq!(format!("{memo:?}"), "VerifiedTokens { capacity: 16, entries: 1 }");
     }
 }
