@@ -53,7 +53,8 @@ pub struct Config {
     pub jwt_algorithm: JwtAlgorithm,
 
     /// PKCS#8 PEM private key for EdDSA (Ed25519), ES256 (P-256) or RS256 (at least 2048
-    /// bits); required by those algorithms, refused with HS256. Keep it mode 0600.
+    /// bits); required by those algorithms, refused with HS256. Keep it mode 0600:
+    /// production refuses a file other users can read.
     #[arg(long, env = "JWT_PRIVATE_KEY_FILE")]
     pub jwt_private_key_file: Option<PathBuf>,
 
@@ -186,7 +187,9 @@ pub enum JwtAlgorithm {
     /// HMAC-SHA256 with `SECRET_KEY`: one service both signs and verifies.
     #[value(name = "HS256")]
     Hs256,
-    /// Ed25519 signatures with a private key file: others verify with the public key.
+    /// Ed25519 signatures with a private key file: whoever holds the public key can verify
+    /// tokens without being able to sign them (this service does not publish it; the
+    /// library's `KeySet::jwks` makes a JWK set of it).
     #[value(name = "EdDSA")]
     EdDsa,
     /// ECDSA P-256 signatures with a private key file.

@@ -1,14 +1,14 @@
 //! The key access tokens are signed with: the HS256 secret (see [`crate::secret`]),
 //! or an EdDSA, ES256 or RS256 private key read from `JWT_PRIVATE_KEY_FILE`.
 
-use std::{fs, os::unix::fs::PermissionsExt, path::PathBuf};
+use std::{fs, io::Read, os::unix::fs::PermissionsExt, path::PathBuf};
 
 use auth_core::SigningKey;
 use zeroize::Zeroizing;
 
 use crate::{
     app::StartupError,
-    config::{Config, JwtAlgorithm},
+    config::{AppEnv, Config, JwtAlgorithm},
     secret,
 };
 
@@ -26,6 +26,9 @@ pub enum SigningError {
         "SECRET_KEY is not used with JWT_ALGORITHM={0}: unset it (the key is JWT_PRIVATE_KEY_FILE)"
     )]
     SecretWithAsymmetric(&'static str),
+    /// In production, a key file that users other than its owner can read.
+    #[error("JWT_PRIVATE_KEY_FILE {0} has mode {1:o}: other users can read it; make it 0600")]
+    ReadableByOthers(PathBuf, u32),
     /// The key file cannot be read.
     #[error("JWT_PRIVATE_KEY_FILE {0}: {1}")]
     File(PathBuf, #[source] std::io::Error),
@@ -76,16 +79,22 @@ fn from_file(
     if config.secret_key.is_some() {
         return Err(SigningError::SecretWithAsymmetric(alg).into());
     }
-    let file = |e| SigningError::File(path.clone(), e);
-    let pem = Zeroizing::new(fs::read(path).map_err(file)?);
-    let mode = fs::metadata(path).map_err(file)?.permissions().mode();
+    let io = |e| SigningError::File(path.clone(), e);
+    let mut file = fs::File::open(path).map_err(io)?;
+    // The mode of the file read, not of whatever the path names a moment later.
+    let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
+        if config.app_env == AppEnv::Production {
+            return Err(SigningError::ReadableByOthers(path.clone(), mode).into());
+        }
         tracing::warn!(
             file = %path.display(),
-            mode = format!("{:o}", mode & 0o777),
-            "JWT_PRIVATE_KEY_FILE can be read by other users: make it 0600"
+            mode = format!("{mode:o}"),
+            "JWT_PRIVATE_KEY_FILE can be read by other users: make it 0600 (production refuses it)"
         );
     }
+    let mut pem = Zeroizing::new(Vec::new());
+    file.read_to_end(&mut pem).map_err(io)?;
     Ok(parse(&pem).map_err(|e| SigningError::Key(path.clone(), e))?)
 }
 
@@ -135,7 +144,33 @@ mod tests {
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
         let e = signing_key(&config(JwtAlgorithm::EdDsa, Some("es256.pem"))).unwrap_err();
         let shown = format!("{e} {e:?}");
-        assert!(!shown.contains(&body[..16]), "{shown}");
+        for window in body.as_bytes().windows(12) {
+            let window = std::str::from_utf8(window).unwrap();
+            assert!(!shown.contains(window), "{window} of the key in: {shown}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_key_file_others_can_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        std::fs::copy(PathBuf::from(KEYS).join("es256.pem"), &path).unwrap();
+        let mut c = config(JwtAlgorithm::Es256, None);
+        c.jwt_private_key_file = Some(path.clone());
+        for (mode, env, ok) in [
+            (0o644, AppEnv::Development, true),
+            (0o640, AppEnv::Production, false),
+            (0o600, AppEnv::Production, true),
+            (0o400, AppEnv::Production, true),
+        ] {
+            std::fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            c.app_env = env;
+            let result = signing_key(&c);
+            assert_eq!(result.is_ok(), ok, "mode {mode:o} in {env:?}");
+            if let Err(e) = result {
+                assert!(e.to_string().contains("make it 0600"), "{e}");
+            }
+        }
     }
 
     #[test]

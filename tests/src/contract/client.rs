@@ -5,11 +5,12 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use rand::Rng;
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
-use super::{ServerKey, Target};
+use super::Target;
 
 /// Timeout of every HTTP exchange of the suite.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -238,19 +239,22 @@ pub fn jwt_signing_input(header: &Value, claims: &Value) -> String {
     format!("{}.{}", b64url(header.to_string()), b64url(claims.to_string()))
 }
 
-/// A JWT with exactly this header and these claims, signed with `key` in its algorithm
-/// (whatever the header says).
-pub fn craft_token_with_key(key: &ServerKey, header: &Value, claims: &Value) -> String {
+/// A JWT with exactly this header and these claims, signed with `key` in `alg` (whatever
+/// the header says).
+pub fn craft_token_with_key(
+    key: &EncodingKey,
+    alg: Algorithm,
+    header: &Value,
+    claims: &Value,
+) -> String {
     let input = jwt_signing_input(header, claims);
-    let signature =
-        jsonwebtoken::crypto::sign(input.as_bytes(), &key.encoding_key(), key.algorithm())
-            .expect("sign");
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).expect("sign");
     format!("{input}.{signature}")
 }
 
 /// A JWT with exactly this header and these claims, signed with the server's key.
 pub fn craft_token(t: &Target, header: Value, claims: Value) -> String {
-    craft_token_with_key(&t.key, &header, &claims)
+    craft_token_with_key(&t.key.encoding_key(), t.key.algorithm(), &header, &claims)
 }
 
 /// The header of a valid access token: `{"alg":"<the server's>","typ":"at+jwt"}`.
@@ -466,7 +470,7 @@ pub fn count(statuses: &[u16], status: u16) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    use jsonwebtoken::{DecodingKey, Validation, decode};
 
     use super::*;
 

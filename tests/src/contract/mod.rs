@@ -73,15 +73,15 @@ impl ServerKey {
     ///
     /// # Panics
     /// Never for the built-in keys.
-    pub fn foreign(&self) -> Self {
+    pub fn foreign_encoding_key(&self) -> jsonwebtoken::EncodingKey {
         match self {
-            Self::Hs256(_) => {
-                Self::Hs256("not-the-server-secret-but-long-enough-0123456789".into())
-            }
-            Self::Es256 { .. } => Self::Es256 {
-                private_pem: include_str!("../../../auth-core/tests/keys/es256-other.pem").into(),
-                public_pem: String::new(),
-            },
+            Self::Hs256(_) => jsonwebtoken::EncodingKey::from_secret(
+                b"not-the-server-secret-but-long-enough-0123456789",
+            ),
+            Self::Es256 { .. } => jsonwebtoken::EncodingKey::from_ec_pem(include_bytes!(
+                "../../../auth-core/tests/keys/es256-other.pem"
+            ))
+            .expect("an ES256 private key"),
         }
     }
 
