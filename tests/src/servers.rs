@@ -155,9 +155,7 @@ where
             let _ = stopped.await;
         }),
     ));
-    let mut target = target(base_url, &config, Guard { _stop: stop, _db: db });
-    target.advance_clock = Some(Box::new(move |by| clock.skip(by)));
-    target
+    target(base_url, &config, clock, Guard { _stop: stop, _db: db })
 }
 
 /// The suite's view of the key `config` signs with.
@@ -179,7 +177,7 @@ fn server_key(config: &Config) -> ServerKey {
     }
 }
 
-fn target(base_url: String, config: &Config, guard: Guard) -> Target {
+fn target(base_url: String, config: &Config, clock: Arc<SkippingClock>, guard: Guard) -> Target {
     Target {
         base_url,
         key: server_key(config),
@@ -192,7 +190,7 @@ fn target(base_url: String, config: &Config, guard: Guard) -> Target {
         rate_limits: config.rate_limits(),
         leeway_secs: AuthConfig::DEFAULT_LEEWAY.as_secs(),
         refresh_ttl_secs: config.refresh_token_expire_days * 86_400,
-        advance_clock: None,
+        advance_clock: Some(Box::new(move |by| clock.skip(by))),
         guard: Box::new(guard),
     }
 }
