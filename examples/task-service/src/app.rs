@@ -127,6 +127,34 @@ impl App {
         }
     }
 
+    /// Every ten minutes (the first pass at once), [`purge`](Self::purge)s what no longer
+    /// matters, so the refresh-token and throttling tables stay the size of what is live.
+    /// Runs until dropped; `serve` starts it and aborts it when the server stops.
+    pub async fn housekeeping(self) {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match self.purge().await {
+                Ok((tokens, throttle)) => {
+                    tracing::debug!(tokens, throttle, "housekeeping: purged");
+                }
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    }
+
+    /// One housekeeping pass: deletes refresh tokens that expired more than a day ago and
+    /// throttling state that no longer counts. Returns how many of each.
+    ///
+    /// # Errors
+    /// [`AuthError::Store`] when the database is unavailable.
+    pub async fn purge(&self) -> Result<(u64, u64), AuthError> {
+        let tokens = self.auth.purge_expired_refresh_tokens().await?;
+        let throttle = self.auth.purge_throttle_state().await?;
+        Ok((tokens, throttle))
+    }
+
     /// `GET /health`: whether the database answers.
     pub async fn health(&self) -> (u16, serde_json::Value) {
         match self.auth.health().await {
@@ -177,5 +205,34 @@ impl PageQuery {
     /// [`AuthError::Validation`] naming `limit` or `offset`.
     pub fn page(self) -> Result<Page, AuthError> {
         Page::new(self.limit, self.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use auth_core::{ManualClock, Registration, RequestContext};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn housekeeping_purges_sessions_a_day_after_they_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let mut config = Config::with_database(url);
+        config.secret_key = Some(Secret::new("Yq3v-housekeeping-test-key-9fK2mZ7rT0pL5xW8"));
+        let clock = ManualClock::starting_now();
+        let app = App::build_with_clock(config, Arc::new(clock.clone())).await.unwrap();
+        let ctx = RequestContext::internal();
+        let password = Password::new("correct horse battery staple");
+        app.auth.register(Registration::new("alice", password.clone()), None, &ctx).await.unwrap();
+        app.auth.login("alice", &password, &ctx).await.unwrap();
+        assert_eq!(app.purge().await.unwrap().0, 0, "a live session stays");
+        // The session lives 30 days; it is purged a day after it expired.
+        clock.advance(Duration::from_secs(30 * 86_400 + 3_600));
+        assert_eq!(app.purge().await.unwrap().0, 0, "kept for a day after expiry");
+        clock.advance(Duration::from_secs(86_400));
+        assert_eq!(app.purge().await.unwrap().0, 1);
     }
 }

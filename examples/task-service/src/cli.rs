@@ -120,7 +120,10 @@ where
                 .await
                 .map_err(|e| StartupError::Other(format!("cannot listen on {bind}: {e}")))?;
             tracing::info!("listening on http://{}", listener.local_addr().unwrap_or(bind));
-            serve(app, listener).await?;
+            let housekeeping = tokio::spawn(app.clone().housekeeping());
+            let served = serve(app, listener).await;
+            housekeeping.abort();
+            served?;
             tracing::info!("shut down");
             Ok(())
         }

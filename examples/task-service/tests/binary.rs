@@ -388,6 +388,21 @@ async fn log_lines_of_the_actix_binary_cannot_be_forged_over_http() {
     log_lines_cannot_be_forged(ACTIX_BIN, "pretty").await;
 }
 
+/// `serve` runs housekeeping (expired sessions and stale throttling state are purged): its
+/// first pass comes at start, and the server still stops promptly on SIGTERM.
+#[test]
+fn serve_runs_housekeeping() {
+    for bin in [BIN, ACTIX_BIN] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, _) =
+            start_with(bin, dir.path(), &[("RUST_LOG", "info,task_service=debug")]);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(stop(&mut server).success());
+        let log = lines(&server.log());
+        assert!(log.contains("housekeeping: purged"), "{bin}: no housekeeping pass:\n{log}");
+    }
+}
+
 /// `POST base + path` with a JSON body.
 async fn post(http: &reqwest::Client, base: &str, path: &str, body: &Value) -> reqwest::Response {
     http.post(format!("{base}{path}")).json(body).send().await.unwrap()
