@@ -1,7 +1,8 @@
-//! The ready-made `/auth` scope: every `/auth/*` route of `API.md`.
+//! The ready-made `/auth` scope: the routes of `auth_core::http::AUTH_ROUTES`, each a thin
+//! handler around the framework-free route in `auth_core::http`.
 
-use std::future::{Ready, ready};
-use std::{future::Future, pin::Pin};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
 
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse, Route, Scope,
@@ -11,34 +12,21 @@ use actix_web::{
     web::{self, Data},
 };
 use auth_core::http::{
-    self, AdminGreeting, ErrorResponse, LoginRequest, OAuthErrorResponse, RefreshRequest,
-    RegisterRequest, TokenRequest,
+    self, AUTH_BODY_LIMIT, Accept, AdminGreeting, AuthState, ErrorResponse, LoginRequest,
+    RefreshRequest, RegisterRequest, TokenRequest,
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, AuthState, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
+    Admin, ApiError, ApiJson, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
-    extract::{authorization, body, turn},
+    extract::{auth_state, authorization, body_of, wait_for_earlier_extractors},
 };
 
-/// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes).
-pub const AUTH_BODY_LIMIT: usize = 16 * 1024;
-
-/// The `/auth` routes, to mount with `App::new().service(auth_scope())`:
-///
-/// | route | what |
-/// |---|---|
-/// | `POST /register` | JSON `{username, password, email?, role?}` → 201 user |
-/// | `POST /login` | JSON or OAuth2 password form → token pair |
-/// | `POST /token` | RFC 6749 token endpoint (`password`, `refresh_token` grants) |
-/// | `POST /refresh` | refresh token (JSON, form or bearer) → new pair; rotation |
-/// | `POST /logout` | refresh token → 204; ends that session |
-/// | `POST /logout-all` | access bearer → 204; ends every session |
-/// | `GET /me` | access bearer → user |
-/// | `GET /admin` | admin bearer → greeting |
-///
-/// Bodies over [`AUTH_BODY_LIMIT`] are refused with 413. The app needs
+/// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
+/// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
+/// endpoint, refresh, logout, logout-all, me, admin). Bodies over
+/// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
     web::scope("/auth")
@@ -66,11 +54,12 @@ impl FromRequest for State {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(AuthState::of(req).map(Self))
+        ready(auth_state(req).map(Self))
     }
 }
 
-/// The form of the token endpoint, or why it could not be read.
+/// The form of the token endpoint, or why it could not be read (which the endpoint answers
+/// in its own error shape).
 struct TokenForm(Result<TokenRequest, ErrorResponse>);
 
 impl FromRequest for TokenForm {
@@ -80,8 +69,8 @@ impl FromRequest for TokenForm {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            Ok(Self(body::form(&req, payload).await))
+            let _running = wait_for_earlier_extractors(&req).await;
+            Ok(Self(body_of(&req, payload, Accept::Form).await))
         })
     }
 }
@@ -100,8 +89,7 @@ async fn register(
     MaybeUser(actor): MaybeUser,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = http::register(&state.auth, body, actor.as_ref(), &ctx).await?;
-    let location = http::user_location(&user);
+    let (location, user) = http::register(&state, body, actor.as_ref(), &ctx).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(user))
 }
 
@@ -111,9 +99,8 @@ async fn login(
     req: HttpRequest,
     JsonOrForm(body): JsonOrForm<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    http::check_login_authorization(authorization(&req))?;
-    let session = state.auth.login(&body.username, &body.password, &ctx).await?;
-    Ok(with_no_store().json(session.tokens))
+    let pair = http::login(&state, authorization(&req), body, &ctx).await?;
+    Ok(with_no_store().json(pair))
 }
 
 async fn token(
@@ -121,9 +108,7 @@ async fn token(
     Client(ctx): Client,
     TokenForm(form): TokenForm,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    let request =
-        form.map_err(|e| TokenEndpointError(OAuthErrorResponse::invalid_request(e.body.detail)))?;
-    let pair = http::token_grant(&state.auth, request, &ctx).await.map_err(TokenEndpointError)?;
+    let pair = http::token_grant(&state.auth, form, &ctx).await.map_err(TokenEndpointError)?;
     Ok(with_no_store().json(pair))
 }
 
@@ -133,9 +118,7 @@ async fn refresh(
     req: HttpRequest,
     OptionalJsonOrForm(body): OptionalJsonOrForm<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(|b| b.refresh_token);
-    let presented = http::presented_refresh_token(body.as_deref(), authorization(&req))?;
-    let pair = state.auth.refresh(presented, &ctx).await?;
+    let pair = http::refresh(&state, body, authorization(&req), &ctx).await?;
     Ok(with_no_store().json(pair))
 }
 
@@ -145,9 +128,7 @@ async fn logout(
     req: HttpRequest,
     OptionalJsonOrForm(body): OptionalJsonOrForm<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(|b| b.refresh_token);
-    let presented = http::presented_refresh_token(body.as_deref(), authorization(&req))?;
-    state.auth.logout(presented, &ctx).await?;
+    http::logout(&state, body, authorization(&req), &ctx).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -164,6 +145,6 @@ async fn me(CurrentUser(user): CurrentUser) -> HttpResponse {
     with_no_store().json(user)
 }
 
-async fn admin(Admin(user): Admin) -> HttpResponse {
-    HttpResponse::Ok().json(AdminGreeting::for_user(&user))
+async fn admin(admin: Admin) -> HttpResponse {
+    HttpResponse::Ok().json(AdminGreeting::for_user(&admin))
 }

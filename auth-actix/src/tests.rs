@@ -11,7 +11,7 @@ use actix_web::{
 };
 use auth_core::{
     Auth, AuthConfig, KeySet, MemoryStore, Password, Registration, RequestContext, Role,
-    SigningKey, UserPatch,
+    SigningKey, UserPatch, http::AuthState,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -55,7 +55,7 @@ async fn echo_client(Client(ctx): Client) -> HttpResponse {
     HttpResponse::Ok().json(json!({"ip": ctx.ip().map(|ip| ip.to_string())}))
 }
 
-async fn admin_item(Admin(_): Admin, ApiPath(IdPath { id }): ApiPath<IdPath>) -> HttpResponse {
+async fn admin_item(_: Admin, ApiPath(IdPath { id }): ApiPath<IdPath>) -> HttpResponse {
     HttpResponse::Ok().json(json!({"id": id}))
 }
 

@@ -1,4 +1,5 @@
-//! The one mapping from errors to HTTP responses.
+//! [`ApiError`] and [`TokenEndpointError`]: the API's error responses as axum responses.
+//! What each error answers is decided once, in `auth_core::http`; this file copies it.
 
 use auth_core::{
     AuthError,
@@ -10,9 +11,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// An error as the API answers it: `{"detail", "code"}` with the status and headers of
-/// `API.md`. Every handler and extractor of this crate fails with it; use it in your own
-/// handlers too (`?` converts an [`AuthError`]).
+/// An error as the API answers it: `{"detail", "code"}` with the status and headers of the
+/// API. Every handler and extractor of this crate fails with it; use it in your own
+/// handlers too (`?` converts an [`AuthError`], logging what the client does not see).
 #[derive(Debug, Clone)]
 pub struct ApiError(pub ErrorResponse);
 
@@ -59,7 +60,7 @@ impl IntoResponse for TokenEndpointError {
 }
 
 /// `Cache-Control: no-store` and `Pragma: no-cache`, for token and `/auth/me` responses
-/// ([`NO_STORE_HEADERS`](auth_core::http::NO_STORE_HEADERS)).
+/// (`auth_core::http::NO_STORE_HEADERS`).
 pub fn no_store() -> [(HeaderName, HeaderValue); 2] {
     NO_STORE_HEADERS
         .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from_static(value)))

@@ -1,13 +1,14 @@
 //! # auth-axum
 //!
 //! [axum](https://docs.rs/axum) integration of `auth-core`: extractors ([`Claims`],
-//! [`CurrentUser`], [`Admin`]), the one error-to-response mapping ([`ApiError`]), and a
-//! ready-made router for every `/auth` route ([`auth_router`]).
+//! [`CurrentUser`], the role guard [`RequireRole`] with its [`Admin`] alias), the error type
+//! every handler and extractor answers with ([`ApiError`]), and a ready-made router for every
+//! `/auth` route ([`auth_router`]). The state is `auth_core::http::AuthState`.
 //!
 //! ```
 //! use std::{net::SocketAddr, sync::Arc};
-//! use auth_axum::{AuthState, CurrentUser, auth_router};
-//! use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey};
+//! use auth_axum::{CurrentUser, auth_router};
+//! use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey, http::AuthState};
 //! use axum::{Router, routing::get};
 //!
 //! async fn hello(CurrentUser(user): CurrentUser) -> String {
@@ -26,24 +27,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every failure answers with the body and headers of `API.md`: `{"detail", "code"}`, 401
+//! Every failure answers with the body and headers of the API: `{"detail", "code"}`, 401
 //! with `WWW-Authenticate: Bearer` (`error="invalid_token"` for a refused token), 403 with
 //! `error="insufficient_scope"`, 503 with `Retry-After` when the store or the hasher is
-//! saturated. The mapping itself lives in `auth_core::http`, shared with `auth-actix`.
+//! saturated. The rules themselves live in `auth_core::http`, shared with `auth-actix`; this
+//! crate only reads requests and writes responses the axum way.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod api_errors;
 mod error;
-pub mod extract;
-mod normalize;
+mod extract;
 mod routes;
-mod state;
 
+pub use api_errors::api_errors;
 pub use error::{ApiError, TokenEndpointError, no_store};
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, form_rejection, json_rejection,
+    OptionalJsonOrForm, RequireRole,
 };
-pub use normalize::api_errors;
-pub use routes::{AUTH_BODY_LIMIT, auth_router};
-pub use state::AuthState;
+pub use routes::auth_router;

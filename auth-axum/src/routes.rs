@@ -1,39 +1,29 @@
-//! The ready-made `/auth` router: every `/auth/*` route of `API.md`.
+//! The ready-made `/auth` router: the routes of `auth_core::http::AUTH_ROUTES`, each a thin
+//! handler around the framework-free route in `auth_core::http`.
 
 use auth_core::http::{
-    self, AdminGreeting, LoginRequest, OAuthErrorResponse, RefreshRequest, RegisterRequest,
-    TokenRequest,
+    self, AUTH_BODY_LIMIT, Accept, AdminGreeting, AuthState, LoginRequest, RefreshRequest,
+    RegisterRequest, TokenRequest,
 };
 use axum::{
-    Form, Json, Router,
-    extract::{DefaultBodyLimit, FromRef, State, rejection::FormRejection},
+    Json, Router,
+    extract::{DefaultBodyLimit, FromRef, FromRequest, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, AuthState, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, TokenEndpointError, error::no_store,
+    Admin, ApiError, ApiJson, Client, CurrentUser, JsonOrForm, MaybeUser, OptionalJsonOrForm,
+    TokenEndpointError,
+    error::no_store,
+    extract::{authorization, body_of},
 };
 
-/// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes).
-pub const AUTH_BODY_LIMIT: usize = 16 * 1024;
-
-/// The `/auth` routes, to mount with `.nest("/auth", auth_router())`:
-///
-/// | route | what |
-/// |---|---|
-/// | `POST /register` | JSON `{username, password, email?, role?}` → 201 user |
-/// | `POST /login` | JSON or OAuth2 password form → token pair |
-/// | `POST /token` | RFC 6749 token endpoint (`password`, `refresh_token` grants) |
-/// | `POST /refresh` | refresh token (JSON, form or bearer) → new pair; rotation |
-/// | `POST /logout` | refresh token → 204; ends that session |
-/// | `POST /logout-all` | access bearer → 204; ends every session |
-/// | `GET /me` | access bearer → user |
-/// | `GET /admin` | admin bearer → greeting |
-///
-/// Bodies over [`AUTH_BODY_LIMIT`] are refused with 413.
+/// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
+/// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
+/// endpoint, refresh, logout, logout-all, me, admin). Bodies over
+/// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
     AuthState: FromRef<S>,
@@ -51,8 +41,16 @@ where
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }
 
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+/// The form of the token endpoint, or why it could not be read (which the endpoint answers
+/// in its own error shape).
+struct TokenForm(Result<TokenRequest, http::ErrorResponse>);
+
+impl<S: Send + Sync> FromRequest<S> for TokenForm {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(body_of(req, state, Accept::Form).await))
+    }
 }
 
 async fn register(
@@ -61,8 +59,7 @@ async fn register(
     MaybeUser(actor): MaybeUser,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
-    let user = http::register(&state.auth, body, actor.as_ref(), &ctx).await?;
-    let location = http::user_location(&user);
+    let (location, user) = http::register(&state, body, actor.as_ref(), &ctx).await?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(user)).into_response())
 }
 
@@ -72,22 +69,16 @@ async fn login(
     headers: HeaderMap,
     JsonOrForm(body): JsonOrForm<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    http::check_login_authorization(authorization(&headers))?;
-    let session = state.auth.login(&body.username, &body.password, &ctx).await?;
-    Ok((no_store(), Json(session.tokens)).into_response())
+    let pair = http::login(&state, authorization(&headers), body, &ctx).await?;
+    Ok((no_store(), Json(pair)).into_response())
 }
 
 async fn token(
     State(state): State<AuthState>,
     Client(ctx): Client,
-    form: Result<Form<TokenRequest>, FormRejection>,
+    TokenForm(form): TokenForm,
 ) -> Result<Response, TokenEndpointError> {
-    let Form(request) = form.map_err(|r| {
-        TokenEndpointError(OAuthErrorResponse::invalid_request(
-            crate::form_rejection(r).body.detail,
-        ))
-    })?;
-    let pair = http::token_grant(&state.auth, request, &ctx).await.map_err(TokenEndpointError)?;
+    let pair = http::token_grant(&state.auth, form, &ctx).await.map_err(TokenEndpointError)?;
     Ok((no_store(), Json(pair)).into_response())
 }
 
@@ -97,9 +88,7 @@ async fn refresh(
     headers: HeaderMap,
     OptionalJsonOrForm(body): OptionalJsonOrForm<RefreshRequest>,
 ) -> Result<Response, ApiError> {
-    let body = body.map(|b| b.refresh_token);
-    let presented = http::presented_refresh_token(body.as_deref(), authorization(&headers))?;
-    let pair = state.auth.refresh(presented, &ctx).await?;
+    let pair = http::refresh(&state, body, authorization(&headers), &ctx).await?;
     Ok((no_store(), Json(pair)).into_response())
 }
 
@@ -109,9 +98,7 @@ async fn logout(
     headers: HeaderMap,
     OptionalJsonOrForm(body): OptionalJsonOrForm<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let body = body.map(|b| b.refresh_token);
-    let presented = http::presented_refresh_token(body.as_deref(), authorization(&headers))?;
-    state.auth.logout(presented, &ctx).await?;
+    http::logout(&state, body, authorization(&headers), &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -128,6 +115,6 @@ async fn me(CurrentUser(user): CurrentUser) -> Response {
     (no_store(), Json(user)).into_response()
 }
 
-async fn admin(Admin(user): Admin) -> Json<AdminGreeting> {
-    Json(AdminGreeting::for_user(&user))
+async fn admin(admin: Admin) -> Json<AdminGreeting> {
+    Json(AdminGreeting::for_user(&admin))
 }

@@ -3,10 +3,10 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use auth_axum::{Admin, AuthState, Claims, CurrentUser, api_errors, auth_router};
+use auth_axum::{Admin, Claims, CurrentUser, api_errors, auth_router};
 use auth_core::{
     Auth, AuthConfig, AuthStore, KeySet, MemoryStore, Password, RequestContext, SigningKey,
-    testing::FailingStore,
+    http::AuthState, testing::FailingStore,
 };
 use axum::{
     Router,
@@ -33,7 +33,7 @@ fn app(auth: Auth) -> Router {
     Router::new()
         .route("/claims", get(|Claims(c): Claims| async move { c.username }))
         .route("/me", get(|CurrentUser(u): CurrentUser| async move { u.username.to_string() }))
-        .route("/admin", get(|Admin(u): Admin| async move { u.username.to_string() }))
+        .route("/admin", get(|admin: Admin| async move { admin.username.to_string() }))
         .nest("/auth", auth_router())
         .layer(from_fn(api_errors))
         .with_state(AuthState::new(auth))

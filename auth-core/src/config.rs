@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::{
-    AuthError, HashingConfig, KeySet, PasswordPolicy, Result, UsernameRules, throttle::RateLimits,
+    AccessTokenConfig, AuthError, HashingConfig, KeySet, PasswordPolicy, Result, UsernameRules,
+    throttle::RateLimits,
 };
 
 /// The configuration of [`Auth`](crate::Auth). Build it with [`AuthConfig::builder`]; every
@@ -34,8 +35,7 @@ pub struct AuthConfig {
     username_rules: UsernameRules,
     password_policy: PasswordPolicy,
     hashing: HashingConfig,
-    user_cache_ttl: Duration,
-    remembered_tokens: usize,
+    verified_token_cache: usize,
     rate_limits: RateLimits,
 }
 
@@ -52,14 +52,10 @@ impl AuthConfig {
     pub const DEFAULT_ISSUER: &'static str = "auth";
     /// Default audience: `"api"`.
     pub const DEFAULT_AUDIENCE: &'static str = "api";
-    /// Default time a user record is cached for store-checked requests: 1 second.
-    pub const DEFAULT_USER_CACHE_TTL: Duration = Duration::from_secs(1);
-    /// Longest user-cache time-to-live allowed: 60 seconds.
-    pub const MAX_USER_CACHE_TTL: Duration = Duration::from_secs(60);
-    /// Default number of verified access tokens remembered: 4,096 (about 0.5 MiB).
-    pub const DEFAULT_REMEMBERED_TOKENS: usize = 4096;
-    /// Most verified access tokens that may be remembered: 1,000,000.
-    pub const MAX_REMEMBERED_TOKENS: usize = 1_000_000;
+    /// Default size of the verified-token cache: 4,096 tokens (about 0.5 MiB).
+    pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4096;
+    /// Largest verified-token cache allowed: 1,000,000 tokens.
+    pub const MAX_VERIFIED_TOKEN_CACHE: usize = 1_000_000;
 
     /// A builder around the keys, the one value without a default.
     pub fn builder(keys: KeySet) -> AuthConfigBuilder {
@@ -74,8 +70,7 @@ impl AuthConfig {
                 username_rules: UsernameRules::default(),
                 password_policy: PasswordPolicy::default(),
                 hashing: HashingConfig::default(),
-                user_cache_ttl: Self::DEFAULT_USER_CACHE_TTL,
-                remembered_tokens: Self::DEFAULT_REMEMBERED_TOKENS,
+                verified_token_cache: Self::DEFAULT_VERIFIED_TOKEN_CACHE,
                 rate_limits: RateLimits::default(),
             },
         }
@@ -117,14 +112,21 @@ impl AuthConfig {
     pub fn hashing(&self) -> &HashingConfig {
         &self.hashing
     }
-    /// How long store-checked requests may reuse a user record read from the store.
-    pub fn user_cache_ttl(&self) -> Duration {
-        self.user_cache_ttl
+    /// How many access tokens the verified-token cache holds (0: none).
+    pub fn verified_token_cache(&self) -> usize {
+        self.verified_token_cache
     }
 
-    /// How many verified access tokens are remembered (0: none).
-    pub fn remembered_tokens(&self) -> usize {
-        self.remembered_tokens
+    /// What issuing and verifying access tokens needs from this configuration.
+    pub fn access_tokens(&self) -> AccessTokenConfig {
+        AccessTokenConfig {
+            keys: self.keys.clone(),
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            ttl: self.access_ttl,
+            leeway: self.leeway,
+            verified_token_cache: self.verified_token_cache,
+        }
     }
 
     /// The throttling limits of login, token and registration attempts.
@@ -203,21 +205,13 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// How long store-checked requests ([`Auth::current_user`](crate::Auth::current_user))
-    /// may reuse a user record instead of reading it again. Changes made through this
-    /// service are seen at once; changes made by another instance within this time. Defaults
-    /// to 1 s; at most 60 s; zero reads the store on every request.
-    pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.config.user_cache_ttl = ttl;
-        self
-    }
-
-    /// How many access tokens that verified are remembered, so that a token presented again
-    /// skips the signature and parsing work (the time checks still run on every call, and
-    /// store-checked requests still read the user). Keyed by the SHA-256 of the token, about
-    /// 120 bytes each. Defaults to 4,096; at most 1,000,000; 0 verifies every call in full.
-    pub fn remembered_tokens(mut self, tokens: usize) -> Self {
-        self.config.remembered_tokens = tokens;
+    /// The size of the verified-token cache: access tokens that verified are kept (by the
+    /// SHA-256 of their text, about 120 bytes each), so that a token presented again skips
+    /// the signature and parsing work. The time checks still run on every call, and
+    /// store-checked requests still read the user. Defaults to 4,096; at most 1,000,000; 0
+    /// verifies every call in full.
+    pub fn verified_token_cache(mut self, tokens: usize) -> Self {
+        self.config.verified_token_cache = tokens;
         self
     }
 
@@ -255,11 +249,8 @@ impl AuthConfigBuilder {
         if c.leeway > AuthConfig::MAX_LEEWAY {
             return fail("leeway must be at most 60 seconds");
         }
-        if c.user_cache_ttl > AuthConfig::MAX_USER_CACHE_TTL {
-            return fail("user_cache_ttl must be at most 60 seconds");
-        }
-        if c.remembered_tokens > AuthConfig::MAX_REMEMBERED_TOKENS {
-            return fail("remembered_tokens must be at most 1000000");
+        if c.verified_token_cache > AuthConfig::MAX_VERIFIED_TOKEN_CACHE {
+            return fail("verified_token_cache must be at most 1000000");
         }
         if let Err(m) = c.rate_limits.validate() {
             return fail(m);

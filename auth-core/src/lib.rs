@@ -22,43 +22,56 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Where things are: [`user`] (ids, usernames, roles, records), [`password`] (policy,
-//! hashing), [`token`] (access tokens, keys, refresh tokens), [`store`] (traits, memory
-//! store), [`throttle`] (rate limits and login backoff), `service` (the use cases of [`Auth`], one file each: register, login,
-//! refresh rotation, logout, access, password change, admin), [`error`], [`audit`].
+//! Every item has one path. The main types are at the root; three areas are modules of
+//! their own: [`throttle`] (rate limits and login backoff, and the store trait for shared
+//! state), `http` (feature `http`: the HTTP rules the framework crates share) and `testing`
+//! (feature `testing`: the contract suites every store runs).
+//!
+//! Where the code is, by file: `user/` (ids, usernames, roles, records), `password/`
+//! (policy, `hashing_config`, `hashing_pool`, `argon2id`), `token/` (access tokens, keys,
+//! the verified-token cache, refresh tokens), `store/` (traits, memory store), `service/`
+//! (the use cases of [`Auth`], one file each: `register`, `login`, `refresh` — the rotation
+//! —, `logout`, `access`, `authorization`, `password`, `admin`), `throttle/`, `http/`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod audit;
+mod audit;
 mod clock;
 mod config;
 mod context;
-pub mod error;
+mod error;
+#[cfg(feature = "http")]
 pub mod http;
-pub mod password;
+mod password;
 mod service;
-pub mod store;
+mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod throttle;
-pub mod token;
-pub mod user;
+mod token;
+mod user;
 
+pub use audit::AUDIT_TARGET;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AuthConfig, AuthConfigBuilder};
 pub use context::RequestContext;
-pub use error::{AuthError, FieldError, Result, StoreError, StoreErrorKind, TokenRejection};
+pub use error::{
+    AuthError, BoxError, FieldError, Result, StoreError, StoreErrorKind, TokenRejection,
+};
 pub use password::{
     Argon2Params, Argon2ParamsBuilder, Calibration, HasherStats, HashingConfig,
-    HashingConfigBuilder, Password, PasswordHasher, PasswordPolicy, PasswordPolicyBuilder, Pepper,
-    StoredHash, Verification, VerifyLimits, calibrate,
+    HashingConfigBuilder, HashingConfigError, HashingError, Password, PasswordHasher,
+    PasswordPolicy, PasswordPolicyBuilder, Pepper, StoredHash, Verification, VerifyLimits,
+    calibrate,
 };
-pub use service::{Auth, Registration, Session, UserPatch};
-pub use store::{AuthStore, MemoryStore, RefreshTokenStore, UserStore};
+pub use service::{
+    AdminRole, Auth, AuthBuilder, Registration, RequiredRole, Session, UserPatch, UserRole,
+};
+pub use store::{AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserStore};
 pub use token::{
-    AccessClaims, AccessToken, AccessTokens, Algorithm, FamilyId, KeySet, NewRefreshToken,
-    RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, SigningKey, TokenDigest,
-    TokenPair, VerifyingKey,
+    AccessClaims, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId, KeySet,
+    MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
+    RotateOutcome, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username, UsernameRules,

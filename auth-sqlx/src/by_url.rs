@@ -1,10 +1,11 @@
-//! [`SqlStore`]: the store for whichever database a URL names.
+//! [`SqlStore`]: the store for whichever database a URL names, and [`StoreVisitor`], code
+//! generic over the database run on it.
 
-use std::sync::Arc;
+use std::{future::Future, pin::Pin, sync::Arc};
 
-use auth_core::{AuthStore, StoreError};
+use auth_core::{AuthStore, StoreError, throttle::ThrottleStore};
 
-use crate::PoolSettings;
+use crate::{PoolSettings, SqlxStore, portable::Portable};
 
 /// The store of the database a URL names: `postgres://` / `postgresql://`, `sqlite:`,
 /// `mysql://` / `mariadb://` (each needs its cargo feature).
@@ -17,7 +18,7 @@ use crate::PoolSettings;
 /// let store = auth_sqlx::SqlStore::connect(&url, &auth_sqlx::PoolSettings::default()).await?;
 /// store.migrate().await?;
 /// assert_eq!(store.backend(), "sqlite");
-/// let shared: std::sync::Arc<dyn auth_core::AuthStore> = store.into_auth_store();
+/// let shared: std::sync::Arc<dyn auth_core::AuthStore> = store.auth_store();
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -34,12 +35,40 @@ pub enum SqlStore {
     MySql(crate::MySqlStore),
 }
 
+/// Code generic over the database, run by [`SqlStore::visit`] on the store it holds: an
+/// application's own queries written once on [`Portable`] (see [`portable`](crate::portable)),
+/// given the store's pool.
+///
+/// ```
+/// use auth_sqlx::{SqlStore, SqlxStore, StoreVisitor, portable::Portable};
+///
+/// struct Backend;
+///
+/// impl StoreVisitor for Backend {
+///     type Output = &'static str;
+///     fn visit<DB: Portable>(self, _: &SqlxStore<DB>) -> &'static str {
+///         DB::BACKEND
+///     }
+/// }
+///
+/// fn backend(store: &SqlStore) -> &'static str {
+///     store.visit(Backend)
+/// }
+/// ```
+pub trait StoreVisitor {
+    /// What the visit returns.
+    type Output;
+
+    /// Runs on the store of whichever database it is.
+    fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output;
+}
+
 impl SqlStore {
     /// Connects to the database `url` names.
     ///
     /// # Errors
     /// A `Backend` [`StoreError`] for an unknown scheme or one whose feature is off;
-    /// otherwise as the store's own `connect`.
+    /// otherwise as [`SqlxStore::connect`].
     pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
         match scheme.as_str() {
@@ -63,56 +92,69 @@ impl SqlStore {
         }
     }
 
+    /// Runs `visitor` on the store of whichever database this is.
+    pub fn visit<V: StoreVisitor>(&self, visitor: V) -> V::Output {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(s) => visitor.visit(s),
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(s) => visitor.visit(s),
+            #[cfg(feature = "mysql")]
+            Self::MySql(s) => visitor.visit(s),
+        }
+    }
+
     /// Runs the embedded migrations.
     ///
     /// # Errors
-    /// As the store's own `migrate`.
+    /// As [`SqlxStore::migrate`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            #[cfg(feature = "postgres")]
-            Self::Postgres(s) => s.migrate().await,
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(s) => s.migrate().await,
-            #[cfg(feature = "mysql")]
-            Self::MySql(s) => s.migrate().await,
+        struct Migrate;
+        impl StoreVisitor for Migrate {
+            type Output = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
+            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+                let store = store.clone();
+                Box::pin(async move { store.migrate().await })
+            }
         }
+        self.visit(Migrate).await
     }
 
     /// `"postgres"`, `"sqlite"` or `"mysql"`.
     pub fn backend(&self) -> &'static str {
-        match self {
-            #[cfg(feature = "postgres")]
-            Self::Postgres(_) => "postgres",
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(_) => "sqlite",
-            #[cfg(feature = "mysql")]
-            Self::MySql(_) => "mysql",
+        struct Backend;
+        impl StoreVisitor for Backend {
+            type Output = &'static str;
+            fn visit<DB: Portable>(self, _: &SqlxStore<DB>) -> &'static str {
+                DB::BACKEND
+            }
         }
+        self.visit(Backend)
     }
 
     /// The store as the trait object [`auth_core::Auth`] takes.
-    pub fn into_auth_store(self) -> Arc<dyn AuthStore> {
-        match self {
-            #[cfg(feature = "postgres")]
-            Self::Postgres(s) => Arc::new(s),
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(s) => Arc::new(s),
-            #[cfg(feature = "mysql")]
-            Self::MySql(s) => Arc::new(s),
+    pub fn auth_store(&self) -> Arc<dyn AuthStore> {
+        struct AsAuthStore;
+        impl StoreVisitor for AsAuthStore {
+            type Output = Arc<dyn AuthStore>;
+            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+                Arc::new(store.clone())
+            }
         }
+        self.visit(AsAuthStore)
     }
 
-    /// The store as a shared [`ThrottleStore`](auth_core::throttle::ThrottleStore), so
-    /// that every instance on this database enforces one rate limit (see
-    /// [`Auth::with_throttle_store`](auth_core::Auth::with_throttle_store)).
-    pub fn throttle_store(&self) -> Arc<dyn auth_core::throttle::ThrottleStore> {
-        match self.clone() {
-            #[cfg(feature = "postgres")]
-            Self::Postgres(s) => Arc::new(s),
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(s) => Arc::new(s),
-            #[cfg(feature = "mysql")]
-            Self::MySql(s) => Arc::new(s),
+    /// The store as a shared [`ThrottleStore`], so that every instance on this database
+    /// enforces one rate limit (see
+    /// [`AuthBuilder::throttle_store`](auth_core::AuthBuilder::throttle_store)).
+    pub fn throttle_store(&self) -> Arc<dyn ThrottleStore> {
+        struct AsThrottleStore;
+        impl StoreVisitor for AsThrottleStore {
+            type Output = Arc<dyn ThrottleStore>;
+            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+                Arc::new(store.clone())
+            }
         }
+        self.visit(AsThrottleStore)
     }
 }

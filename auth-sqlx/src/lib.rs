@@ -30,6 +30,12 @@
 //! the SQL kept out of every message. Queries are checked at run time by the tests, not at
 //! compile time, so the crate builds without a database.
 //!
+//! The store is plain code written once ([`SqlxStore`], one file per trait it implements),
+//! on [`portable`]: a small [`Dialect`](portable::Dialect) trait says what differs between
+//! the databases (placeholders, how a new id comes back, the upsert syntax, how a write
+//! transaction begins), and applications can write their own queries on the store's pool
+//! the same way.
+//!
 //! Tables are prefixed `auth_` and the migrations are bookkept in `_auth_sqlx_migrations`,
 //! so both live beside an application's own tables and sqlx migrations. Times are stored as
 //! `BIGINT` microseconds since the Unix epoch (UTC) on every database.
@@ -39,27 +45,34 @@
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 mod by_url;
 mod error;
+#[cfg(feature = "mysql")]
+mod mysql;
+pub mod portable;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rows;
 mod settings;
 mod sql;
-#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-#[cfg(feature = "mysql")]
-pub mod mysql;
-#[cfg(feature = "postgres")]
-pub mod postgres;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-pub use by_url::SqlStore;
-#[cfg(feature = "mysql")]
-pub use mysql::MySqlStore;
-#[cfg(feature = "postgres")]
-pub use postgres::PostgresStore;
+pub use by_url::{SqlStore, StoreVisitor};
 pub use settings::PoolSettings;
+pub use store::SqlxStore;
+
+/// The store on PostgreSQL.
+#[cfg(feature = "postgres")]
+pub type PostgresStore = SqlxStore<sqlx::Postgres>;
+/// The store on SQLite.
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub type SqliteStore = SqlxStore<sqlx::Sqlite>;
+/// The store on MySQL / MariaDB.
+#[cfg(feature = "mysql")]
+pub type MySqlStore = SqlxStore<sqlx::MySql>;
+
+/// Re-exported so that applications name the same version (the pools, `query`, …).
+pub use sqlx;

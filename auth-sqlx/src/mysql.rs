@@ -1,93 +1,28 @@
-//! The MySQL / MariaDB store (feature `mysql`).
+//! MySQL 8 and MariaDB 10.5+ (feature `mysql`): `?` placeholders, the new id from the
+//! result (no `INSERT … RETURNING`), `ON DUPLICATE KEY` upserts.
 
-use std::str::FromStr;
+use sqlx::{MySql, migrate::Migrator, mysql::MySqlQueryResult};
 
-use auth_core::StoreError;
-use sqlx::{
-    MySql, MySqlPool, Transaction,
-    migrate::Migrator,
-    mysql::{MySqlArguments, MySqlConnectOptions},
-    query::Query,
-};
+use crate::portable::{Dialect, Placeholders, Upsert};
 
-use crate::{PoolSettings, error::other_error};
+impl Dialect for MySql {
+    const BACKEND: &'static str = "mysql";
+    const PLACEHOLDERS: Placeholders = Placeholders::Question;
+    const INSERT_RETURNS_ID: bool = false;
+    const UPSERT: Upsert = Upsert::OnDuplicateKey;
+    const BEGIN_WRITE: Option<&'static str> = None;
 
-/// Users and refresh tokens in MySQL 8 or MariaDB 10.5+. Cheap to clone.
-///
-/// ```no_run
-/// # async fn demo() -> Result<(), auth_core::StoreError> {
-/// use auth_sqlx::{MySqlStore, PoolSettings};
-/// let store = MySqlStore::connect("mysql://app@localhost/app", &PoolSettings::default()).await?;
-/// store.migrate().await?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct MySqlStore {
-    pool: MySqlPool,
-}
-
-impl MySqlStore {
-    const INSERT_USER_SQL: &'static str = crate::sql::INSERT_USER;
-    const TAKE_SQL: &'static str = crate::sql::TAKE_ON_DUPLICATE_KEY;
-    const ADD_FAILURE_SQL: &'static str = crate::sql::ADD_FAILURE_ON_DUPLICATE_KEY;
-
-    /// Connects to `url` (`mysql://user[:password]@host[:port]/database`).
-    ///
-    /// # Errors
-    /// A `Backend` [`StoreError`] for a malformed URL; `Unavailable` when the server cannot
-    /// be reached.
-    pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
-        let options = MySqlConnectOptions::from_str(url).map_err(StoreError::backend)?;
-        let pool = settings.pool_options().connect_with(options).await.map_err(other_error)?;
-        Ok(Self { pool })
+    fn migrator() -> Migrator {
+        let mut m = sqlx::migrate!("migrations/mysql");
+        m.dangerous_set_table_name("_auth_sqlx_migrations");
+        m
     }
 
-    /// Like [`connect`](Self::connect), but connects on first use.
-    ///
-    /// # Errors
-    /// A `Backend` [`StoreError`] for a malformed URL.
-    pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
-        let options = MySqlConnectOptions::from_str(url).map_err(StoreError::backend)?;
-        Ok(Self { pool: settings.pool_options().connect_lazy_with(options) })
+    fn last_insert_id(result: &MySqlQueryResult) -> Option<i64> {
+        i64::try_from(result.last_insert_id()).ok()
     }
 
-    /// Wraps an existing pool.
-    pub fn from_pool(pool: MySqlPool) -> Self {
-        Self { pool }
+    fn rows_affected(result: &MySqlQueryResult) -> u64 {
+        result.rows_affected()
     }
-
-    /// The pool, to share with the application's own queries.
-    pub fn pool(&self) -> &MySqlPool {
-        &self.pool
-    }
-
-    /// Runs the embedded migrations (idempotent).
-    ///
-    /// # Errors
-    /// A [`StoreError`] when a migration fails or the server cannot be reached.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrator().run(&self.pool).await.map_err(|e| other_error(e.into()))
-    }
-
-    fn dialect(sql: &str) -> String {
-        sql.to_owned()
-    }
-
-    async fn insert_user(&self, q: Query<'_, MySql, MySqlArguments>) -> Result<i64, sqlx::Error> {
-        let id = q.execute(&self.pool).await?.last_insert_id();
-        i64::try_from(id).map_err(|e| sqlx::Error::Decode(e.into()))
-    }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, MySql>, sqlx::Error> {
-        self.pool.begin().await
-    }
-}
-
-crate::store::impl_sql_store!(MySqlStore);
-
-/// The embedded MySQL migrations, bookkept in `_auth_sqlx_migrations`.
-pub fn migrator() -> Migrator {
-    let mut m = sqlx::migrate!("migrations/mysql");
-    m.dangerous_set_table_name("_auth_sqlx_migrations");
-    m
 }

@@ -1,29 +1,17 @@
-//! Row types shared by every database, and their conversion to the core's records.
+//! The rows of the stores' tables as every database returns them, and their conversion to
+//! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
     Email, FamilyId, RefreshTokenRecord, Role, StoreError, StoredHash, TokenDigest, UserId,
-    UserRecord, Username,
+    UserRecord, Username, throttle::Failures,
 };
 use time::OffsetDateTime;
 
-/// Microseconds since the Unix epoch: how every database here stores time.
-pub(crate) fn micros(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
-}
+pub(crate) use crate::portable::micros;
+use crate::portable::{Arg, FromRow, Portable, from_micros};
 
-fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
-        .map_err(|_| corrupt("time out of range"))
-}
-
-/// A row of `auth_login_failures` (`failures`, `last_failure_at`).
-pub(crate) fn failures(
-    (count, last): (i32, i64),
-) -> Result<auth_core::throttle::Failures, StoreError> {
-    Ok(auth_core::throttle::Failures {
-        count: u32::try_from(count).map_err(|_| corrupt("auth_login_failures.failures"))?,
-        last: from_micros(last)?,
-    })
+fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
+    from_micros(us).ok_or_else(|| corrupt("time out of range"))
 }
 
 fn corrupt(what: &'static str) -> StoreError {
@@ -31,7 +19,6 @@ fn corrupt(what: &'static str) -> StoreError {
 }
 
 /// A row of `auth_users`. `Debug` prints `[redacted]` for the hash.
-#[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
     id: i64,
     username: String,
@@ -42,6 +29,22 @@ pub(crate) struct UserRow {
     tokens_valid_after: Option<i64>,
     created_at: i64,
     updated_at: i64,
+}
+
+impl FromRow for UserRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: DB::i64(row, "id")?,
+            username: DB::string(row, "username")?,
+            email: DB::opt_string(row, "email")?,
+            role: DB::string(row, "role")?,
+            is_active: DB::bool(row, "is_active")?,
+            password_hash: DB::string(row, "password_hash")?,
+            tokens_valid_after: DB::opt_i64(row, "tokens_valid_after")?,
+            created_at: DB::i64(row, "created_at")?,
+            updated_at: DB::i64(row, "updated_at")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for UserRow {
@@ -69,15 +72,15 @@ impl UserRow {
             role: self.role.parse::<Role>().map_err(|_| corrupt("role"))?,
             is_active: self.is_active,
             password_hash: StoredHash::new(self.password_hash),
-            tokens_valid_after: self.tokens_valid_after.map(from_micros).transpose()?,
-            created_at: from_micros(self.created_at)?,
-            updated_at: from_micros(self.updated_at)?,
+            tokens_valid_after: self.tokens_valid_after.map(time_of).transpose()?,
+            created_at: time_of(self.created_at)?,
+            updated_at: time_of(self.updated_at)?,
         })
     }
 }
 
 /// A row of `auth_refresh_tokens`.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub(crate) struct TokenRow {
     digest: Vec<u8>,
     user_id: i64,
@@ -91,6 +94,23 @@ pub(crate) struct TokenRow {
     user_agent: Option<String>,
 }
 
+impl FromRow for TokenRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            digest: DB::bytes(row, "digest")?,
+            user_id: DB::i64(row, "user_id")?,
+            family_id: DB::bytes(row, "family_id")?,
+            parent: DB::opt_bytes(row, "parent")?,
+            created_at: DB::i64(row, "created_at")?,
+            expires_at: DB::i64(row, "expires_at")?,
+            used_at: DB::opt_i64(row, "used_at")?,
+            revoked_at: DB::opt_i64(row, "revoked_at")?,
+            ip: DB::opt_string(row, "ip")?,
+            user_agent: DB::opt_string(row, "user_agent")?,
+        })
+    }
+}
+
 impl TokenRow {
     pub(crate) fn into_record(self) -> Result<RefreshTokenRecord, StoreError> {
         let digest = |b: &[u8]| TokenDigest::from_slice(b).ok_or_else(|| corrupt("digest"));
@@ -101,12 +121,65 @@ impl TokenRow {
                 uuid::Uuid::from_slice(&self.family_id).map_err(|_| corrupt("family id"))?,
             ),
             parent: self.parent.as_deref().map(digest).transpose()?,
-            created_at: from_micros(self.created_at)?,
-            expires_at: from_micros(self.expires_at)?,
-            used_at: self.used_at.map(from_micros).transpose()?,
-            revoked_at: self.revoked_at.map(from_micros).transpose()?,
+            created_at: time_of(self.created_at)?,
+            expires_at: time_of(self.expires_at)?,
+            used_at: self.used_at.map(time_of).transpose()?,
+            revoked_at: self.revoked_at.map(time_of).transpose()?,
             ip: self.ip,
             user_agent: self.user_agent,
+        })
+    }
+}
+
+/// The parameters of `INSERT_TOKEN` for `record`, in its column order.
+pub(crate) fn token_args(record: &RefreshTokenRecord) -> [Arg<'_>; 8] {
+    [
+        Arg::Bytes(record.digest.as_bytes()),
+        Arg::I64(record.user_id.get()),
+        Arg::Bytes(record.family_id.as_bytes()),
+        Arg::OptBytes(record.parent.as_ref().map(|p| p.as_bytes().as_slice())),
+        Arg::I64(micros(record.created_at)),
+        Arg::I64(micros(record.expires_at)),
+        Arg::OptStr(record.ip.as_deref()),
+        Arg::OptStr(record.user_agent.as_deref()),
+    ]
+}
+
+/// A row of `auth_throttle_buckets` after a take: whether it admitted, and its TAT.
+#[derive(Debug)]
+pub(crate) struct BucketRow {
+    pub(crate) admitted: bool,
+    pub(crate) tat: i64,
+}
+
+impl FromRow for BucketRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self { admitted: DB::i32(row, "admitted")? == 1, tat: DB::i64(row, "tat")? })
+    }
+}
+
+/// A row of `auth_login_failures`.
+#[derive(Debug)]
+pub(crate) struct FailureRow {
+    failures: i32,
+    last_failure_at: i64,
+}
+
+impl FromRow for FailureRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            failures: DB::i32(row, "failures")?,
+            last_failure_at: DB::i64(row, "last_failure_at")?,
+        })
+    }
+}
+
+impl FailureRow {
+    pub(crate) fn into_failures(self) -> Result<Failures, StoreError> {
+        Ok(Failures {
+            count: u32::try_from(self.failures)
+                .map_err(|_| corrupt("auth_login_failures.failures"))?,
+            last: time_of(self.last_failure_at)?,
         })
     }
 }
@@ -118,7 +191,7 @@ mod tests {
     #[test]
     fn micros_round_trip_and_truncate() {
         let t = OffsetDateTime::from_unix_timestamp_nanos(1_900_000_000_123_456_789).unwrap();
-        let back = from_micros(micros(t)).unwrap();
+        let back = time_of(micros(t)).unwrap();
         assert_eq!(back.unix_timestamp_nanos(), 1_900_000_000_123_456_000);
         assert_eq!(micros(OffsetDateTime::UNIX_EPOCH), 0);
     }

@@ -1,23 +1,6 @@
-//! The SQL, written once with `?` placeholders (MySQL and SQLite) and rewritten to `$1, $2,
-//! …` for PostgreSQL. Every statement is portable across the three databases.
-
-/// Rewrites `?` placeholders to PostgreSQL's numbered form. The statements here have no
-/// string literals, so every `?` is a placeholder.
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-pub(crate) fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+//! The SQL of the stores, written once with `?` placeholders (rewritten to `$1, $2, …` for
+//! PostgreSQL by [`portable`](crate::portable)). Every statement runs on the three
+//! databases, but for the two upserts, written in each of the two syntaxes.
 
 macro_rules! user_columns {
     () => {
@@ -41,13 +24,9 @@ macro_rules! insert_user {
     };
 }
 
-/// For MySQL, which reads the new id from the result (`LAST_INSERT_ID()`).
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+/// Run by [`Portable::insert`](crate::portable::Portable::insert), which adds what the
+/// database needs to report the new id.
 pub(crate) const INSERT_USER: &str = insert_user!();
-
-/// For PostgreSQL and SQLite, which return the new id.
-#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
-pub(crate) const INSERT_USER_RETURNING_ID: &str = concat!(insert_user!(), " RETURNING id");
 
 pub(crate) const USER_BY_ID: &str =
     concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?");
@@ -128,7 +107,6 @@ macro_rules! gcra_update {
 }
 
 /// For PostgreSQL and SQLite.
-#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 pub(crate) const TAKE_ON_CONFLICT: &str = concat!(
     "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
      ON CONFLICT (bucket_key) DO UPDATE SET ",
@@ -136,7 +114,6 @@ pub(crate) const TAKE_ON_CONFLICT: &str = concat!(
 );
 
 /// For MySQL.
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub(crate) const TAKE_ON_DUPLICATE_KEY: &str = concat!(
     "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
      ON DUPLICATE KEY UPDATE ",
@@ -147,13 +124,11 @@ pub(crate) const BUCKET: &str =
     "SELECT admitted, tat FROM auth_throttle_buckets WHERE bucket_key = ?";
 
 /// For PostgreSQL and SQLite. Binds: key, now, now.
-#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 pub(crate) const ADD_FAILURE_ON_CONFLICT: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
      ON CONFLICT (account_key) DO UPDATE SET \
      failures = auth_login_failures.failures + 1, last_failure_at = ?";
 
 /// For MySQL. Binds: key, now, now.
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub(crate) const ADD_FAILURE_ON_DUPLICATE_KEY: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
      ON DUPLICATE KEY UPDATE failures = failures + 1, last_failure_at = ?";
 
@@ -165,17 +140,3 @@ pub(crate) const CLEAR_FAILURES: &str = "DELETE FROM auth_login_failures WHERE a
 pub(crate) const PURGE_BUCKETS: &str = "DELETE FROM auth_throttle_buckets WHERE tat <= ?";
 
 pub(crate) const PURGE_FAILURES: &str = "DELETE FROM auth_login_failures WHERE last_failure_at < ?";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_placeholders_in_order() {
-        assert_eq!(numbered("a = ? AND b > ?"), "a = $1 AND b > $2");
-        assert_eq!(numbered(UPDATE_USER).matches('$').count(), 7);
-        assert!(
-            numbered(LIVE_TOKENS).ends_with("expires_at > $2 ORDER BY created_at DESC, digest")
-        );
-    }
-}

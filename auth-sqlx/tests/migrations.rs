@@ -85,7 +85,7 @@ async fn sqlite_migrations_are_idempotent_and_stable() {
         .fetch_one(twice.pool())
         .await
         .unwrap();
-    assert_eq!(applied, auth_sqlx::sqlite::migrator().iter().count() as i64);
+    assert_eq!(applied, SqliteStore::migrator().iter().count() as i64);
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! Tokens: access-token sign (`AccessTokens::issue`) and verify (`AccessTokens::verify`)
 //! per algorithm, refresh-token generate + digest, and `Auth::verify_access` end to end.
 //!
-//! A token that verified is remembered, so verification is measured twice: on first sight
-//! (a token never presented before: header, signature and claims, then remembered) and
-//! again (the same token presented again, as a client does until it expires).
+//! A token that verified is kept in the verified-token cache, so verification is measured
+//! twice: on first sight (a token never presented before: header, signature and claims,
+//! then cached) and again (the same token presented again, as a client does until it
+//! expires).
 //!
 //! Keys, the `Auth` service and the tokens to verify are made outside the measured closure
 //! (for first sight, criterion's batched setup issues a new token for every call).
@@ -16,7 +17,8 @@
 use std::{hint::black_box, sync::Arc, time::Duration};
 
 use auth_core::{
-    AccessToken, Auth, AuthConfig, KeySet, MemoryStore, RefreshToken, Role, SigningKey, UserId,
+    AccessToken, AccessTokens, Auth, AuthConfig, KeySet, MemoryStore, RefreshToken, Role,
+    SigningKey, SystemClock, UserId,
 };
 use criterion::{BatchSize, Criterion};
 
@@ -25,8 +27,9 @@ const ED25519_PEM: &[u8] = include_bytes!("../../auth-core/tests/keys/ed25519.pe
 const ES256_PEM: &[u8] = include_bytes!("../../auth-core/tests/keys/es256.pem");
 const RS256_PEM: &[u8] = include_bytes!("../../auth-core/tests/keys/rs256.pem");
 
-/// One `Auth` per signing algorithm, named as in the benchmark ids.
-fn services() -> Vec<(&'static str, Auth)> {
+/// One `Auth` per signing algorithm, named as in the benchmark ids, with an `AccessTokens`
+/// of the same configuration to issue (and verify) tokens without a user.
+fn services() -> Vec<(&'static str, Auth, AccessTokens)> {
     let keys = [
         ("HS256", SigningKey::hs256(HS256_SECRET)),
         ("EdDSA", SigningKey::eddsa_pem(ED25519_PEM)),
@@ -37,25 +40,25 @@ fn services() -> Vec<(&'static str, Auth)> {
         .map(|(name, key)| {
             let key = key.expect("test key loads");
             let config = AuthConfig::builder(KeySet::new(key)).build().expect("valid config");
-            (name, Auth::new(config, Arc::new(MemoryStore::new())))
+            let tokens = AccessTokens::new(config.access_tokens(), Arc::new(SystemClock));
+            (name, Auth::new(config, Arc::new(MemoryStore::new())), tokens)
         })
         .collect()
 }
 
-fn issue(auth: &Auth) -> AccessToken {
-    auth.access_tokens().issue(UserId::new(1), "alice", Role::User, None).expect("sign").0
+fn issue(tokens: &AccessTokens) -> AccessToken {
+    tokens.issue(UserId::new(1), "alice", Role::User, None).expect("sign").0
 }
 
 fn access_tokens(c: &mut Criterion) {
     let services = services();
-    let tokens: Vec<AccessToken> = services.iter().map(|(_, auth)| issue(auth)).collect();
-    for ((_, auth), token) in services.iter().zip(&tokens) {
+    let tokens: Vec<AccessToken> = services.iter().map(|(_, _, t)| issue(t)).collect();
+    for ((_, auth, _), token) in services.iter().zip(&tokens) {
         auth.verify_access(token.expose()).expect("a fresh token verifies");
     }
 
     let mut group = c.benchmark_group("tokens_sign");
-    for (name, auth) in &services {
-        let tokens = auth.access_tokens();
+    for (name, _, tokens) in &services {
         group.bench_function(*name, |b| {
             b.iter(|| tokens.issue(black_box(UserId::new(1)), black_box("alice"), Role::User, None))
         });
@@ -63,19 +66,18 @@ fn access_tokens(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("tokens_verify");
-    for (name, auth) in &services {
-        let tokens = auth.access_tokens();
+    for (name, _, tokens) in &services {
         group.bench_function(*name, |b| {
-            b.iter_batched(|| issue(auth), |t| tokens.verify(t.expose()), BatchSize::SmallInput)
+            b.iter_batched(|| issue(tokens), |t| tokens.verify(t.expose()), BatchSize::SmallInput)
         });
     }
     group.finish();
 
     let mut group = c.benchmark_group("verify_access");
-    for (name, auth) in &services {
+    for (name, auth, tokens) in &services {
         group.bench_function(*name, |b| {
             b.iter_batched(
-                || issue(auth),
+                || issue(tokens),
                 |t| auth.verify_access(t.expose()),
                 BatchSize::SmallInput,
             )
@@ -84,7 +86,7 @@ fn access_tokens(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("verify_access_again");
-    for ((name, auth), token) in services.iter().zip(&tokens) {
+    for ((name, auth, _), token) in services.iter().zip(&tokens) {
         group.bench_function(*name, |b| b.iter(|| auth.verify_access(black_box(token.expose()))));
     }
     group.finish();

@@ -50,9 +50,9 @@ impl Point {
     /// on purpose).
     ///
     /// # Errors
-    /// [`AuthError::Config`](auth_core::AuthError::Config) if the point is outside Argon2's
-    /// bounds.
-    pub fn params(&self) -> Result<Argon2Params> {
+    /// A [`HashingConfigError`](auth_core::HashingConfigError) if the point is outside
+    /// Argon2's bounds.
+    pub fn params(&self) -> Result<Argon2Params, auth_core::HashingConfigError> {
         Argon2Params::builder()
             .m_cost_kib(self.m_kib)
             .t_cost(self.t)

@@ -1,6 +1,7 @@
-//! Request bodies with the API's rejections: 400 for malformed JSON, 415 for another content
-//! type, 413 over the body limit, 422 (naming the field) for values of the wrong type or
-//! missing fields. The rules are axum's `Json` and `Form`, so that both crates answer alike.
+//! Request bodies with the API's rejections: 415 for another content type, 413 over the
+//! [`BodyLimit`], 400 for malformed JSON, 422 naming the field for values of the wrong type
+//! or missing fields. The bytes are decoded by `auth_core::http`, as `auth-axum` decodes
+//! them.
 
 use std::{future::Future, pin::Pin};
 
@@ -9,12 +10,12 @@ use actix_web::{
     body::{BodyStream, to_bytes_limited},
     dev::Payload,
     http::header,
-    mime, web,
 };
-use auth_core::http::{BodyKind, ErrorResponse, JSON_OR_FORM};
+use auth_core::http::{Accept, ErrorResponse, decode_body, has_no_body};
 use serde::de::DeserializeOwned;
 
-use crate::{ApiError, extract::turn};
+use super::wait_for_earlier_extractors;
+use crate::ApiError;
 
 /// The largest body the body extractors read, as app data on an `App`, a `Scope` or a
 /// `Resource` (the innermost wins); larger bodies are refused with 413.
@@ -38,6 +39,24 @@ impl Default for BodyLimit {
     }
 }
 
+/// The body of `req` as a `T`, if it is one of the kinds `accept` names: the kind is
+/// checked first, then the bytes are read up to the [`BodyLimit`] in force.
+pub(crate) async fn body_of<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: Payload,
+    accept: Accept,
+) -> Result<T, ErrorResponse> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let kind = accept.body_kind(content_type)?;
+    let limit = req.app_data::<BodyLimit>().copied().unwrap_or_default().0;
+    let bytes = match to_bytes_limited(BodyStream::new(payload), limit).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return Err(ErrorResponse::unreadable_body()),
+        Err(_limit_exceeded) => return Err(ErrorResponse::payload_too_large()),
+    };
+    decode_body(kind, &bytes)
+}
+
 type BodyFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// A JSON body, with the API's rejections.
@@ -51,8 +70,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            Ok(Self(json(&req, payload).await?))
+            let _running = wait_for_earlier_extractors(&req).await;
+            Ok(Self(body_of(&req, payload, Accept::Json).await?))
         })
     }
 }
@@ -68,8 +87,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            Ok(Self(json_or_form(&req, payload).await?))
+            let _running = wait_for_earlier_extractors(&req).await;
+            Ok(Self(body_of(&req, payload, Accept::JsonOrForm).await?))
         })
     }
 }
@@ -86,102 +105,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonOrForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
+            let _running = wait_for_earlier_extractors(&req).await;
             let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-            if auth_core::http::has_no_body(
-                header(header::CONTENT_TYPE),
-                header(header::CONTENT_LENGTH),
-            ) {
+            if has_no_body(header(header::CONTENT_TYPE), header(header::CONTENT_LENGTH)) {
                 return Ok(Self(None));
             }
-            Ok(Self(Some(json_or_form(&req, payload).await?)))
+            Ok(Self(Some(body_of(&req, payload, Accept::JsonOrForm).await?)))
         })
     }
-}
-
-async fn json_or_form<T: DeserializeOwned>(
-    req: &HttpRequest,
-    payload: Payload,
-) -> Result<T, ErrorResponse> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    match BodyKind::of(content_type) {
-        Some(BodyKind::Json) => json(req, payload).await,
-        Some(BodyKind::Form) => form(req, payload).await,
-        None => Err(ErrorResponse::unsupported_media_type(JSON_OR_FORM)),
-    }
-}
-
-/// A JSON body: `application/json` or `application/*+json`, then the bytes, then the value.
-async fn json<T: DeserializeOwned>(
-    req: &HttpRequest,
-    payload: Payload,
-) -> Result<T, ErrorResponse> {
-    if !is_json(req) {
-        return Err(ErrorResponse::unsupported_media_type("application/json"));
-    }
-    decode_json(&read(req, payload).await?)
-}
-
-/// A form body: `application/x-www-form-urlencoded`, then the bytes, then the value.
-pub(crate) async fn form<T: DeserializeOwned>(
-    req: &HttpRequest,
-    payload: Payload,
-) -> Result<T, ErrorResponse> {
-    if !is_form(req) {
-        return Err(ErrorResponse::unsupported_media_type("application/x-www-form-urlencoded"));
-    }
-    decode_form(&read(req, payload).await?)
-}
-
-fn is_json(req: &HttpRequest) -> bool {
-    let Some(mime) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok())
-    else {
-        return false;
-    };
-    mime.type_() == "application"
-        && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-}
-
-fn is_form(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
-}
-
-/// The whole body, up to the [`BodyLimit`] in force.
-async fn read(req: &HttpRequest, payload: Payload) -> Result<web::Bytes, ErrorResponse> {
-    let limit = req.app_data::<BodyLimit>().copied().unwrap_or_default().0;
-    match to_bytes_limited(BodyStream::new(payload), limit).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(ErrorResponse::unreadable_body()),
-        Err(_limit_exceeded) => Err(ErrorResponse::payload_too_large()),
-    }
-}
-
-/// Decodes JSON: syntax errors are 400, values of the wrong shape 422 naming the field.
-pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorResponse> {
-    use serde_json::error::Category;
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        match e.inner().classify() {
-            Category::Data => ErrorResponse::invalid_input(&e.to_string()),
-            Category::Syntax | Category::Eof | Category::Io => ErrorResponse::malformed_json(),
-        }
-    })?;
-    deserializer.end().map_err(|_| ErrorResponse::malformed_json())?;
-    Ok(value)
-}
-
-/// Decodes `application/x-www-form-urlencoded` data (a body or a query string): 422 naming
-/// the field.
-pub(crate) fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorResponse> {
-    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-        bytes,
-    )))
-    .map_err(|e| ErrorResponse::invalid_input(&e.to_string()))
 }

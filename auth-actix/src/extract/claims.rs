@@ -3,10 +3,8 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use auth_core::{AccessClaims, http::require_bearer};
 
-use crate::{
-    ApiError, AuthState,
-    extract::{authorization, turn},
-};
+use super::{auth_state, authorization, wait_for_earlier_extractors};
+use crate::ApiError;
 
 /// The verified claims of the request's access token. Stateless: no store lookup, so a
 /// revoked token or a deactivated user is only caught by [`CurrentUser`](crate::CurrentUser).
@@ -22,8 +20,8 @@ impl FromRequest for Claims {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            let state = AuthState::of(&req)?;
+            let _running = wait_for_earlier_extractors(&req).await;
+            let state = auth_state(&req)?;
             let token = require_bearer(authorization(&req))?;
             Ok(Self(state.auth.verify_access(token)?))
         })

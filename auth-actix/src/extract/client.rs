@@ -3,7 +3,8 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
 use auth_core::{RequestContext, http::ErrorResponse};
 
-use crate::{ApiError, AuthState, extract::turn};
+use super::{auth_state, wait_for_earlier_extractors};
+use crate::ApiError;
 
 /// The client of a request, for audit events and sessions: its IP (the socket's peer, or
 /// from `X-Forwarded-For` when the peer is a trusted proxy) and user agent.
@@ -20,8 +21,8 @@ impl FromRequest for Client {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            let state = AuthState::of(&req)?;
+            let _running = wait_for_earlier_extractors(&req).await;
+            let state = auth_state(&req)?;
             let Some(peer) = req.peer_addr() else {
                 tracing::error!(
                     "the request has no peer address: serve the app with HttpServer \
@@ -30,8 +31,8 @@ impl FromRequest for Client {
                 return Err(ErrorResponse::internal().into());
             };
             let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-            let ip = state.trusted_proxies.client_ip(peer.ip(), header("x-forwarded-for"));
-            Ok(Self(RequestContext::new(Some(ip), header(header::USER_AGENT.as_str()))))
+            let user_agent = header(header::USER_AGENT.as_str());
+            Ok(Self(state.client(peer.ip(), header("x-forwarded-for"), user_agent)))
         })
     }
 }

@@ -6,10 +6,8 @@ use auth_core::{
     http::{bearer_token, require_bearer},
 };
 
-use crate::{
-    ApiError, AuthState,
-    extract::{authorization, turn},
-};
+use super::{auth_state, authorization, wait_for_earlier_extractors};
+use crate::ApiError;
 
 /// The authenticated user, checked against the store: the token verifies, the user exists
 /// and is active, and the token was issued after their last revocation (logout-all,
@@ -20,13 +18,13 @@ use crate::{
 pub struct CurrentUser(pub User);
 
 impl CurrentUser {
-    /// The lookup itself, cached in the request so that later extractors (e.g. `Admin`)
-    /// reuse it.
+    /// The lookup itself, kept in the request so that later extractors (e.g. a role
+    /// guard) reuse it.
     pub(crate) async fn resolve(req: &HttpRequest) -> Result<Self, ApiError> {
         if let Some(user) = req.extensions().get::<CurrentUser>() {
             return Ok(user.clone());
         }
-        let state = AuthState::of(req)?;
+        let state = auth_state(req)?;
         let token = require_bearer(authorization(req))?;
         let user = Self(state.auth.authenticate(token).await?);
         req.extensions_mut().insert(user.clone());
@@ -41,7 +39,7 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
+            let _running = wait_for_earlier_extractors(&req).await;
             Self::resolve(&req).await
         })
     }
@@ -59,7 +57,7 @@ impl FromRequest for MaybeUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
+            let _running = wait_for_earlier_extractors(&req).await;
             if bearer_token(authorization(&req)).is_none() {
                 return Ok(Self(None));
             }

@@ -1,16 +1,24 @@
-//! Query strings and path parameters with the API's rejection: 422 naming the parameter.
+//! Query strings and path parameters with the API's rejection: 422 naming the parameter,
+//! decoded by `auth_core::http` as `auth-axum` decodes them.
 
-use std::{future::Future, pin::Pin};
+use std::{borrow::Cow, future::Future, pin::Pin};
 
-use actix_router::PathDeserializer;
+use actix_router::Quoter;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use auth_core::http::ErrorResponse;
+use auth_core::http::{decode_path, decode_query};
 use serde::de::DeserializeOwned;
 
-use crate::{
-    ApiError,
-    extract::{body::decode_form, turn},
-};
+use super::wait_for_earlier_extractors;
+use crate::ApiError;
+
+/// A matched value fully percent-decoded: actix-web's router leaves `%2F` and the other
+/// reserved characters of a path encoded.
+fn decoded(value: &str) -> Cow<'_, str> {
+    match Quoter::new(b"", b"").requote(value.as_bytes()) {
+        Some(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        None => Cow::Borrowed(value),
+    }
+}
 
 /// A query string, with a 422 naming the parameter on failure.
 #[derive(Debug, Clone)]
@@ -23,8 +31,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            Ok(Self(decode_form(req.query_string().as_bytes())?))
+            let _running = wait_for_earlier_extractors(&req).await;
+            Ok(Self(decode_query(req.query_string())?))
         })
     }
 }
@@ -41,25 +49,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiPath<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let _turn = turn::take(&req).await;
-            let deserializer = PathDeserializer::new(req.match_info());
-            serde_path_to_error::deserialize(deserializer).map(Self).map_err(|e| {
-                let path = e.path().to_string();
-                let key = (!e.path().iter().all(|s| {
-                    matches!(s, serde_path_to_error::Segment::Unknown)
-                }))
-                .then_some(path.as_str());
-                let message = e.inner().to_string();
-                // actix-router says `can not parse "abc" to a i64`.
-                if let Some(expected) = message.rsplit_once(" to a ").map(|(_, t)| t) {
-                    return ErrorResponse::invalid_path_param(key, expected).into();
-                }
-                if message.starts_with("missing field") {
-                    tracing::error!(error = %message, "path parameters missing: route and extractor disagree");
-                    return ErrorResponse::internal().into();
-                }
-                ErrorResponse::validation(key.unwrap_or("path"), message).into()
-            })
+            let _running = wait_for_earlier_extractors(&req).await;
+            let decoded: Vec<(&str, Cow<'_, str>)> =
+                req.match_info().iter().map(|(name, value)| (name, decoded(value))).collect();
+            let pairs: Vec<(&str, &str)> = decoded.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+            Ok(Self(decode_path(&pairs)?))
         })
     }
 }

@@ -1,10 +1,10 @@
-use auth_core::{AccessClaims, http::require_bearer};
+use auth_core::{AccessClaims, http::AuthState, http::require_bearer};
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
 };
 
-use crate::{ApiError, AuthState};
+use crate::ApiError;
 
 /// The verified claims of the request's access token. Stateless: no store lookup, so a
 /// revoked token or a deactivated user is only caught by [`CurrentUser`](crate::CurrentUser).
@@ -21,8 +21,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let authorization = super::authorization(parts);
-        let token = require_bearer(authorization)?;
+        let token = require_bearer(super::authorization(&parts.headers))?;
         Ok(Self(AuthState::from_ref(state).auth.verify_access(token)?))
     }
 }

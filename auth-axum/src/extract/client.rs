@@ -1,12 +1,15 @@
 use std::net::SocketAddr;
 
-use auth_core::{RequestContext, http::ErrorResponse};
+use auth_core::{
+    RequestContext,
+    http::{AuthState, ErrorResponse},
+};
 use axum::{
     extract::{ConnectInfo, FromRef, FromRequestParts},
     http::{header, request::Parts},
 };
 
-use crate::{ApiError, AuthState};
+use crate::ApiError;
 
 /// The client of a request, for audit events and sessions: its IP (the socket's peer, or
 /// from `X-Forwarded-For` when the peer is a trusted proxy) and user agent.
@@ -31,9 +34,12 @@ where
             );
             return Err(ErrorResponse::internal().into());
         };
-        let state = AuthState::from_ref(state);
         let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let ip = state.trusted_proxies.client_ip(peer.ip(), header("x-forwarded-for"));
-        Ok(Self(RequestContext::new(Some(ip), header(header::USER_AGENT.as_str()))))
+        let state = AuthState::from_ref(state);
+        Ok(Self(state.client(
+            peer.ip(),
+            header("x-forwarded-for"),
+            header(header::USER_AGENT.as_str()),
+        )))
     }
 }

@@ -1,10 +1,13 @@
-use auth_core::{User, http::require_bearer};
+use auth_core::{
+    User,
+    http::{AuthState, bearer_token, require_bearer},
+};
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
 };
 
-use crate::{ApiError, AuthState};
+use crate::ApiError;
 
 /// The authenticated user, checked against the store: the token verifies, the user exists
 /// and is active, and the token was issued after their last revocation (logout-all,
@@ -25,10 +28,9 @@ where
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
-        let authorization = super::authorization(parts);
-        let token = require_bearer(authorization)?;
+        let token = require_bearer(super::authorization(&parts.headers))?;
         let user = Self(AuthState::from_ref(state).auth.authenticate(token).await?);
-        // Extractors later in the same request (e.g. `Admin`) reuse the lookup.
+        // Extractors later in the same request (e.g. a role guard) reuse the lookup.
         parts.extensions.insert(user.clone());
         Ok(user)
     }
@@ -47,8 +49,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let authorization = super::authorization(parts);
-        if auth_core::http::bearer_token(authorization).is_none() {
+        if bearer_token(super::authorization(&parts.headers)).is_none() {
             return Ok(Self(None));
         }
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;

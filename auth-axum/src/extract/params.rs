@@ -1,17 +1,14 @@
-//! Query strings and path parameters with the API's rejection: 422 naming the parameter.
+//! Query strings and path parameters with the API's rejection: 422 naming the parameter,
+//! decoded by `auth_core::http` as `auth-actix` decodes them.
 
-use auth_core::http::ErrorResponse;
+use auth_core::http::{ErrorResponse, decode_path, decode_query};
 use axum::{
-    extract::{
-        FromRequestParts, Path, Query,
-        path::ErrorKind,
-        rejection::{PathRejection, QueryRejection},
-    },
+    extract::{FromRequestParts, RawPathParams, rejection::RawPathParamsRejection},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
 
-use crate::{ApiError, extract::body::data_error};
+use crate::ApiError;
 
 /// A query string, with a 422 naming the parameter on failure.
 #[derive(Debug, Clone)]
@@ -20,12 +17,8 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(v)) => Ok(Self(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(data_error(&e).into()),
-            Err(_) => Err(ErrorResponse::malformed_query().into()),
-        }
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(decode_query(parts.uri.query().unwrap_or_default())?))
     }
 }
 
@@ -38,23 +31,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => Ok(Self(v)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(match e.kind() {
-                ErrorKind::ParseErrorAtKey { key, expected_type, .. } => {
-                    ErrorResponse::invalid_path_param(Some(key), expected_type)
-                }
-                ErrorKind::ParseError { expected_type, .. }
-                | ErrorKind::ParseErrorAtIndex { expected_type, .. } => {
-                    ErrorResponse::invalid_path_param(None, expected_type)
-                }
-                other => ErrorResponse::validation("path", other),
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|e| match e {
+            RawPathParamsRejection::InvalidUtf8InPathParam(_) => {
+                ErrorResponse::validation("path", "must be valid UTF-8")
             }
-            .into()),
-            Err(e) => {
-                tracing::error!(error = %e, "path parameters missing: route and extractor disagree");
-                Err(ErrorResponse::internal().into())
+            other => {
+                tracing::error!(error = %other, "path parameters missing: route and extractor disagree");
+                ErrorResponse::internal()
             }
-        }
+        })?;
+        let pairs: Vec<(&str, &str)> = params.iter().collect();
+        Ok(Self(decode_path(&pairs)?))
     }
 }

@@ -39,13 +39,14 @@ impl Calibration {
 /// tool, never from an async task. A typical call takes a few seconds.
 ///
 /// # Errors
-/// [`AuthError::Config`](crate::AuthError::Config) when `max_memory_kib` is below 8 KiB or
-/// over 1 GiB.
+/// [`HashingConfigError::CalibrationMemory`](super::HashingConfigError::CalibrationMemory)
+/// (as [`AuthError::Config`](crate::AuthError::Config)) when `max_memory_kib` is below 8 KiB
+/// or over 1 GiB.
 pub fn calibrate(target: Duration, max_memory_kib: u32) -> Result<Calibration> {
     let floor = Argon2Params::MIN_M_COST_KIB;
     let mut m = max_memory_kib.min(Argon2Params::MAX_M_COST_KIB);
     if m < Argon2Params::INSECURE_MIN_M_COST_KIB || max_memory_kib > Argon2Params::MAX_M_COST_KIB {
-        return Err(crate::AuthError::Config("max memory must be 8 KiB..=1 GiB".into()));
+        return Err(super::HashingConfigError::CalibrationMemory.into());
     }
     let mut time = measure(m, 1)?;
     while time > target && m > floor {
@@ -65,7 +66,12 @@ pub fn calibrate(target: Duration, max_memory_kib: u32) -> Result<Calibration> {
 }
 
 fn params(m: u32, t: u32) -> Result<Argon2Params> {
-    Argon2Params::builder().m_cost_kib(m).t_cost(t).p_cost(1).allow_insecure_low_cost().build()
+    Ok(Argon2Params::builder()
+        .m_cost_kib(m)
+        .t_cost(t)
+        .p_cost(1)
+        .allow_insecure_low_cost()
+        .build()?)
 }
 
 /// The median time of three hashes (after one that warms the memory pool).

@@ -2,8 +2,7 @@
 //! Flask-Bcrypt, so users imported from the Python services can log in; the hasher upgrades
 //! them to Argon2id on their next successful login.
 
-use super::VerifyLimits;
-use crate::{AuthError, Result};
+use super::{HashingError, VerifyLimits};
 
 /// Whether `stored` looks like a bcrypt hash.
 pub(crate) fn is_bcrypt(stored: &str) -> bool {
@@ -12,7 +11,11 @@ pub(crate) fn is_bcrypt(stored: &str) -> bool {
 
 /// Verifies `password` (the raw bytes, as passlib hashed them) against a bcrypt hash whose
 /// cost is within `limits`.
-pub(crate) fn verify(password: &[u8], stored: &str, limits: &VerifyLimits) -> Result<bool> {
+pub(crate) fn verify(
+    password: &[u8],
+    stored: &str,
+    limits: &VerifyLimits,
+) -> Result<bool, HashingError> {
     let cost: u32 = stored
         .get(4..6)
         .filter(|_| stored.as_bytes().get(6) == Some(&b'$'))
@@ -24,8 +27,8 @@ pub(crate) fn verify(password: &[u8], stored: &str, limits: &VerifyLimits) -> Re
     bcrypt::verify(password, stored).map_err(|_| malformed("bcrypt hash is malformed"))
 }
 
-fn malformed(what: &'static str) -> AuthError {
-    AuthError::Internal(what.into())
+fn malformed(what: &'static str) -> HashingError {
+    HashingError::MalformedHash(what)
 }
 
 #[cfg(test)]

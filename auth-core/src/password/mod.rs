@@ -1,11 +1,15 @@
-//! Passwords: the [`Password`] secret, the [`PasswordPolicy`] it must meet, and the
-//! [`PasswordHasher`] that hashes and verifies with Argon2id on the blocking pool.
+//! Passwords: the [`Password`] secret, the [`PasswordPolicy`] it must meet, and hashing:
+//! its configuration (`hashing_config`), the bounded blocking pool that runs it
+//! (`hashing_pool`, [`PasswordHasher`]), and Argon2id with its PHC strings (`argon2id`,
+//! `argon2_memory`), plus legacy bcrypt (`legacy`) and calibration.
 
+mod argon2_memory;
+mod argon2id;
 mod calibrate;
-mod hasher;
+mod hashing_config;
+mod hashing_pool;
 #[cfg(feature = "bcrypt")]
 mod legacy;
-mod memory;
 mod params;
 mod policy;
 
@@ -14,9 +18,8 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 pub use calibrate::{Calibration, calibrate};
-pub use hasher::{
-    HasherStats, HashingConfig, HashingConfigBuilder, PasswordHasher, Pepper, Verification,
-};
+pub use hashing_config::{HashingConfig, HashingConfigBuilder, HashingConfigError, Pepper};
+pub use hashing_pool::{HasherStats, HashingError, PasswordHasher, Verification};
 pub use params::{Argon2Params, Argon2ParamsBuilder, VerifyLimits};
 pub use policy::{PasswordPolicy, PasswordPolicyBuilder};
 

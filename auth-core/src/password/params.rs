@@ -1,4 +1,4 @@
-use crate::{AuthError, Result};
+use super::HashingConfigError;
 
 /// Argon2id cost parameters, validated when built.
 ///
@@ -11,7 +11,7 @@ use crate::{AuthError, Result};
 /// let p = Argon2Params::builder().m_cost_kib(46 * 1024).t_cost(1).p_cost(1).build()?;
 /// assert_eq!(p.m_cost_kib(), 47104);
 /// assert!(Argon2Params::builder().m_cost_kib(1024).build().is_err()); // below the floor
-/// # Ok::<(), auth_core::AuthError>(())
+/// # Ok::<(), auth_core::HashingConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Argon2Params {
@@ -77,12 +77,6 @@ impl Argon2Params {
     pub fn meets_owasp_minimum(&self) -> bool {
         Self::OWASP_MINIMUMS.iter().any(|&(m, t)| self.m_cost_kib >= m && self.t_cost >= t)
     }
-
-    pub(crate) fn to_argon2(self) -> argon2::Params {
-        // Bounds were validated when built; argon2's own limits are wider.
-        argon2::Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(Self::OUTPUT_LEN))
-            .expect("validated Argon2 parameters")
-    }
 }
 
 impl Default for Argon2Params {
@@ -132,38 +126,35 @@ impl Argon2ParamsBuilder {
     /// Validates and builds.
     ///
     /// # Errors
-    /// [`AuthError::Config`] when a cost is out of bounds, or (without
-    /// [`allow_insecure_low_cost`](Self::allow_insecure_low_cost)) the parameters are weaker
-    /// than the OWASP minimum, or `m < 8 * p` (Argon2's own rule).
-    pub fn build(self) -> Result<Argon2Params> {
+    /// A [`HashingConfigError`] naming the cost out of bounds: memory, iterations or lanes
+    /// out of range, `m < 8 * p` (Argon2's own rule), or (without
+    /// [`allow_insecure_low_cost`](Self::allow_insecure_low_cost)) parameters weaker than
+    /// every OWASP minimum setting.
+    pub fn build(self) -> Result<Argon2Params, HashingConfigError> {
         let p = self.params;
-        let m_floor = if self.allow_low {
+        let min_kib = if self.allow_low {
             Argon2Params::INSECURE_MIN_M_COST_KIB
         } else {
             Argon2Params::MIN_M_COST_KIB
         };
-        let check = |ok: bool, what: String| {
-            if ok { Ok(()) } else { Err(AuthError::Config(what)) }
-        };
-        check(
-            (m_floor..=Argon2Params::MAX_M_COST_KIB).contains(&p.m_cost_kib),
-            format!("argon2 m_cost must be {m_floor}..={} KiB", Argon2Params::MAX_M_COST_KIB),
-        )?;
-        check(
-            (Argon2Params::MIN_T_COST..=Argon2Params::MAX_T_COST).contains(&p.t_cost),
-            format!("argon2 t_cost must be 1..={}", Argon2Params::MAX_T_COST),
-        )?;
-        check(
-            (Argon2Params::MIN_P_COST..=Argon2Params::MAX_P_COST).contains(&p.p_cost),
-            format!("argon2 p_cost must be 1..={}", Argon2Params::MAX_P_COST),
-        )?;
-        check(p.m_cost_kib >= 8 * p.p_cost, "argon2 m_cost must be at least 8 * p_cost".into())?;
-        check(
-            self.allow_low || p.meets_owasp_minimum(),
-            "argon2 parameters are below every OWASP minimum setting \
-             (m=47104,t=1 / m=19456,t=2 / m=12288,t=3 / m=9216,t=4 / m=7168,t=5)"
-                .into(),
-        )?;
+        if p.m_cost_kib < min_kib {
+            return Err(HashingConfigError::MemoryTooLittle { min_kib });
+        }
+        if p.m_cost_kib > Argon2Params::MAX_M_COST_KIB {
+            return Err(HashingConfigError::MemoryTooMuch { min_kib });
+        }
+        if !(Argon2Params::MIN_T_COST..=Argon2Params::MAX_T_COST).contains(&p.t_cost) {
+            return Err(HashingConfigError::TimeOutOfRange);
+        }
+        if !(Argon2Params::MIN_P_COST..=Argon2Params::MAX_P_COST).contains(&p.p_cost) {
+            return Err(HashingConfigError::LanesOutOfRange);
+        }
+        if p.m_cost_kib < 8 * p.p_cost {
+            return Err(HashingConfigError::MemoryBelowLanes);
+        }
+        if !self.allow_low && !p.meets_owasp_minimum() {
+            return Err(HashingConfigError::BelowOwaspMinimum);
+        }
         Ok(p)
     }
 }
@@ -220,6 +211,27 @@ mod tests {
             assert!(b().m_cost_kib(m - 1).t_cost(t).build().is_err(), "m={} t={t}", m - 1);
             assert!(b().m_cost_kib(m).t_cost(t - 1).build().is_err(), "m={m} t={}", t - 1);
         }
+    }
+
+    #[test]
+    fn refusals_are_typed() {
+        let b = Argon2Params::builder;
+        let min_kib = Argon2Params::MIN_M_COST_KIB;
+        assert_eq!(
+            b().m_cost_kib(1024).build(),
+            Err(HashingConfigError::MemoryTooLittle { min_kib })
+        );
+        assert_eq!(
+            b().m_cost_kib(Argon2Params::MAX_M_COST_KIB + 1).build(),
+            Err(HashingConfigError::MemoryTooMuch { min_kib })
+        );
+        assert_eq!(b().t_cost(0).build(), Err(HashingConfigError::TimeOutOfRange));
+        assert_eq!(b().p_cost(17).build(), Err(HashingConfigError::LanesOutOfRange));
+        assert_eq!(b().t_cost(1).build(), Err(HashingConfigError::BelowOwaspMinimum));
+        assert_eq!(
+            b().m_cost_kib(1024).build().unwrap_err().to_string(),
+            "argon2 m_cost must be 7168..=1048576 KiB"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! ([`Auth::current_user`], [`Auth::authenticate`]).
 
 use super::Auth;
-use crate::{AccessClaims, AuthError, Result, Role, TokenRejection, User};
+use crate::{AccessClaims, AuthError, Result, TokenRejection, User};
 
 impl Auth {
     /// Verifies an access token's signature and claims. No I/O: revocation is not seen
@@ -15,7 +15,7 @@ impl Auth {
     }
 
     /// The user behind verified claims, checked against the store (through a cache of at
-    /// most [`AuthConfig::user_cache_ttl`](crate::AuthConfig::user_cache_ttl), which every
+    /// most [`AuthBuilder::user_cache_ttl`](crate::AuthBuilder::user_cache_ttl), which every
     /// change made through this service bypasses at once): the user exists, is
     /// active, still has the role the token claims (a role change ends old tokens), and the
     /// token was issued after their revocation stamp (logout-all, password change,
@@ -57,14 +57,6 @@ impl Auth {
     pub async fn authenticate(&self, token: &str) -> Result<User> {
         let claims = self.verify_access(token)?;
         self.current_user(&claims).await
-    }
-
-    /// Checks that `user` has `role` (an admin has every role).
-    ///
-    /// # Errors
-    /// [`AuthError::Forbidden`].
-    pub fn require_role(&self, user: &User, role: Role) -> Result<()> {
-        if user.role.satisfies(role) { Ok(()) } else { Err(AuthError::Forbidden) }
     }
 }
 
@@ -123,20 +115,20 @@ mod tests {
         let update = UserUpdate { is_active: Some(false), ..Default::default() };
         f.store.update_user(u.id, update).await.unwrap();
         assert!(f.auth.authenticate(token).await.is_ok(), "still cached");
-        f.clock.advance(AuthConfig::DEFAULT_USER_CACHE_TTL);
+        f.clock.advance(AuthBuilder::DEFAULT_USER_CACHE_TTL);
         assert!(f.auth.authenticate(token).await.is_err(), "seen after the TTL");
     }
 
     #[tokio::test]
     async fn a_zero_ttl_reads_the_store_every_time() {
         let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
-        let config = AuthConfig::builder(keys)
-            .hashing(crate::testing::fast_hashing())
+        let config =
+            AuthConfig::builder(keys).hashing(crate::testing::fast_hashing()).build().unwrap();
+        let store = std::sync::Arc::new(MemoryStore::new());
+        let auth = Auth::builder(config.clone(), store.clone())
             .user_cache_ttl(Duration::ZERO)
             .build()
             .unwrap();
-        let store = std::sync::Arc::new(MemoryStore::new());
-        let auth = Auth::new(config, store.clone());
         let ctx = RequestContext::internal();
         let u = auth.register(Registration::new("alice", PASSWORD), None, &ctx).await.unwrap();
         let s = auth.login("alice", &Password::new(PASSWORD), &ctx).await.unwrap();
@@ -148,20 +140,7 @@ mod tests {
             .unwrap();
         assert!(auth.authenticate(token).await.is_err());
         assert!(
-            AuthConfig::builder(auth.config().keys().clone())
-                .user_cache_ttl(Duration::from_secs(61))
-                .build()
-                .is_err()
+            Auth::builder(config, store).user_cache_ttl(Duration::from_secs(61)).build().is_err()
         );
-    }
-
-    #[tokio::test]
-    async fn require_role() {
-        let f = fixture();
-        let user = f.user("alice").await;
-        let admin = f.admin("root").await;
-        assert!(f.auth.require_role(&user, Role::User).is_ok());
-        assert!(matches!(f.auth.require_role(&user, Role::Admin), Err(AuthError::Forbidden)));
-        assert!(f.auth.require_role(&admin, Role::Admin).is_ok());
     }
 }

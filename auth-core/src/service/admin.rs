@@ -198,11 +198,7 @@ impl Auth {
     }
 
     fn require_admin(&self, actor: &User) -> Result<()> {
-        if actor.is_active && actor.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden)
-        }
+        self.authorize(actor, Role::Admin)
     }
 }
 

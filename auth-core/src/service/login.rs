@@ -2,8 +2,8 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Password, RequestContext, Result, TokenPair, User, UserRecord, UserUpdate, Username,
-    audit::audit, throttle::Bucket,
+    AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
+    UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
 /// A logged-in session: the user and their first token pair.
@@ -87,13 +87,13 @@ impl Auth {
         };
         let verification = match self.inner.hasher.verify(password, &user.password_hash).await {
             Ok(v) => v,
-            Err(e @ AuthError::Overloaded { .. }) => return Err(e),
-            Err(e) => {
+            Err(e @ HashingError::MalformedHash(_)) => {
                 tracing::error!(target: "auth::hashing", user_id = user.id.get(), error = %e, "stored hash cannot be verified");
                 // Cost what a verification costs, so the answer does not stand out.
                 self.inner.hasher.verify_dummy(password).await?;
                 return Err(AuthError::InvalidCredentials);
             }
+            Err(e) => return Err(e.into()),
         };
         if !verification.matches {
             audit!(info, "login_failed", ctx, reason = "wrong_password", user_id = user.id.get());
@@ -175,15 +175,15 @@ mod tests {
     async fn unknown_users_cost_a_real_verification() {
         let f = fixture();
         f.user("alice").await;
-        let before = f.auth.hasher().stats();
+        let before = f.auth.hashing_stats();
         let _ = f.auth.login("ghost-user", &Password::new(PASSWORD), &f.ctx).await;
-        let after_unknown = f.auth.hasher().stats();
+        let after_unknown = f.auth.hashing_stats();
         assert_eq!(after_unknown.verifications, before.verifications + 1, "dummy verify ran");
         let _ = f.auth.login("alice", &Password::new("wrong password!"), &f.ctx).await;
-        assert_eq!(f.auth.hasher().stats().verifications, after_unknown.verifications + 1);
+        assert_eq!(f.auth.hashing_stats().verifications, after_unknown.verifications + 1);
         // Even a name no rule would accept costs one verification.
         let _ = f.auth.login(&"x".repeat(300), &Password::new(PASSWORD), &f.ctx).await;
-        assert_eq!(f.auth.hasher().stats().verifications, after_unknown.verifications + 2);
+        assert_eq!(f.auth.hashing_stats().verifications, after_unknown.verifications + 2);
     }
 
     #[tokio::test]
@@ -217,7 +217,7 @@ mod tests {
         f.login("alice").await;
         let after = f.store.user_by_id(u.id).await.unwrap().unwrap().password_hash;
         assert_ne!(after, hash);
-        assert!(!f.auth.hasher().needs_rehash(&after));
+        assert!(!f.auth.inner.hasher.needs_rehash(&after));
     }
 
     #[cfg(feature = "bcrypt")]
@@ -245,10 +245,10 @@ mod tests {
         let update =
             UserUpdate { password_hash: Some(StoredHash::new("garbage")), ..Default::default() };
         f.store.update_user(u.id, update).await.unwrap();
-        let before = f.auth.hasher().stats().verifications;
+        let before = f.auth.hashing_stats().verifications;
         let err = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
         assert!(matches!(err, AuthError::InvalidCredentials));
         // The failed parse plus one dummy verification: as costly as a wrong password.
-        assert_eq!(f.auth.hasher().stats().verifications, before + 2);
+        assert_eq!(f.auth.hashing_stats().verifications, before + 2);
     }
 }

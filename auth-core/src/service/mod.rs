@@ -1,9 +1,10 @@
-//! [`Auth`]: the one entry point. Each submodule holds one group of use cases:
-//! registration, login, refresh rotation, logout, store-checked access, password change,
-//! and administration.
+//! [`Auth`]: the one entry point, and [`AuthBuilder`]. Each submodule holds one group of use
+//! cases: registration, login, refresh rotation, logout, store-checked access, the
+//! authorization rule, password change, and administration.
 
 mod access;
 mod admin;
+mod authorization;
 mod login;
 mod logout;
 mod password;
@@ -11,17 +12,19 @@ mod refresh;
 mod register;
 mod user_cache;
 
-use std::{fmt, sync::Arc};
+use std::{fmt, sync::Arc, time::Duration};
 
 use time::OffsetDateTime;
 
 pub use admin::UserPatch;
+pub use authorization::{AdminRole, RequiredRole, UserRole};
 pub use login::Session;
 pub use register::Registration;
 
 use crate::{
-    AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, NewRefreshToken, PasswordHasher,
-    RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserId, UserRecord, UserUpdate,
+    AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, HasherStats, NewRefreshToken,
+    PasswordHasher, RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserId,
+    UserRecord, UserUpdate,
     throttle::{MemoryThrottle, Throttle, ThrottleStore},
 };
 
@@ -72,70 +75,112 @@ impl fmt::Debug for Auth {
     }
 }
 
-impl Auth {
-    /// The service over `store`, on the system clock.
-    pub fn new(config: AuthConfig, store: Arc<dyn AuthStore>) -> Self {
-        Self::with_clock(config, store, Arc::new(SystemClock))
+/// Builds an [`Auth`] with its optional parts; made by [`Auth::builder`].
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// use auth_core::{Auth, AuthConfig, KeySet, ManualClock, MemoryStore, SigningKey, throttle::MemoryThrottle};
+///
+/// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
+/// let auth = Auth::builder(AuthConfig::builder(keys).build()?, Arc::new(MemoryStore::new()))
+///     .clock(Arc::new(ManualClock::starting_now()))
+///     .throttle_store(Arc::new(MemoryThrottle::new())) // in production: a shared database store
+///     .user_cache_ttl(Duration::from_millis(500))
+///     .build()?;
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+pub struct AuthBuilder {
+    config: AuthConfig,
+    store: Arc<dyn AuthStore>,
+    clock: Arc<dyn Clock>,
+    throttle: Option<Arc<dyn ThrottleStore>>,
+    user_cache_ttl: Duration,
+}
+
+impl fmt::Debug for AuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthBuilder")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .field("user_cache_ttl", &self.user_cache_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthBuilder {
+    /// Default time a user record is cached for store-checked requests: 1 second.
+    pub const DEFAULT_USER_CACHE_TTL: Duration = Duration::from_secs(1);
+    /// Longest user-cache time-to-live allowed: 60 seconds.
+    pub const MAX_USER_CACHE_TTL: Duration = Duration::from_secs(60);
+
+    /// Where time comes from. Defaults to the [`SystemClock`]; tests use a
+    /// [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
-    /// The service over `store`, reading time from `clock` (tests use a
-    /// [`ManualClock`](crate::ManualClock)).
-    pub fn with_clock(
-        config: AuthConfig,
-        store: Arc<dyn AuthStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self::from_parts(config, store, clock, Arc::new(MemoryThrottle::new()))
+    /// Where throttling state (rate limits, login backoff) lives. Defaults to process
+    /// memory; give every instance behind a load balancer the same shared store (the SQL
+    /// stores of `auth-sqlx` are one) so that they enforce one limit.
+    pub fn throttle_store(mut self, throttle: Arc<dyn ThrottleStore>) -> Self {
+        self.throttle = Some(throttle);
+        self
     }
 
-    /// The service over `store`, keeping throttling state (rate limits, login backoff) in
-    /// `throttle` instead of process memory: give every instance behind a load balancer the
-    /// same shared store (the SQL stores of `auth-sqlx` are one) so that they enforce one
-    /// limit.
+    /// How long store-checked requests ([`Auth::current_user`]) may reuse a user record
+    /// instead of reading it again. Changes made through this service are seen at once;
+    /// changes made by another instance within this time. Defaults to 1 s; at most 60 s;
+    /// zero reads the store on every request.
+    pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.user_cache_ttl = ttl;
+        self
+    }
+
+    /// Validates and builds; logs every insecure setting of the configuration.
     ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey, throttle::MemoryThrottle};
-    /// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
-    /// let shared = Arc::new(MemoryThrottle::new()); // in production: a database store
-    /// let auth = Auth::with_throttle_store(
-    ///     AuthConfig::builder(keys).build()?,
-    ///     Arc::new(MemoryStore::new()),
-    ///     shared,
-    /// );
-    /// # Ok::<(), auth_core::AuthError>(())
-    /// ```
-    pub fn with_throttle_store(
-        config: AuthConfig,
-        store: Arc<dyn AuthStore>,
-        throttle: Arc<dyn ThrottleStore>,
-    ) -> Self {
-        Self::from_parts(config, store, Arc::new(SystemClock), throttle)
+    /// # Errors
+    /// [`AuthError::Config`](crate::AuthError::Config) for a user-cache TTL over 60 s.
+    pub fn build(self) -> Result<Auth> {
+        if self.user_cache_ttl > Self::MAX_USER_CACHE_TTL {
+            return Err(crate::AuthError::Config(
+                "user_cache_ttl must be at most 60 seconds".into(),
+            ));
+        }
+        Ok(self.assemble())
     }
 
-    /// The service from all its parts: store, clock and throttle store.
-    pub fn from_parts(
-        config: AuthConfig,
-        store: Arc<dyn AuthStore>,
-        clock: Arc<dyn Clock>,
-        throttle: Arc<dyn ThrottleStore>,
-    ) -> Self {
+    fn assemble(self) -> Auth {
+        let Self { config, store, clock, throttle, user_cache_ttl } = self;
         for warning in config.insecure_settings() {
             tracing::warn!(target: "auth::config", "insecure setting: {warning}");
         }
-        let tokens = AccessTokens::new(
-            config.keys().clone(),
-            config.issuer().to_owned(),
-            config.audience().to_owned(),
-            config.access_ttl(),
-            config.leeway(),
-            clock.clone(),
-            config.remembered_tokens(),
-        );
+        let tokens = AccessTokens::new(config.access_tokens(), clock.clone());
         let hasher = PasswordHasher::new(config.hashing().clone());
-        let users = user_cache::UserCache::new(config.user_cache_ttl());
+        let users = user_cache::UserCache::new(user_cache_ttl);
+        let throttle = throttle.unwrap_or_else(|| Arc::new(MemoryThrottle::new()));
         let throttle = Throttle::new(config.rate_limits().clone(), throttle);
-        Self { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users, throttle }) }
+        Auth { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users, throttle }) }
+    }
+}
+
+impl Auth {
+    /// The service over `store` with the defaults of [`AuthBuilder`]: the system clock,
+    /// throttling state in process memory, a user cache of
+    /// [`AuthBuilder::DEFAULT_USER_CACHE_TTL`].
+    pub fn new(config: AuthConfig, store: Arc<dyn AuthStore>) -> Self {
+        Self::builder(config, store).assemble()
+    }
+
+    /// A builder for the service over `store`, to set the optional parts.
+    pub fn builder(config: AuthConfig, store: Arc<dyn AuthStore>) -> AuthBuilder {
+        AuthBuilder {
+            config,
+            store,
+            clock: Arc::new(SystemClock),
+            throttle: None,
+            user_cache_ttl: AuthBuilder::DEFAULT_USER_CACHE_TTL,
+        }
     }
 
     /// The configuration.
@@ -143,19 +188,11 @@ impl Auth {
         &self.inner.config
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn AuthStore> {
-        &self.inner.store
-    }
-
-    /// The password hasher.
-    pub fn hasher(&self) -> &PasswordHasher {
-        &self.inner.hasher
-    }
-
-    /// The access-token issuer and verifier.
-    pub fn access_tokens(&self) -> &AccessTokens {
-        &self.inner.tokens
+    /// What password hashing has done since the service started: hashes, verifications
+    /// (dummy ones for unknown users included), and calls refused as overloaded. For
+    /// metrics.
+    pub fn hashing_stats(&self) -> HasherStats {
+        self.inner.hasher.stats()
     }
 
     /// The public keys as a JWKS document.
@@ -278,7 +315,11 @@ pub(crate) mod test_support {
             .unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
-        let auth = Auth::from_parts(config, store.clone(), Arc::new(clock.clone()), throttle);
+        let auth = Auth::builder(config, store.clone())
+            .clock(Arc::new(clock.clone()))
+            .throttle_store(throttle)
+            .build()
+            .unwrap();
         let ctx = RequestContext::new(Some("192.0.2.1".parse().unwrap()), Some("test-agent"));
         Fixture { auth, clock, store, ctx }
     }

@@ -47,7 +47,7 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<User> {
         let role = registration.role.unwrap_or_default();
-        let actor_is_admin = actor.is_some_and(|a| a.is_active && a.role == Role::Admin);
+        let actor_is_admin = actor.is_some_and(|a| self.authorize(a, Role::Admin).is_ok());
         // Counted before anything else, so invalid attempts count too; an admin creating
         // accounts is not throttled.
         if !actor_is_admin {

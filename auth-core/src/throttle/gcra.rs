@@ -70,7 +70,7 @@ pub enum Admission {
 }
 
 /// Microseconds since the Unix epoch: how stores keep instants.
-pub fn micros(t: OffsetDateTime) -> i64 {
+pub(crate) fn micros(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
 }
 
@@ -78,11 +78,11 @@ pub fn micros(t: OffsetDateTime) -> i64 {
 /// Returns the answer and the TAT to store (unchanged when refused).
 ///
 /// ```
-/// use auth_core::throttle::{Admission, Rate, gcra};
+/// use auth_core::throttle::{Admission, Rate, admit};
 /// let rate = Rate::per_minute(2).unwrap(); // one cell per 30 s, two at once
-/// let (a, tat) = gcra::admit(None, 0, rate);
-/// let (b, tat) = gcra::admit(Some(tat), 0, rate);
-/// let (c, _) = gcra::admit(Some(tat), 0, rate);
+/// let (a, tat) = admit(None, 0, rate);
+/// let (b, tat) = admit(Some(tat), 0, rate);
+/// let (c, _) = admit(Some(tat), 0, rate);
 /// assert_eq!((a, b), (Admission::Admitted, Admission::Admitted));
 /// assert!(matches!(c, Admission::Refused { retry_after } if retry_after.as_secs() == 30));
 /// ```

@@ -4,15 +4,15 @@
 //! (HTTP 429 with `Retry-After`), before any password is hashed.
 //!
 //! - [`RateLimits`]: the limits, their defaults and the reasoning behind them;
-//! - [`gcra`]: the token-bucket rule;
+//! - [`admit`]: the token-bucket rule (GCRA);
 //! - [`ThrottleStore`]: where the state lives — [`MemoryThrottle`] (in process, the
 //!   default) or a shared database (the SQL stores of `auth-sqlx`), set with
-//!   [`Auth::with_throttle_store`](crate::Auth::with_throttle_store).
+//!   [`AuthBuilder::throttle_store`](crate::AuthBuilder::throttle_store).
 //!
 //! If the throttle store fails, the attempt is refused with a 503 (fail closed): a login
 //! that cannot be counted does not run.
 
-pub mod gcra;
+mod gcra;
 mod limits;
 mod memory;
 mod store;
@@ -21,7 +21,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use time::OffsetDateTime;
 
-pub use gcra::{Admission, Rate};
+pub use gcra::{Admission, Rate, admission, admit};
 pub use limits::RateLimits;
 pub use memory::MemoryThrottle;
 pub use store::{Failures, ThrottleKey, ThrottleStore};
@@ -178,11 +178,11 @@ mod tests {
         f.user("alice").await;
         f.login("alice").await;
         f.login("alice").await;
-        let before = f.auth.hasher().stats();
+        let before = f.auth.hashing_stats();
         let e = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.unwrap_err();
         assert_eq!(wait_of(&e), Duration::from_secs(30));
         assert_eq!(
-            f.auth.hasher().stats().verifications,
+            f.auth.hashing_stats().verifications,
             before.verifications,
             "refused before hashing"
         );

@@ -5,12 +5,12 @@ use std::{fmt, sync::Arc, time::Duration};
 use jsonwebtoken::{Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, KeySet, VerifyingKey, verified::VerifiedTokens};
+use super::{Algorithm, KeySet, VerifyingKey, verified_cache::VerifiedTokenCache};
 use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
 /// have an `iat` below it, tokens issued after it have an `iat` at or above it.
-pub fn stamp_second(stamp: time::OffsetDateTime) -> i64 {
+pub(crate) fn stamp_second(stamp: time::OffsetDateTime) -> i64 {
     stamp.unix_timestamp() + i64::from(stamp.nanosecond() > 0)
 }
 
@@ -75,15 +75,40 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// What [`AccessTokens`] needs: the keys, `iss` and `aud`, the lifetime, the leeway and the
+/// size of the verified-token cache. Made from a validated configuration by
+/// [`AuthConfig::access_tokens`](crate::AuthConfig::access_tokens).
+#[derive(Debug, Clone)]
+pub struct AccessTokenConfig {
+    pub(crate) keys: KeySet,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) ttl: Duration,
+    pub(crate) leeway: Duration,
+    pub(crate) verified_token_cache: usize,
+}
+
 /// Issues and verifies access tokens with a [`KeySet`].
 ///
 /// Verification pins the algorithm to the key the header names (no `none`, no HS/RS
 /// confusion), requires `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` and `jti` with the right JSON
 /// types, checks `iss`, `aud` and the `at+jwt` type, refuses `crit` extensions, never fetches
 /// anything a header points at (`jku`, `x5u`), and applies the leeway to `exp` and `nbf`
-/// against the configured [`Clock`]. It does no I/O. A token that verified is remembered
-/// (bounded, by the SHA-256 of its exact text) so that presenting it again skips the
-/// signature and parsing work; the time checks run on every call.
+/// against the configured [`Clock`]. It does no I/O. A token that verified is kept in the
+/// verified-token cache (bounded, by the SHA-256 of its exact text) so that presenting it
+/// again skips the signature and parsing work; the time checks run on every call.
+///
+/// ```
+/// use std::sync::Arc;
+/// use auth_core::{AccessTokens, AuthConfig, KeySet, Role, SigningKey, SystemClock, UserId};
+///
+/// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
+/// let config = AuthConfig::builder(keys).build()?;
+/// let tokens = AccessTokens::new(config.access_tokens(), Arc::new(SystemClock));
+/// let (token, _) = tokens.issue(UserId::new(1), "alice", Role::User, None)?;
+/// assert_eq!(tokens.verify(token.expose())?.username, "alice");
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct AccessTokens {
     keys: KeySet,
@@ -94,21 +119,14 @@ pub struct AccessTokens {
     clock: Arc<dyn Clock>,
     validations: Vec<(Algorithm, Validation)>,
     /// Shared by clones: they verify with the same keys.
-    verified: Arc<VerifiedTokens>,
+    verified: Arc<VerifiedTokenCache>,
 }
 
 impl AccessTokens {
-    /// Issues and verifies with `keys`; called by [`AuthConfig`](crate::AuthConfig), which
-    /// validates the values.
-    pub(crate) fn new(
-        keys: KeySet,
-        issuer: String,
-        audience: String,
-        ttl: Duration,
-        leeway: Duration,
-        clock: Arc<dyn Clock>,
-        remembered: usize,
-    ) -> Self {
+    /// Issues and verifies as `config` says, reading time from `clock`.
+    pub fn new(config: AccessTokenConfig, clock: Arc<dyn Clock>) -> Self {
+        let AccessTokenConfig { keys, issuer, audience, ttl, leeway, verified_token_cache } =
+            config;
         let mut validations: Vec<(Algorithm, Validation)> = Vec::new();
         for key in keys.verifying_keys() {
             if !validations.iter().any(|(alg, _)| *alg == key.algorithm()) {
@@ -124,7 +142,7 @@ impl AccessTokens {
             leeway,
             clock,
             validations,
-            verified: Arc::new(VerifiedTokens::new(remembered)),
+            verified: Arc::new(VerifiedTokenCache::new(verified_token_cache)),
         }
     }
 
@@ -187,15 +205,15 @@ impl AccessTokens {
         }
         let now = self.clock.now().unix_timestamp();
         let leeway = self.leeway.as_secs() as i64;
-        let digest = self.verified.digest(token);
-        if let Some(claims) = digest.as_ref().and_then(|d| self.verified.get(d)) {
+        let key = self.verified.key(token);
+        if let Some(claims) = key.as_ref().and_then(|k| self.verified.get(k)) {
             check_time(&claims, now, leeway)?;
             return Ok(claims);
         }
         let claims = self.decode(token)?;
         check_time(&claims, now, leeway)?;
-        if let Some(digest) = digest {
-            self.verified.put(digest, &claims, now.saturating_sub(leeway));
+        if let Some(key) = key {
+            self.verified.put(key, &claims, now.saturating_sub(leeway));
         }
         Ok(claims)
     }
@@ -203,7 +221,7 @@ impl AccessTokens {
     /// Everything but the time checks: the shape, the key, the signature and the claims.
     fn decode(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
         use TokenRejection as R;
-        // (The length was checked by `verify_detailed`, before the memo.)
+        // (The length was checked by `verify_detailed`, before the cache.)
         if token.bytes().filter(|b| *b == b'.').count() != 2 {
             return Err(R::Malformed);
         }
@@ -324,16 +342,19 @@ mod tests {
     const RS: &[u8] = include_bytes!("../../tests/keys/rs256.pem");
     const RS_PUB: &[u8] = include_bytes!("../../tests/keys/rs256.pub.pem");
 
-    fn tokens_with(keys: KeySet, clock: &ManualClock) -> AccessTokens {
-        AccessTokens::new(
+    fn config(keys: KeySet, verified_token_cache: usize) -> AccessTokenConfig {
+        AccessTokenConfig {
             keys,
-            "issuer-a".into(),
-            "aud-a".into(),
-            Duration::from_secs(900),
-            Duration::from_secs(30),
-            Arc::new(clock.clone()),
-            16,
-        )
+            issuer: "issuer-a".into(),
+            audience: "aud-a".into(),
+            ttl: Duration::from_secs(900),
+            leeway: Duration::from_secs(30),
+            verified_token_cache,
+        }
+    }
+
+    fn tokens_with(keys: KeySet, clock: &ManualClock) -> AccessTokens {
+        AccessTokens::new(config(keys, 16), Arc::new(clock.clone()))
     }
 
     fn hs() -> (AccessTokens, ManualClock) {
@@ -423,16 +444,16 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_token_is_rechecked_on_the_clock_and_never_shown() {
+    fn a_cached_token_is_rechecked_on_the_clock_and_never_shown() {
         let (t, clock) = hs();
         let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
-        assert_eq!(t.verified.len(), 1, "remembered after it verified");
-        // Every handle of one `Auth` shares the memo.
+        assert_eq!(t.verified.len(), 1, "cached after it verified");
+        // Every handle of one `Auth` shares the cache.
         let clone = t.clone();
         assert!(Arc::ptr_eq(&t.verified, &clone.verified));
         assert_eq!(clone.verify(token.expose()).unwrap(), claims);
-        // A refused token is not remembered; near misses of a remembered one are refused.
+        // A refused token is not cached; near misses of a cached one are refused.
         let mut edited = token.expose().to_owned();
         edited.pop();
         assert!(t.verify(&edited).is_err());
@@ -442,7 +463,7 @@ mod tests {
         // No token text in `Debug`.
         let shown = format!("{t:?}");
         assert!(!shown.contains(token.expose()) && shown.contains("entries: 1"), "{shown}");
-        // Time still counts for a remembered token, both ways.
+        // Time still counts for a cached token, both ways.
         let at = |secs| time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
         clock.set(at(claims.nbf - 31));
         assert_eq!(rejection(&clone, token.expose()), TokenRejection::NotYetValid);
@@ -451,17 +472,10 @@ mod tests {
     }
 
     #[test]
-    fn with_the_memo_off_every_call_verifies_in_full() {
+    fn with_the_cache_off_every_call_verifies_in_full() {
         let clock = ManualClock::starting_now();
-        let t = AccessTokens::new(
-            KeySet::new(SigningKey::hs256(SECRET).unwrap()),
-            "issuer-a".into(),
-            "aud-a".into(),
-            Duration::from_secs(900),
-            Duration::from_secs(30),
-            Arc::new(clock),
-            0,
-        );
+        let keys = KeySet::new(SigningKey::hs256(SECRET).unwrap());
+        let t = AccessTokens::new(config(keys, 0), Arc::new(clock));
         let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
         assert_eq!(t.verified.len(), 0);

@@ -9,9 +9,10 @@ mod access;
 mod keys;
 mod pair;
 mod refresh;
-mod verified;
+mod verified_cache;
 
-pub use access::{AccessClaims, AccessToken, AccessTokens, stamp_second};
+pub(crate) use access::stamp_second;
+pub use access::{AccessClaims, AccessToken, AccessTokenConfig, AccessTokens};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use pair::TokenPair;
 pub use refresh::{

@@ -116,6 +116,11 @@ impl FamilyId {
     pub fn as_uuid(&self) -> uuid::Uuid {
         self.0
     }
+
+    /// The id's 16 bytes, as stores keep it.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
 }
 
 impl fmt::Display for FamilyId {

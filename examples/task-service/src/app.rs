@@ -1,7 +1,7 @@
 //! The application, independent of the web framework: configuration checked, signing key
 //! resolved, databases connected and migrated, the admin bootstrapped.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use auth_core::{
     Auth, AuthError, Clock, Page, Password, SigningKey, SystemClock, User,
@@ -99,8 +99,7 @@ impl App {
             ..PoolSettings::default()
         };
         let store = SqlStore::connect(&config.database_url, &settings).await?;
-        let tasks =
-            TaskStore::connect(&config.database_url, config.database_max_connections).await?;
+        let tasks = TaskStore::new(&store);
         if migrate {
             store.migrate().await?;
             tasks.migrate().await?;
@@ -110,8 +109,13 @@ impl App {
             RateLimitBackend::Memory => Arc::new(MemoryThrottle::new()),
             RateLimitBackend::Database => store.throttle_store(),
         };
-        let auth = Auth::from_parts(auth_config, store.into_auth_store(), clock, throttle);
-        Ok(Self { auth, tasks: TaskService::new(tasks), config: Arc::new(config) })
+        let auth = Auth::builder(auth_config, store.auth_store())
+            .clock(clock)
+            .throttle_store(throttle)
+            .user_cache_ttl(Duration::from_millis(config.user_cache_ttl_ms))
+            .build()?;
+        let tasks = TaskService::new(tasks, auth.clone());
+        Ok(Self { auth, tasks, config: Arc::new(config) })
     }
 
     async fn bootstrap_admin(&self) -> Result<(), StartupError> {

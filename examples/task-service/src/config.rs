@@ -346,7 +346,6 @@ impl Config {
             .access_ttl(Duration::from_secs(self.access_token_expire_minutes.saturating_mul(60)))
             .refresh_ttl(Duration::from_secs(self.refresh_token_expire_days.saturating_mul(86_400)))
             .hashing(hashing.build()?)
-            .user_cache_ttl(Duration::from_millis(self.user_cache_ttl_ms))
             .rate_limits(self.rate_limits())
             .build()
     }

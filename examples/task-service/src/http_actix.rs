@@ -1,29 +1,43 @@
 //! The API served by actix-web: the `/auth` scope of `auth-actix`, the task and admin routes,
-//! health, OpenAPI and Swagger UI, behind the middleware of `API.md`. The same contract as
+//! health, OpenAPI and Swagger UI, behind the middleware of the API. The same contract as
 //! [`http_axum`](crate::http_axum), from the same shared pieces.
+//!
+//! The middleware comes from the actix ecosystem where a crate gives the same answers as
+//! the axum binary's tower-http layers: request ids from `actix-request-identifier` (the
+//! client's `x-request-id`, else a new UUID, echoed on the response), request spans from
+//! `tracing-actix-web`, `X-Content-Type-Options` from actix-web's `DefaultHeaders`. Two
+//! pieces are written here because no crate does them: the span's fields and its start and
+//! finish events ([`RequestSpan`], as tower-http's `TraceLayer` logs them), and the 408 for
+//! a request whose body is slower than the timeout ([`request_timeout`]; actix-web's own
+//! `client_request_timeout` covers only the request head).
 
 use std::{future::Future, time::Instant};
 
 use actix_cors::Cors;
+use actix_request_identifier::{IdReuse, RequestId, RequestIdentifier};
 use actix_web::{
-    App as ActixApp, Error, HttpResponse, HttpServer,
-    body::{BoxBody, MessageBody},
+    Error, HttpMessage, HttpResponse, HttpServer,
+    body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
     error::InternalError,
     http::{
         StatusCode,
-        header::{self, HeaderName, HeaderValue},
+        header::{self, HeaderValue},
     },
-    middleware::{Condition, Next, from_fn},
+    middleware::{Condition, DefaultHeaders, Next, from_fn},
     web::{self, Data},
 };
 use auth_actix::{
-    Admin, ApiError, ApiJson, ApiPath, ApiQuery, AuthState, BodyLimit, Client, CurrentUser,
-    api_errors, auth_scope, get_or_head,
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, api_errors,
+    auth_scope, get_or_head,
 };
-use auth_core::{UserId, http::UserPatchRequest};
+use auth_core::{
+    UserId,
+    http::{AuthState, UserPatchRequest},
+};
 use tokio::net::TcpListener;
-use tracing::Instrument;
+use tracing::Span;
+use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
 use crate::{
     app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
@@ -32,15 +46,15 @@ use crate::{
     tasks::{CreateTask, UpdateTask},
 };
 
-/// Everything an actix worker needs to build the app: checked once, cloned into each worker.
+/// What each actix worker needs to build its `App`: checked once, cloned into each worker.
 #[derive(Debug, Clone)]
-pub struct Api {
+pub struct AppFactory {
     app: Data<App>,
     auth: Data<AuthState>,
     cors_origins: Vec<String>,
 }
 
-impl Api {
+impl AppFactory {
     /// Checks the settings the HTTP layer adds to `app` (CORS origins, trusted proxies).
     ///
     /// # Errors
@@ -58,10 +72,11 @@ impl Api {
         Ok(Self { app: Data::new(app), auth: Data::new(auth), cors_origins })
     }
 
-    /// The whole API as an actix-web `App` (one per worker: `HttpServer::new(move || api.clone().app())`).
-    pub fn app(
+    /// The whole API as an actix-web `App`, one per worker:
+    /// `HttpServer::new(move || factory.clone().build())`.
+    pub fn build(
         self,
-    ) -> ActixApp<
+    ) -> actix_web::App<
         impl ServiceFactory<
             ServiceRequest,
             Config = (),
@@ -71,10 +86,10 @@ impl Api {
         >,
     > {
         // Innermost first: a timeout (408), CORS when configured, the rewriting of
-        // framework-made errors into the API's body, then the request id, trace span and
-        // headers every response carries.
+        // framework-made errors into the API's body, the headers every response carries,
+        // the request span, and outermost the request id, which the span reads.
         let cors = (!self.cors_origins.is_empty(), self.cors());
-        ActixApp::new()
+        actix_web::App::new()
             .app_data(self.app)
             .app_data(self.auth)
             .app_data(BodyLimit(BODY_LIMIT))
@@ -100,7 +115,13 @@ impl Api {
             .wrap(from_fn(request_timeout))
             .wrap(Condition::new(cors.0, cors.1))
             .wrap(from_fn(api_errors))
-            .wrap(from_fn(request_context))
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(
+                RequestIdentifier::with_uuid()
+                    .header(REQUEST_ID_HEADER)
+                    .use_incoming_id(IdReuse::UseIncoming),
+            )
     }
 
     /// CORS for the configured origins (unused when there are none).
@@ -124,11 +145,11 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let timeout = app.config.request_timeout();
-    let api = Api::new(app)?;
+    let factory = AppFactory::new(app)?;
     let io = |e: std::io::Error| StartupError::Other(format!("server: {e}"));
     let listener = listener.into_std().map_err(io)?;
     listener.set_nonblocking(true).map_err(io)?;
-    let server = HttpServer::new(move || api.clone().app())
+    let server = HttpServer::new(move || factory.clone().build())
         // A request head that trickles in is cut off by actix itself; bodies by the
         // `request_timeout` middleware.
         .client_request_timeout(timeout)
@@ -155,82 +176,70 @@ pub async fn serve(app: App, listener: TcpListener) -> Result<(), StartupError> 
     serve_until(app, listener, shutdown::signal()).await
 }
 
-/// The request id (the client's, or a new UUID), a trace span, and the headers every
-/// response carries.
-async fn request_context(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let name = HeaderName::from_static(REQUEST_ID_HEADER);
-    let id = match req.headers().get(&name) {
-        Some(id) => id.clone(),
-        None => {
-            let id = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or_else(|_| HeaderValue::from_static("-"));
-            req.headers_mut().insert(name.clone(), id.clone());
-            id
-        }
-    };
-    // The path only: a query string could carry something secret.
-    let span = tracing::info_span!(
-        "request",
-        method = %req.method(),
-        path = %req.path(),
-        request_id = %id.to_str().unwrap_or("-"),
-    );
-    let started = Instant::now();
-    let result = async move {
-        tracing::debug!("started processing request");
-        next.call(req).await
+/// The request's span, with the fields of the axum binary's (`method`, the path without
+/// its query string, which could carry a secret, and `request_id`), and the events
+/// tower-http's `TraceLayer` logs: the start, then the finish with the latency and status,
+/// or an error for a 5xx.
+pub struct RequestSpan;
+
+/// When the request began, for the latency of its finish event.
+struct Started(Instant);
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(req: &ServiceRequest) -> Span {
+        let id = req.extensions().get::<RequestId>().map(|id| id.header_value().clone());
+        let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+        req.extensions_mut().insert(Started(Instant::now()));
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %req.path(),
+            request_id = %id,
+        );
+        span.in_scope(|| tracing::debug!("started processing request"));
+        span
     }
-    .instrument(span.clone())
-    .await;
-    let finish = |res: &mut HttpResponse<BoxBody>| {
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         let _entered = span.enter();
-        let latency = format!("{} ms", started.elapsed().as_millis());
-        if res.status().is_server_error() {
-            let classification = format!("Status code: {}", res.status());
+        let (status, started) = match outcome {
+            Ok(res) => (res.status(), res.request().extensions().get::<Started>().map(|s| s.0)),
+            Err(e) => (e.as_response_error().status_code(), None),
+        };
+        let latency = format!("{} ms", started.map_or(0, |s| s.elapsed().as_millis()));
+        if status.is_server_error() {
+            let classification = format!("Status code: {status}");
             tracing::error!(%classification, %latency, "response failed");
         } else {
-            let status = res.status().as_u16();
-            tracing::debug!(%latency, status, "finished processing request");
-        }
-        let headers = res.headers_mut();
-        headers.insert(name.clone(), id.clone());
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    };
-    match result {
-        Ok(res) => {
-            let (request, mut res) = res.map_into_boxed_body().into_parts();
-            finish(&mut res);
-            Ok(ServiceResponse::new(request, res))
-        }
-        // An error that no inner layer turned into a response: answer it here, so that it
-        // carries the headers too.
-        Err(e) => {
-            let mut res = e.error_response();
-            finish(&mut res);
-            Err(InternalError::from_response(e, res).into())
+            tracing::debug!(%latency, status = status.as_u16(), "finished processing request");
         }
     }
 }
 
-/// 408 when a request (its body included) takes longer than the configured timeout.
+/// 408 when a request (its body included) takes longer than the configured timeout. The
+/// answer is an error, which the middleware outside this one passes by: it carries the
+/// request id and `nosniff` itself.
 async fn request_timeout(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let limit = req.app_data::<Data<App>>().map(|app| app.config.request_timeout());
+    let id = req.extensions().get::<RequestId>().map(|id| id.header_value().clone());
     let call = next.call(req);
-    match limit {
-        None => call.await,
-        Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
-            Err(InternalError::from_response(
-                "request timed out",
-                HttpResponse::RequestTimeout().finish(),
-            )
-            .into())
-        }),
+    let Some(limit) = limit else { return call.await };
+    match tokio::time::timeout(limit, call).await {
+        Ok(done) => done,
+        Err(_) => {
+            let mut res = HttpResponse::RequestTimeout();
+            if let Some(id) = id {
+                res.insert_header((REQUEST_ID_HEADER, id));
+            }
+            res.insert_header((
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ));
+            Err(InternalError::from_response("request timed out", res.finish()).into())
+        }
     }
 }
 
@@ -302,7 +311,7 @@ async fn delete_task(
 
 async fn admin_users(
     app: Data<App>,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(app.list_users(&admin, q.page()?).await?))
@@ -311,7 +320,7 @@ async fn admin_users(
 async fn admin_patch_user(
     app: Data<App>,
     Client(ctx): Client,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<UserPatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -321,7 +330,7 @@ async fn admin_patch_user(
 
 async fn admin_tasks(
     app: Data<App>,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(app.tasks.list_all(&admin, q.page()?).await?))

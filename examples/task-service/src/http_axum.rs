@@ -4,10 +4,12 @@
 use std::{future::Future, net::SocketAddr};
 
 use auth_axum::{
-    Admin, ApiError, ApiJson, ApiPath, ApiQuery, AuthState, Client, CurrentUser, api_errors,
-    auth_router,
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, api_errors, auth_router,
 };
-use auth_core::{User, UserId, http::UserPatchRequest};
+use auth_core::{
+    User, UserId,
+    http::{AuthState, UserPatchRequest},
+};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRef, Path, Request, State},
@@ -230,7 +232,7 @@ async fn delete_task(
 
 async fn admin_users(
     State(app): State<App>,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(app.list_users(&admin, q.page()?).await?))
@@ -239,7 +241,7 @@ async fn admin_users(
 async fn admin_patch_user(
     State(app): State<App>,
     Client(ctx): Client,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<UserPatchRequest>,
 ) -> Result<Json<User>, ApiError> {
@@ -249,7 +251,7 @@ async fn admin_patch_user(
 
 async fn admin_tasks(
     State(app): State<App>,
-    Admin(admin): Admin,
+    admin: Admin,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
     Ok(Json(app.tasks.list_all(&admin, q.page()?).await?))

@@ -58,7 +58,7 @@ pub fn resolve(config: &Config) -> Result<Secret, SecretError> {
 }
 
 fn check(secret: &Secret, env: AppEnv, allow_insecure: bool) -> Result<(), SecretError> {
-    if secret.expose().len() < auth_core::token::MIN_HMAC_SECRET_LEN {
+    if secret.expose().len() < auth_core::MIN_HMAC_SECRET_LEN {
         return Err(SecretError::TooShort);
     }
     // The estimate looks at the head only (its cost grows with length); cut on a character
@@ -100,7 +100,7 @@ fn read_or_create(path: &Path) -> Result<Secret, SecretError> {
                 tracing::warn!(file = %path.display(), "secret file was readable by others; now 0600");
             }
             let secret = Secret::new(s.trim());
-            if secret.expose().len() < auth_core::token::MIN_HMAC_SECRET_LEN {
+            if secret.expose().len() < auth_core::MIN_HMAC_SECRET_LEN {
                 return Err(SecretError::TooShort);
             }
             Ok(secret)

@@ -424,7 +424,7 @@ async fn crash_mid_rotation(bin: &str, db: Option<TestDatabase>) {
     ];
     let inspect = SqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
     inspect.migrate().await.unwrap();
-    let inspect = inspect.into_auth_store();
+    let inspect = inspect.auth_store();
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let (mut kept, mut rotated) = (0, 0);

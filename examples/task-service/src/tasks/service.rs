@@ -1,26 +1,32 @@
 use std::sync::Arc;
 
-use auth_core::{AuthError, Clock, Page, Result, Role, SystemClock, User};
+use auth_core::{Auth, AuthError, Clock, Page, Result, Role, SystemClock, User};
 
 use super::{CreateTask, Task, TaskStore, UpdateTask, model};
 
 /// The task use cases with their rules: the owner is always the caller; a task of someone
-/// else is "not found" (admins may read every task, but change only their own).
+/// else is "not found" (admins may read every task, but change only their own). Who is an
+/// admin is `auth`'s one rule, [`Auth::authorize`].
 #[derive(Debug, Clone)]
 pub struct TaskService {
     store: TaskStore,
+    auth: Auth,
     clock: Arc<dyn Clock>,
 }
 
 impl TaskService {
     /// The service over `store`, on the system clock.
-    pub fn new(store: TaskStore) -> Self {
-        Self { store, clock: Arc::new(SystemClock) }
+    pub fn new(store: TaskStore, auth: Auth) -> Self {
+        Self { store, auth, clock: Arc::new(SystemClock) }
     }
 
     /// The store.
     pub fn store(&self) -> &TaskStore {
         &self.store
+    }
+
+    fn is_admin(&self, user: &User) -> bool {
+        self.auth.authorize(user, Role::Admin).is_ok()
     }
 
     /// The current time in whole microseconds (what the store keeps).
@@ -42,9 +48,7 @@ impl TaskService {
     /// # Errors
     /// [`AuthError::Forbidden`]; [`AuthError::Store`].
     pub async fn list_all(&self, admin: &User, page: Page) -> Result<Vec<Task>> {
-        if admin.role != Role::Admin {
-            return Err(AuthError::Forbidden);
-        }
+        self.auth.authorize(admin, Role::Admin)?;
         Ok(self.store.list(None, page).await?)
     }
 
@@ -64,7 +68,7 @@ impl TaskService {
     /// [`AuthError::NotFound`] (also for another user's task); [`AuthError::Store`].
     pub async fn get(&self, user: &User, id: i64) -> Result<Task> {
         let task = self.store.get(id).await?.ok_or(AuthError::NotFound)?;
-        if task.owner_id == user.id || user.role == Role::Admin {
+        if task.owner_id == user.id || self.is_admin(user) {
             Ok(task)
         } else {
             Err(AuthError::NotFound)

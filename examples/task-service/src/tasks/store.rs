@@ -1,63 +1,40 @@
-use std::sync::LazyLock;
+use std::{fmt, sync::Arc};
 
+use auth_core::async_trait;
 use auth_core::{Page, StoreError, UserId};
-use sqlx::{
-    AnyPool, Row,
-    any::{AnyPoolOptions, AnyRow},
-    migrate::Migrator,
+use auth_sqlx::{
+    SqlStore, SqlxStore, StoreVisitor,
+    portable::{Arg, FromRow, On, Portable, from_micros, micros, store_error},
+    sqlx::{Pool, migrate::Migrator},
 };
 use time::OffsetDateTime;
 
 use super::Task;
 
-/// Where tasks live: the application's database, reached through sqlx's `Any` driver so that
-/// one set of queries serves SQLite, PostgreSQL and MySQL. Cheap to clone.
-#[derive(Debug, Clone)]
+/// Where tasks live: the auth store's database, on the auth store's pool, with one query
+/// set for every database (written on `auth_sqlx::portable`). Cheap to clone.
+#[derive(Clone)]
 pub struct TaskStore {
-    pool: AnyPool,
-    backend: Backend,
-    migrator: &'static Migrator,
+    queries: Arc<dyn TaskQueries>,
 }
 
-/// The database behind the `Any` pool, for the few things that differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Postgres,
-    Sqlite,
-    MySql,
+impl fmt::Debug for TaskStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskStore").field("backend", &self.queries.backend()).finish()
+    }
 }
-
-static POSTGRES: LazyLock<Migrator> = LazyLock::new(|| sqlx::migrate!("migrations/postgres"));
-static SQLITE: LazyLock<Migrator> = LazyLock::new(|| sqlx::migrate!("migrations/sqlite"));
-static MYSQL: LazyLock<Migrator> = LazyLock::new(|| sqlx::migrate!("migrations/mysql"));
-
-const COLUMNS: &str = "id, owner_id, title, description, done, created_at, updated_at";
 
 impl TaskStore {
-    /// Connects to the database of `url` (the same URL as the auth store's).
-    ///
-    /// # Errors
-    /// A [`StoreError`]: `Backend` for an unsupported URL, `Unavailable` when unreachable.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
-        let (url, migrator, backend): (String, &'static Migrator, Backend) = match scheme.as_str() {
-            "postgres" | "postgresql" => (url.to_owned(), &POSTGRES, Backend::Postgres),
-            "sqlite" => (url.to_owned(), &SQLITE, Backend::Sqlite),
-            "mysql" | "mariadb" => (url.replacen("mariadb:", "mysql:", 1), &MYSQL, Backend::MySql),
-            _ => {
-                return Err(StoreError::backend(format!(
-                    "unsupported database URL scheme {scheme:?}"
-                )));
+    /// The tasks of the database `store` is on, sharing its pool.
+    pub fn new(store: &SqlStore) -> Self {
+        struct OnPool;
+        impl StoreVisitor for OnPool {
+            type Output = TaskStore;
+            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> TaskStore {
+                TaskStore { queries: Arc::new(Tasks { pool: store.pool().clone() }) }
             }
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(&url)
-            .await
-            .map_err(unavailable)?;
-        Ok(Self { pool, backend, migrator })
+        }
+        store.visit(OnPool)
     }
 
     /// Creates the tasks table (after the auth tables, which it references).
@@ -65,25 +42,7 @@ impl TaskStore {
     /// # Errors
     /// A [`StoreError`] when a migration fails.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.migrator.run(&self.pool).await.map_err(|e| unavailable(e.into()))
-    }
-
-    /// The SQL with `$n` placeholders on PostgreSQL.
-    fn sql(&self, sql: &str) -> sqlx::AssertSqlSafe<String> {
-        if self.backend != Backend::Postgres {
-            return sqlx::AssertSqlSafe(sql.to_owned());
-        }
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(c);
-            }
-        }
-        sqlx::AssertSqlSafe(out)
+        self.queries.migrate().await
     }
 
     /// Inserts a task and returns it.
@@ -97,31 +56,7 @@ impl TaskStore {
         description: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Task, StoreError> {
-        let at = micros(now);
-        let sql = format!(
-            "INSERT INTO tasks (owner_id, title, description, done, created_at, updated_at) \
-             VALUES (?, ?, ?, 0, ?, ?){}",
-            // MySQL 8 has no INSERT … RETURNING; it reports the id instead.
-            if self.backend == Backend::MySql { "" } else { " RETURNING id" }
-        );
-        let q = sqlx::query(self.sql(&sql))
-            .bind(owner.get())
-            .bind(title)
-            .bind(description)
-            .bind(at)
-            .bind(at);
-        let id = if self.backend != Backend::MySql {
-            q.fetch_one(&self.pool)
-                .await
-                .and_then(|r| r.try_get::<i64, _>(0))
-                .map_err(unavailable)?
-        } else {
-            q.execute(&self.pool)
-                .await
-                .map_err(unavailable)?
-                .last_insert_id()
-                .ok_or_else(|| StoreError::backend("no id for the new task"))?
-        };
+        let id = self.queries.insert(owner, title, description, micros(now)).await?;
         self.get(id).await?.ok_or_else(|| StoreError::backend("new task vanished"))
     }
 
@@ -130,13 +65,7 @@ impl TaskStore {
     /// # Errors
     /// A [`StoreError`].
     pub async fn get(&self, id: i64) -> Result<Option<Task>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = ?");
-        let row = sqlx::query(self.sql(&sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        row.map(|r| task(&r)).transpose()
+        self.queries.get(id).await?.map(TaskRow::into_task).transpose()
     }
 
     /// One page of tasks, oldest first: of `owner`, or of everyone when `None`.
@@ -144,39 +73,16 @@ impl TaskStore {
     /// # Errors
     /// A [`StoreError`].
     pub async fn list(&self, owner: Option<UserId>, page: Page) -> Result<Vec<Task>, StoreError> {
-        let filter = if owner.is_some() { "WHERE owner_id = ? " } else { "" };
-        let sql = format!("SELECT {COLUMNS} FROM tasks {filter}ORDER BY id LIMIT ? OFFSET ?");
-        let mut q = sqlx::query(self.sql(&sql));
-        if let Some(owner) = owner {
-            q = q.bind(owner.get());
-        }
-        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
-        let rows = q
-            .bind(i64::from(page.limit()))
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        rows.iter().map(task).collect()
+        let rows = self.queries.list(owner, page).await?;
+        rows.into_iter().map(TaskRow::into_task).collect()
     }
 
     /// Writes a task's fields back.
     ///
     /// # Errors
     /// A [`StoreError`].
-    pub async fn update(&self, t: &Task) -> Result<(), StoreError> {
-        let sql =
-            "UPDATE tasks SET title = ?, description = ?, done = ?, updated_at = ? WHERE id = ?";
-        sqlx::query(self.sql(sql))
-            .bind(&t.title)
-            .bind(t.description.as_deref())
-            .bind(i64::from(t.done))
-            .bind(micros(t.updated_at))
-            .bind(t.id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+    pub async fn update(&self, task: &Task) -> Result<(), StoreError> {
+        self.queries.update(task).await
     }
 
     /// Deletes a task; whether it existed.
@@ -184,43 +90,155 @@ impl TaskStore {
     /// # Errors
     /// A [`StoreError`].
     pub async fn delete(&self, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(self.sql("DELETE FROM tasks WHERE id = ?"))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected() > 0)
+        self.queries.delete(id).await
     }
 }
 
-fn micros(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+/// The task queries on one database.
+#[async_trait]
+trait TaskQueries: Send + Sync {
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> Result<(), StoreError>;
+    async fn insert(
+        &self,
+        owner: UserId,
+        title: &str,
+        description: Option<&str>,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    async fn get(&self, id: i64) -> Result<Option<TaskRow>, StoreError>;
+    async fn list(&self, owner: Option<UserId>, page: Page) -> Result<Vec<TaskRow>, StoreError>;
+    async fn update(&self, task: &Task) -> Result<(), StoreError>;
+    async fn delete(&self, id: i64) -> Result<bool, StoreError>;
+}
+
+struct Tasks<DB: Portable> {
+    pool: Pool<DB>,
+}
+
+const INSERT: &str = "INSERT INTO tasks (owner_id, title, description, done, created_at, \
+                      updated_at) VALUES (?, ?, ?, 0, ?, ?)";
+const BY_ID: &str =
+    "SELECT id, owner_id, title, description, done, created_at, updated_at FROM tasks WHERE id = ?";
+const OWN_PAGE: &str = "SELECT id, owner_id, title, description, done, created_at, updated_at \
+                        FROM tasks WHERE owner_id = ? ORDER BY id LIMIT ? OFFSET ?";
+const ALL_PAGE: &str = "SELECT id, owner_id, title, description, done, created_at, updated_at \
+                        FROM tasks ORDER BY id LIMIT ? OFFSET ?";
+const UPDATE: &str =
+    "UPDATE tasks SET title = ?, description = ?, done = ?, updated_at = ? WHERE id = ?";
+const DELETE: &str = "DELETE FROM tasks WHERE id = ?";
+
+/// The migrations of the tasks table on `DB`.
+fn migrator<DB: Portable>() -> Migrator {
+    match DB::BACKEND {
+        "postgres" => sqlx::migrate!("migrations/postgres"),
+        "mysql" => sqlx::migrate!("migrations/mysql"),
+        _ => sqlx::migrate!("migrations/sqlite"),
+    }
+}
+
+#[async_trait]
+impl<DB: Portable> TaskQueries for Tasks<DB> {
+    fn backend(&self) -> &'static str {
+        DB::BACKEND
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        migrator::<DB>().run(&self.pool).await.map_err(|e| store_error(e.into()))
+    }
+
+    async fn insert(
+        &self,
+        owner: UserId,
+        title: &str,
+        description: Option<&str>,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let args = [
+            Arg::I64(owner.get()),
+            Arg::Str(title),
+            Arg::OptStr(description),
+            Arg::I64(at),
+            Arg::I64(at),
+        ];
+        DB::insert(On::Pool(&self.pool), INSERT, &args).await.map_err(store_error)
+    }
+
+    async fn get(&self, id: i64) -> Result<Option<TaskRow>, StoreError> {
+        DB::fetch_optional(On::Pool(&self.pool), BY_ID, &[Arg::I64(id)]).await.map_err(store_error)
+    }
+
+    async fn list(&self, owner: Option<UserId>, page: Page) -> Result<Vec<TaskRow>, StoreError> {
+        let limit = Arg::I64(i64::from(page.limit()));
+        let offset = Arg::I64(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+        let rows = match owner {
+            Some(owner) => {
+                let args = [Arg::I64(owner.get()), limit, offset];
+                DB::fetch_all(On::Pool(&self.pool), OWN_PAGE, &args).await
+            }
+            None => DB::fetch_all(On::Pool(&self.pool), ALL_PAGE, &[limit, offset]).await,
+        };
+        rows.map_err(store_error)
+    }
+
+    async fn update(&self, t: &Task) -> Result<(), StoreError> {
+        let args = [
+            Arg::Str(&t.title),
+            Arg::OptStr(t.description.as_deref()),
+            Arg::I64(i64::from(t.done)),
+            Arg::I64(micros(t.updated_at)),
+            Arg::I64(t.id),
+        ];
+        DB::execute(On::Pool(&self.pool), UPDATE, &args).await.map(|_| ()).map_err(store_error)
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let deleted = DB::execute(On::Pool(&self.pool), DELETE, &[Arg::I64(id)])
+            .await
+            .map_err(store_error)?;
+        Ok(deleted > 0)
+    }
+}
+
+/// A row of `tasks`.
+struct TaskRow {
+    id: i64,
+    owner_id: i64,
+    title: String,
+    description: Option<String>,
+    done: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl FromRow for TaskRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: DB::i64(row, "id")?,
+            owner_id: DB::i64(row, "owner_id")?,
+            title: DB::string(row, "title")?,
+            description: DB::opt_string(row, "description")?,
+            done: DB::i64(row, "done")?,
+            created_at: DB::i64(row, "created_at")?,
+            updated_at: DB::i64(row, "updated_at")?,
+        })
+    }
+}
+
+impl TaskRow {
+    fn into_task(self) -> Result<Task, StoreError> {
+        Ok(Task {
+            id: self.id,
+            owner_id: UserId::new(self.owner_id),
+            title: self.title,
+            description: self.description,
+            done: self.done != 0,
+            created_at: time_of(self.created_at)?,
+            updated_at: time_of(self.updated_at)?,
+        })
+    }
 }
 
 fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
-        .map_err(|_| StoreError::backend("task time out of range"))
-}
-
-fn task(r: &AnyRow) -> Result<Task, StoreError> {
-    let get = |e: sqlx::Error| StoreError::backend(e);
-    Ok(Task {
-        id: r.try_get("id").map_err(get)?,
-        owner_id: UserId::new(r.try_get("owner_id").map_err(get)?),
-        title: r.try_get("title").map_err(get)?,
-        description: r.try_get("description").map_err(get)?,
-        done: r.try_get::<i64, _>("done").map_err(get)? != 0,
-        created_at: time_of(r.try_get("created_at").map_err(get)?)?,
-        updated_at: time_of(r.try_get("updated_at").map_err(get)?)?,
-    })
-}
-
-/// Every failure to reach the database is "unavailable" (503); the SQL stays in the source.
-fn unavailable(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::RowNotFound | sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            StoreError::backend(e)
-        }
-        e => StoreError::unavailable(e),
-    }
+    from_micros(us).ok_or_else(|| StoreError::backend("task time out of range"))
 }

@@ -1,0 +1,43 @@
+//! The HTTP rules of the API that do not depend on a web framework (feature `http`), shared
+//! by `auth-axum` and `auth-actix` so that both answer byte for byte alike. One file per
+//! concern:
+//!
+//! - `error_response`: every [`AuthError`](crate::AuthError) as a status, a body and headers;
+//! - `headers`: the `Authorization`, `Content-Type` and no-store rules;
+//! - `decode`, `path_params`: request bytes into typed values, with the API's 400/415/422;
+//! - `proxies`: which `X-Forwarded-For` to believe;
+//! - `state`: [`AuthState`], what the extractors and routes need;
+//! - `wire`: the request and response shapes of the `/auth` routes;
+//! - `token_endpoint`: the RFC 6749 token endpoint and its error shape;
+//! - `routes`: the `/auth` route table and what each route does.
+//!
+//! Without this feature `auth-core` has no HTTP type and no HTTP dependency.
+
+mod decode;
+mod error_response;
+mod headers;
+mod path_params;
+mod proxies;
+mod routes;
+mod state;
+mod token_endpoint;
+mod wire;
+
+pub use decode::{decode_body, decode_query};
+pub use error_response::{
+    ErrorBody, ErrorResponse, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING,
+    WWW_AUTHENTICATE_SCOPE,
+};
+pub use headers::{
+    Accept, BodyKind, NO_STORE_HEADERS, bearer_token, check_login_authorization, has_no_body,
+    require_bearer,
+};
+pub use path_params::decode_path;
+pub use proxies::TrustedProxies;
+pub use routes::{
+    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, login, logout, presented_refresh_token, refresh,
+    register, user_location,
+};
+pub use state::AuthState;
+pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
+pub use wire::{AdminGreeting, LoginRequest, RefreshRequest, RegisterRequest, UserPatchRequest};

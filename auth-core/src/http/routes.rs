@@ -1,0 +1,147 @@
+//! The `/auth` routes that both framework crates mount (`auth_axum::auth_router`,
+//! `auth_actix::auth_scope`): their table, their body limit, and what each does once the
+//! framework has read the request. The framework crates only extract and answer.
+
+use super::{
+    AuthState, ErrorResponse, LoginRequest, RefreshRequest, RegisterRequest, bearer_token,
+    check_login_authorization,
+};
+use crate::{AuthError, RequestContext, TokenPair, User};
+
+/// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes). Larger
+/// bodies are refused with 413.
+pub const AUTH_BODY_LIMIT: usize = 16 * 1024;
+
+/// A route of the `/auth` router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthRoute {
+    /// The method (`GET` routes answer `HEAD` too).
+    pub method: &'static str,
+    /// The path below the mount point.
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+}
+
+/// Every route of the `/auth` router, as both framework crates serve it:
+///
+/// | route | what |
+/// |---|---|
+/// | `POST /register` | JSON `{username, password, email?, role?}` → 201 user |
+/// | `POST /login` | JSON or OAuth2 password form → token pair |
+/// | `POST /token` | RFC 6749 token endpoint (`password`, `refresh_token` grants) |
+/// | `POST /refresh` | refresh token (JSON, form or bearer) → new pair; rotation |
+/// | `POST /logout` | refresh token → 204; ends that session |
+/// | `POST /logout-all` | access bearer → 204; ends every session |
+/// | `GET /me` | access bearer → user |
+/// | `GET /admin` | admin bearer → greeting |
+pub const AUTH_ROUTES: [AuthRoute; 8] = [
+    AuthRoute { method: "POST", path: "/register", summary: "create a user" },
+    AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
+    AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
+    AuthRoute { method: "POST", path: "/refresh", summary: "rotate a refresh token" },
+    AuthRoute { method: "POST", path: "/logout", summary: "end one session" },
+    AuthRoute { method: "POST", path: "/logout-all", summary: "end every session" },
+    AuthRoute { method: "GET", path: "/me", summary: "the current user" },
+    AuthRoute { method: "GET", path: "/admin", summary: "the admin greeting" },
+];
+
+/// `POST /auth/register`: the new user and its `Location`. `actor` is the caller when the
+/// request carried a bearer (store-checked by the extractor).
+///
+/// # Errors
+/// As [`Auth::register`](crate::Auth::register), plus a 422 for an unknown role.
+pub async fn register(
+    state: &AuthState,
+    body: RegisterRequest,
+    actor: Option<&User>,
+    ctx: &RequestContext,
+) -> Result<(String, User), ErrorResponse> {
+    let registration = body.into_registration().map_err(|e| ErrorResponse::logged(&e))?;
+    let user = state
+        .auth
+        .register(registration, actor, ctx)
+        .await
+        .map_err(|e| ErrorResponse::logged(&e))?;
+    Ok((user_location(&user), user))
+}
+
+/// The `Location` of a user created by `POST /auth/register`: `/users/{id}`.
+pub fn user_location(user: &User) -> String {
+    format!("/users/{}", user.id)
+}
+
+/// `POST /auth/login`: a token pair for a correct username and password.
+///
+/// # Errors
+/// 400 for HTTP Basic with client credentials; otherwise as
+/// [`Auth::login`](crate::Auth::login).
+pub async fn login(
+    state: &AuthState,
+    authorization: Option<&str>,
+    body: LoginRequest,
+    ctx: &RequestContext,
+) -> Result<TokenPair, ErrorResponse> {
+    check_login_authorization(authorization)?;
+    let session = state
+        .auth
+        .login(&body.username, &body.password, ctx)
+        .await
+        .map_err(|e| ErrorResponse::logged(&e))?;
+    Ok(session.tokens)
+}
+
+/// `POST /auth/refresh`: rotates the presented refresh token.
+///
+/// # Errors
+/// As [`presented_refresh_token`] and [`Auth::refresh`](crate::Auth::refresh).
+pub async fn refresh(
+    state: &AuthState,
+    body: Option<RefreshRequest>,
+    authorization: Option<&str>,
+    ctx: &RequestContext,
+) -> Result<TokenPair, ErrorResponse> {
+    let presented = presented_refresh_token(body.as_ref(), authorization)?;
+    state.auth.refresh(presented, ctx).await.map_err(|e| ErrorResponse::logged(&e))
+}
+
+/// `POST /auth/logout`: ends the presented refresh token's session.
+///
+/// # Errors
+/// As [`presented_refresh_token`] and [`Auth::logout`](crate::Auth::logout).
+pub async fn logout(
+    state: &AuthState,
+    body: Option<RefreshRequest>,
+    authorization: Option<&str>,
+    ctx: &RequestContext,
+) -> Result<(), ErrorResponse> {
+    let presented = presented_refresh_token(body.as_ref(), authorization)?;
+    state.auth.logout(presented, ctx).await.map_err(|e| ErrorResponse::logged(&e))
+}
+
+/// The refresh token a request presents: the body's, else the bearer.
+///
+/// # Errors
+/// 401 `not_authenticated` when there is none.
+pub fn presented_refresh_token<'a>(
+    body: Option<&'a RefreshRequest>,
+    authorization: Option<&'a str>,
+) -> Result<&'a str, ErrorResponse> {
+    body.map(|b| b.refresh_token.as_str())
+        .filter(|t| !t.is_empty())
+        .or_else(|| bearer_token(authorization))
+        .ok_or_else(|| ErrorResponse::from(AuthError::MissingCredentials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refresh_token_comes_from_the_body_else_the_bearer() {
+        let body = |t: &str| RefreshRequest { refresh_token: t.to_owned() };
+        assert_eq!(presented_refresh_token(None, Some("Bearer r")).unwrap(), "r");
+        assert_eq!(presented_refresh_token(Some(&body("b")), Some("Bearer r")).unwrap(), "b");
+        assert_eq!(presented_refresh_token(Some(&body("")), None).unwrap_err().status, 401);
+    }
+}

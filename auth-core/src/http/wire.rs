@@ -1,0 +1,90 @@
+//! The JSON (and form) shapes of the `/auth` routes' requests and of the admin greeting, as
+//! `API.md`'s route table has them. Responses that are core types (a [`User`], a
+//! [`TokenPair`](crate::TokenPair)) serialize themselves.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Password, Registration, Result, Role, User, UserPatch};
+
+/// The body of `POST /auth/register`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisterRequest {
+    /// Wanted username.
+    pub username: String,
+    /// Password.
+    pub password: Password,
+    /// Optional e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `"user"` (default) or `"admin"` (only with an admin bearer).
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+impl RegisterRequest {
+    /// The registration this asks for.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`](crate::AuthError::Validation) for an unknown role.
+    pub fn into_registration(self) -> Result<Registration> {
+        let role = self.role.as_deref().map(str::parse::<Role>).transpose()?;
+        Ok(Registration {
+            username: self.username,
+            password: self.password,
+            email: self.email,
+            role,
+        })
+    }
+}
+
+/// The body of `POST /auth/login`, as JSON or as the OAuth2 password form (whose other
+/// fields, `grant_type`, `scope`, `client_id`, are accepted and ignored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: Password,
+}
+
+/// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefreshRequest {
+    /// The refresh token.
+    pub refresh_token: String,
+}
+
+/// The body of `PATCH /admin/users/{id}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchRequest {
+    /// A new role: `"user"` or `"admin"`.
+    pub role: Option<String>,
+    /// A new active flag.
+    pub is_active: Option<bool>,
+}
+
+impl UserPatchRequest {
+    /// The patch this asks for.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`](crate::AuthError::Validation) for an unknown role.
+    pub fn into_patch(self) -> Result<UserPatch> {
+        let role = self.role.as_deref().map(str::parse::<Role>).transpose()?;
+        Ok(UserPatch { role, is_active: self.is_active })
+    }
+}
+
+/// The body of `GET /auth/admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminGreeting {
+    /// `"Welcome, admin <username>"`.
+    pub msg: String,
+}
+
+impl AdminGreeting {
+    /// The greeting for an admin.
+    pub fn for_user(user: &User) -> Self {
+        Self { msg: format!("Welcome, admin {}", user.username) }
+    }
+}

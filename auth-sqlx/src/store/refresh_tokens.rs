@@ -1,0 +1,116 @@
+//! [`RefreshTokenStore`] on every database, with the rotation: "spend this token if it is
+//! live, and insert its successor", in one transaction.
+
+use async_trait::async_trait;
+use auth_core::{
+    FamilyId, NewRefreshToken, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
+    StoreResult, TokenDigest, UserId,
+};
+use time::OffsetDateTime;
+
+use super::SqlxStore;
+use crate::{
+    error::{other_error, retry},
+    portable::{Arg, On, Portable},
+    rows::{TokenRow, micros, token_args},
+    sql,
+};
+
+#[async_trait]
+impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
+    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
+        let record = token.into_record();
+        let args = token_args(&record);
+        retry!(DB::execute(On::Pool(&self.pool), sql::INSERT_TOKEN, &args).await)
+            .map(|_| ())
+            .map_err(other_error)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented: &TokenDigest,
+        replacement: Replacement,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        let at = micros(now);
+        let digest = presented.as_bytes().as_slice();
+        let rotated = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                // Spend the token if it is live. Of several transactions spending the same
+                // token, the row lock this UPDATE takes lets one through; the others find
+                // it spent and change nothing.
+                let spend = [Arg::I64(at), Arg::Bytes(digest), Arg::I64(at)];
+                if DB::execute(On::Tx(&mut tx), sql::SPEND_TOKEN, &spend).await? != 1 {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(None);
+                }
+                // Read it back (now spent) for its user, family and expiry...
+                let old: TokenRow = DB::fetch_optional(
+                    On::Tx(&mut tx),
+                    sql::TOKEN_BY_DIGEST,
+                    &[Arg::Bytes(digest)],
+                )
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+                let old = old.into_record().map_err(|e| sqlx::Error::Decode(e.into()))?;
+                // ...and insert its successor in the same family, with the family's expiry,
+                // so that a crash leaves either the old token live or both written.
+                let new = replacement.clone().into_record(&old);
+                DB::execute(On::Tx(&mut tx), sql::INSERT_TOKEN, &token_args(&new)).await?;
+                tx.commit().await?;
+                Ok(Some((old, new)))
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        if let Some((old, new)) = rotated {
+            return Ok(RotateOutcome::Rotated { old: Box::new(old), new: Box::new(new) });
+        }
+        // Not spendable now, so it cannot become spendable: a plain read classifies it.
+        Ok(match self.refresh_token(presented).await? {
+            None => RotateOutcome::Unknown,
+            Some(t) if t.used_at.is_some() => RotateOutcome::Replayed(t),
+            Some(t) => RotateOutcome::Inactive(t),
+        })
+    }
+
+    async fn refresh_token(&self, digest: &TokenDigest) -> StoreResult<Option<RefreshTokenRecord>> {
+        let args = [Arg::Bytes(digest.as_bytes())];
+        let row: Option<TokenRow> =
+            DB::fetch_optional(On::Pool(&self.pool), sql::TOKEN_BY_DIGEST, &args)
+                .await
+                .map_err(other_error)?;
+        row.map(TokenRow::into_record).transpose()
+    }
+
+    async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64> {
+        let args = [Arg::I64(micros(now)), Arg::Bytes(family.as_bytes())];
+        retry!(DB::execute(On::Pool(&self.pool), sql::REVOKE_FAMILY, &args).await)
+            .map_err(other_error)
+    }
+
+    async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
+        let args = [Arg::I64(micros(now)), Arg::I64(user.get())];
+        retry!(DB::execute(On::Pool(&self.pool), sql::REVOKE_USER, &args).await)
+            .map_err(other_error)
+    }
+
+    async fn live_refresh_tokens(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshTokenRecord>> {
+        let args = [Arg::I64(user.get()), Arg::I64(micros(now))];
+        let rows: Vec<TokenRow> = DB::fetch_all(On::Pool(&self.pool), sql::LIVE_TOKENS, &args)
+            .await
+            .map_err(other_error)?;
+        rows.into_iter().map(TokenRow::into_record).collect()
+    }
+
+    async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let args = [Arg::I64(micros(before))];
+        retry!(DB::execute(On::Pool(&self.pool), sql::PURGE_EXPIRED, &args).await)
+            .map_err(other_error)
+    }
+}

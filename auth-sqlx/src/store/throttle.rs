@@ -1,0 +1,117 @@
+//! [`ThrottleStore`] on every database: each bucket take and each failure count is one
+//! atomic upsert, read back in the same transaction, so every instance on the database
+//! shares one limit.
+
+use async_trait::async_trait;
+use auth_core::{
+    StoreResult,
+    throttle::{Admission, Failures, Rate, ThrottleKey, ThrottleStore, admission},
+};
+use time::OffsetDateTime;
+
+use super::SqlxStore;
+use crate::{
+    error::{other_error, retry},
+    portable::{Arg, On, Portable, Upsert},
+    rows::{BucketRow, FailureRow, micros},
+    sql,
+};
+
+#[async_trait]
+impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
+    async fn take(
+        &self,
+        key: &ThrottleKey,
+        rate: Rate,
+        now: OffsetDateTime,
+    ) -> StoreResult<Admission> {
+        let now = micros(now);
+        let (interval, tolerance) = (rate.interval_micros(), rate.tolerance_micros());
+        let take = match DB::UPSERT {
+            Upsert::OnConflict => sql::TAKE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => sql::TAKE_ON_DUPLICATE_KEY,
+        };
+        // The GCRA rule's binds: key, now + interval, then (now, tolerance) twice, now, now,
+        // interval.
+        let args = [
+            Arg::Str(key.as_str()),
+            Arg::I64(now + interval),
+            Arg::I64(now),
+            Arg::I64(tolerance),
+            Arg::I64(now),
+            Arg::I64(tolerance),
+            Arg::I64(now),
+            Arg::I64(now),
+            Arg::I64(interval),
+        ];
+        let bucket: BucketRow = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                DB::execute(On::Tx(&mut tx), take, &args).await?;
+                let row =
+                    DB::fetch_optional(On::Tx(&mut tx), sql::BUCKET, &[Arg::Str(key.as_str())])
+                        .await?
+                        .ok_or(sqlx::Error::RowNotFound)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(row)
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        Ok(admission(bucket.admitted, bucket.tat, now, rate))
+    }
+
+    async fn failures(&self, key: &ThrottleKey) -> StoreResult<Option<Failures>> {
+        let args = [Arg::Str(key.as_str())];
+        let row: Option<FailureRow> =
+            retry!(DB::fetch_optional(On::Pool(&self.pool), sql::FAILURES, &args).await)
+                .map_err(other_error)?;
+        row.map(FailureRow::into_failures).transpose()
+    }
+
+    async fn add_failure(&self, key: &ThrottleKey, now: OffsetDateTime) -> StoreResult<Failures> {
+        let at = micros(now);
+        let add = match DB::UPSERT {
+            Upsert::OnConflict => sql::ADD_FAILURE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => sql::ADD_FAILURE_ON_DUPLICATE_KEY,
+        };
+        let args = [Arg::Str(key.as_str()), Arg::I64(at), Arg::I64(at)];
+        let row: FailureRow = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                DB::execute(On::Tx(&mut tx), add, &args).await?;
+                let row =
+                    DB::fetch_optional(On::Tx(&mut tx), sql::FAILURES, &[Arg::Str(key.as_str())])
+                        .await?
+                        .ok_or(sqlx::Error::RowNotFound)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(row)
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        row.into_failures()
+    }
+
+    async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
+        let args = [Arg::Str(key.as_str())];
+        retry!(DB::execute(On::Pool(&self.pool), sql::CLEAR_FAILURES, &args).await)
+            .map(|_| ())
+            .map_err(other_error)
+    }
+
+    async fn purge_throttle(
+        &self,
+        now: OffsetDateTime,
+        failures_before: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        let buckets = [Arg::I64(micros(now))];
+        let buckets = retry!(DB::execute(On::Pool(&self.pool), sql::PURGE_BUCKETS, &buckets).await)
+            .map_err(other_error)?;
+        let failures = [Arg::I64(micros(failures_before))];
+        let failures =
+            retry!(DB::execute(On::Pool(&self.pool), sql::PURGE_FAILURES, &failures).await)
+                .map_err(other_error)?;
+        Ok(buckets + failures)
+    }
+}

@@ -1,0 +1,101 @@
+//! [`UserStore`] on every database.
+
+use async_trait::async_trait;
+use auth_core::{NewUser, Page, StoreResult, UserId, UserRecord, UserStore, UserUpdate, Username};
+
+use super::SqlxStore;
+use crate::{
+    error::{other_error, retry, user_error},
+    portable::{Arg, On, Portable},
+    rows::{UserRow, micros},
+    sql,
+};
+
+#[async_trait]
+impl<DB: Portable> UserStore for SqlxStore<DB> {
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let created = micros(user.created_at);
+        let args = [
+            Arg::Str(user.username.as_str()),
+            Arg::Str(user.username.key()),
+            Arg::OptStr(user.email.as_ref().map(|e| e.as_str())),
+            Arg::Str(user.role.as_str()),
+            Arg::Bool(user.is_active),
+            Arg::Str(user.password_hash.as_str()),
+            Arg::I64(created),
+            Arg::I64(created),
+        ];
+        // The unique index on `username_key` decides between concurrent registrations.
+        let id = retry!(DB::insert(On::Pool(&self.pool), sql::INSERT_USER, &args).await)
+            .map_err(user_error)?;
+        Ok(user.into_record(UserId::new(id)))
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        let args = [Arg::I64(id.get())];
+        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), sql::USER_BY_ID, &args)
+            .await
+            .map_err(other_error)?;
+        row.map(UserRow::into_record).transpose()
+    }
+
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
+        let args = [Arg::Str(username.key())];
+        let row: Option<UserRow> =
+            DB::fetch_optional(On::Pool(&self.pool), sql::USER_BY_KEY, &args)
+                .await
+                .map_err(other_error)?;
+        row.map(UserRow::into_record).transpose()
+    }
+
+    async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        let stamp = update.tokens_valid_after.map(micros);
+        let args = [
+            Arg::OptStr(update.role.map(|r| r.as_str())),
+            Arg::OptBool(update.is_active),
+            Arg::OptStr(update.password_hash.as_ref().map(|h| h.as_str())),
+            // The stamp only moves forward: compared, then written.
+            Arg::OptI64(stamp),
+            Arg::OptI64(stamp),
+            Arg::OptI64(update.updated_at.map(micros)),
+            Arg::I64(id.get()),
+        ];
+        let row: Option<UserRow> = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                DB::execute(On::Tx(&mut tx), sql::UPDATE_USER, &args).await?;
+                let row =
+                    DB::fetch_optional(On::Tx(&mut tx), sql::USER_BY_ID, &[Arg::I64(id.get())])
+                        .await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(row)
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        row.map(UserRow::into_record).transpose()
+    }
+
+    async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>> {
+        let args = [
+            Arg::I64(i64::from(page.limit())),
+            Arg::I64(i64::try_from(page.offset()).unwrap_or(i64::MAX)),
+        ];
+        let rows: Vec<UserRow> = DB::fetch_all(On::Pool(&self.pool), sql::LIST_USERS, &args)
+            .await
+            .map_err(other_error)?;
+        rows.into_iter().map(UserRow::into_record).collect()
+    }
+
+    async fn delete_user(&self, id: UserId) -> StoreResult<bool> {
+        let args = [Arg::I64(id.get())];
+        // Their refresh tokens go with them (ON DELETE CASCADE).
+        let deleted = retry!(DB::execute(On::Pool(&self.pool), sql::DELETE_USER, &args).await)
+            .map_err(other_error)?;
+        Ok(deleted > 0)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        DB::execute(On::Pool(&self.pool), sql::PING, &[]).await.map(|_| ()).map_err(other_error)
+    }
+}
