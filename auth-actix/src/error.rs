@@ -9,26 +9,18 @@ use actix_web::{
         header::{self, HeaderName, HeaderValue},
     },
 };
-use auth_core::{
-    AuthError,
-    http::{ErrorResponse, NO_STORE_HEADERS, OAuthErrorResponse},
-};
+use auth_core::http::{ErrorResponse, NO_STORE_HEADERS, OAuthErrorResponse};
 
 /// An error as the API answers it: `{"detail", "code"}` with the status and headers of the
 /// API. Every handler and extractor of this crate fails with it; use it in your own
-/// handlers too (`?` converts an [`AuthError`], logging what the client does not see).
+/// handlers too (`?` converts an [`AuthError`](auth_core::AuthError), logging what the client does not see).
 #[derive(Debug, Clone)]
 pub struct ApiError(pub ErrorResponse);
 
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        Self(ErrorResponse::logged(&e))
-    }
-}
-
-impl From<ErrorResponse> for ApiError {
-    fn from(e: ErrorResponse) -> Self {
-        Self(e)
+/// From an [`AuthError`](auth_core::AuthError) (logging what the response hides) or an `ErrorResponse`.
+impl<E: Into<ErrorResponse>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
     }
 }
 

@@ -9,10 +9,7 @@ use actix_web::{
     test::{self, TestRequest},
     web,
 };
-use auth_core::{
-    Auth, AuthConfig, KeySet, MemoryStore, Password, Registration, RequestContext, Role,
-    SigningKey, UserPatch, http::AuthState,
-};
+use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, Role, SigningKey, http::AuthState};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -99,20 +96,8 @@ async fn call(
 
 /// Registers `name` (an admin when `admin`) and returns an access token.
 async fn token(auth: &Auth, name: &str, admin: bool) -> String {
-    let ctx = RequestContext::internal();
-    let user = auth.register(Registration::new(name, PASSWORD), None, &ctx).await.unwrap();
-    if admin {
-        let root = auth.bootstrap_admin("rootadmin", &Password::new(PASSWORD)).await.unwrap();
-        let patch = UserPatch { role: Some(Role::Admin), is_active: None };
-        auth.update_user(&root, user.id, patch, &ctx).await.unwrap();
-    }
-    auth.login(name, &Password::new(PASSWORD), &ctx)
-        .await
-        .unwrap()
-        .tokens
-        .access_token
-        .expose()
-        .to_owned()
+    let role = if admin { Role::Admin } else { Role::User };
+    auth_core::testing::access_token(auth, name, PASSWORD, role).await
 }
 
 fn bearer(token: &str) -> (header::HeaderName, String) {
@@ -265,4 +250,20 @@ async fn auth_scope_registers_logs_in_and_answers_me() {
     let (status, headers, body) = call(Some(&app), req).await;
     assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")));
     assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+}
+
+#[actix_web::test]
+async fn every_route_of_the_shared_table_is_served() {
+    let app = AuthState::new(auth());
+    for route in auth_core::http::AUTH_ROUTES {
+        let method: actix_web::http::Method = route.method.parse().unwrap();
+        let req = TestRequest::default().method(method).uri(&format!("/auth{}", route.path));
+        let (status, _, _) = call(Some(&app), req).await;
+        assert!(
+            ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&status),
+            "{} {} answered {status}",
+            route.method,
+            route.path
+        );
+    }
 }

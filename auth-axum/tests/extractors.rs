@@ -5,8 +5,8 @@ use std::{net::SocketAddr, sync::Arc};
 
 use auth_axum::{Admin, Claims, CurrentUser, api_errors, auth_router};
 use auth_core::{
-    Auth, AuthConfig, AuthStore, KeySet, MemoryStore, Password, RequestContext, SigningKey,
-    http::AuthState, testing::FailingStore,
+    Auth, AuthConfig, AuthStore, KeySet, MemoryStore, Role, SigningKey, http::AuthState,
+    testing::FailingStore,
 };
 use axum::{
     Router,
@@ -58,19 +58,8 @@ async fn call(app: Router, req: Request<Body>) -> (StatusCode, Option<String>, V
 }
 
 async fn session(auth: &Auth, name: &str, admin: bool) -> String {
-    let ctx = RequestContext::internal();
-    if admin {
-        auth.bootstrap_admin(name, &Password::new(PASSWORD)).await.unwrap();
-    } else {
-        auth.register(auth_core::Registration::new(name, PASSWORD), None, &ctx).await.unwrap();
-    }
-    auth.login(name, &Password::new(PASSWORD), &ctx)
-        .await
-        .unwrap()
-        .tokens
-        .access_token
-        .expose()
-        .to_owned()
+    let role = if admin { Role::Admin } else { Role::User };
+    auth_core::testing::access_token(auth, name, PASSWORD, role).await
 }
 
 #[tokio::test]
@@ -146,4 +135,20 @@ async fn unknown_routes_and_methods_get_the_api_body() {
         (status, body["code"].as_str()),
         (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
     );
+}
+
+#[tokio::test]
+async fn every_route_of_the_shared_table_is_served() {
+    let auth = auth(Arc::new(MemoryStore::new()));
+    for route in auth_core::http::AUTH_ROUTES {
+        let mut req = get_with(&format!("/auth{}", route.path), None);
+        *req.method_mut() = route.method.parse().unwrap();
+        let (status, _, _) = call(app(auth.clone()), req).await;
+        assert!(
+            ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&status),
+            "{} {} answered {status}",
+            route.method,
+            route.path
+        );
+    }
 }

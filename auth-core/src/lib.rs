@@ -65,7 +65,8 @@ pub use password::{
     calibrate,
 };
 pub use service::{
-    AdminRole, Auth, AuthBuilder, Registration, RequiredRole, Session, UserPatch, UserRole,
+    AdminRole, Auth, AuthBuilder, Authorized, Registration, RequiredRole, Session, UserPatch,
+    UserRole,
 };
 pub use store::{AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserStore};
 pub use token::{

@@ -52,7 +52,6 @@ pub mod portable;
 mod postgres;
 mod rows;
 mod settings;
-mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;

@@ -1,9 +1,9 @@
 //! [`RequireRole`]: the role guard, generic over the role an application requires.
 
-use std::{fmt, future::Future, marker::PhantomData, ops::Deref, pin::Pin};
+use std::{future::Future, ops::Deref, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use auth_core::{AdminRole, RequiredRole, User};
+use auth_core::{AdminRole, Authorized, RequiredRole};
 
 use super::{auth_state, wait_for_earlier_extractors};
 use crate::{ApiError, CurrentUser};
@@ -11,6 +11,7 @@ use crate::{ApiError, CurrentUser};
 /// An authenticated, store-checked user whom [`Auth::authorize`](auth_core::Auth::authorize)
 /// lets act with the role `R` names; anyone else gets 403 (`forbidden`,
 /// `WWW-Authenticate: Bearer error="insufficient_scope"`), an unauthenticated request 401.
+/// Derefs to the [`User`](auth_core::User).
 ///
 /// ```
 /// use auth_actix::{Admin, RequireRole};
@@ -20,46 +21,21 @@ use crate::{ApiError, CurrentUser};
 ///     format!("hello {}", admin.username)
 /// }
 ///
-/// async fn any_active_user(RequireRole { user, .. }: RequireRole<UserRole>) -> String {
+/// async fn any_active_user(RequireRole(user): RequireRole<UserRole>) -> String {
 ///     format!("hello {}", user.username)
 /// }
 /// ```
-pub struct RequireRole<R> {
-    /// The user.
-    pub user: User,
-    role: PhantomData<fn() -> R>,
-}
+#[derive(Debug, Clone)]
+pub struct RequireRole<R>(pub Authorized<R>);
 
 /// A user with the admin role: `RequireRole<AdminRole>`.
 pub type Admin = RequireRole<AdminRole>;
 
-impl<R> RequireRole<R> {
-    /// The user.
-    pub fn into_user(self) -> User {
-        self.user
-    }
-}
-
 impl<R> Deref for RequireRole<R> {
-    type Target = User;
+    type Target = Authorized<R>;
 
-    fn deref(&self) -> &User {
-        &self.user
-    }
-}
-
-impl<R> Clone for RequireRole<R> {
-    fn clone(&self) -> Self {
-        Self { user: self.user.clone(), role: PhantomData }
-    }
-}
-
-impl<R> fmt::Debug for RequireRole<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireRole")
-            .field("role", &std::any::type_name::<R>())
-            .field("user", &self.user)
-            .finish()
+    fn deref(&self) -> &Authorized<R> {
+        &self.0
     }
 }
 
@@ -72,8 +48,7 @@ impl<R: RequiredRole> FromRequest for RequireRole<R> {
         Box::pin(async move {
             let _running = wait_for_earlier_extractors(&req).await;
             let CurrentUser(user) = CurrentUser::resolve(&req).await?;
-            auth_state(&req)?.auth.authorize(&user, R::role())?;
-            Ok(Self { user, role: PhantomData })
+            Ok(Self(auth_state(&req)?.auth.authorize_as(user)?))
         })
     }
 }

@@ -1,8 +1,8 @@
 //! [`RequireRole`]: the role guard, generic over the role an application requires.
 
-use std::{fmt, marker::PhantomData, ops::Deref};
+use std::ops::Deref;
 
-use auth_core::{AdminRole, RequiredRole, User, http::AuthState};
+use auth_core::{AdminRole, Authorized, RequiredRole, http::AuthState};
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
@@ -13,6 +13,7 @@ use crate::{ApiError, CurrentUser};
 /// An authenticated, store-checked user whom [`Auth::authorize`](auth_core::Auth::authorize)
 /// lets act with the role `R` names; anyone else gets 403 (`forbidden`,
 /// `WWW-Authenticate: Bearer error="insufficient_scope"`), an unauthenticated request 401.
+/// Derefs to the [`User`](auth_core::User).
 ///
 /// ```
 /// use auth_axum::{Admin, RequireRole};
@@ -22,46 +23,21 @@ use crate::{ApiError, CurrentUser};
 ///     format!("hello {}", admin.username)
 /// }
 ///
-/// async fn any_active_user(RequireRole { user, .. }: RequireRole<UserRole>) -> String {
+/// async fn any_active_user(RequireRole(user): RequireRole<UserRole>) -> String {
 ///     format!("hello {}", user.username)
 /// }
 /// ```
-pub struct RequireRole<R> {
-    /// The user.
-    pub user: User,
-    role: PhantomData<fn() -> R>,
-}
+#[derive(Debug, Clone)]
+pub struct RequireRole<R>(pub Authorized<R>);
 
 /// A user with the admin role: `RequireRole<AdminRole>`.
 pub type Admin = RequireRole<AdminRole>;
 
-impl<R> RequireRole<R> {
-    /// The user.
-    pub fn into_user(self) -> User {
-        self.user
-    }
-}
-
 impl<R> Deref for RequireRole<R> {
-    type Target = User;
+    type Target = Authorized<R>;
 
-    fn deref(&self) -> &User {
-        &self.user
-    }
-}
-
-impl<R> Clone for RequireRole<R> {
-    fn clone(&self) -> Self {
-        Self { user: self.user.clone(), role: PhantomData }
-    }
-}
-
-impl<R> fmt::Debug for RequireRole<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireRole")
-            .field("role", &std::any::type_name::<R>())
-            .field("user", &self.user)
-            .finish()
+    fn deref(&self) -> &Authorized<R> {
+        &self.0
     }
 }
 
@@ -75,7 +51,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        AuthState::from_ref(state).auth.authorize(&user, R::role())?;
-        Ok(Self { user, role: PhantomData })
+        Ok(Self(AuthState::from_ref(state).auth.authorize_as(user)?))
     }
 }

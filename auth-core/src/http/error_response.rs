@@ -93,14 +93,6 @@ impl ErrorResponse {
         Self::bad_request("Could not read the request body")
     }
 
-    /// The response for `e`, after logging what a client must not see: the cause of an
-    /// internal error (error level) or of a store failure (warn level). Framework crates
-    /// convert every [`AuthError`] through here.
-    pub fn logged(e: &AuthError) -> Self {
-        log_hidden_cause(e);
-        Self::from(e)
-    }
-
     /// Whether a response the framework or a middleware made itself (an error status
     /// without a JSON body) should get the API's error body instead.
     pub fn should_replace(status: u16, content_type: Option<&[u8]>) -> bool {
@@ -125,6 +117,7 @@ impl ErrorResponse {
     }
 }
 
+/// The response for `e`, without logging anything.
 impl From<&AuthError> for ErrorResponse {
     fn from(e: &AuthError) -> Self {
         let status = match e {
@@ -158,8 +151,12 @@ impl From<&AuthError> for ErrorResponse {
     }
 }
 
+/// The response for `e`, after logging what a client must not see: the cause of an
+/// internal error (error level) or of a store failure (warn level). The framework crates
+/// convert every [`AuthError`] through here.
 impl From<AuthError> for ErrorResponse {
     fn from(e: AuthError) -> Self {
+        log_hidden_cause(&e);
         Self::from(&e)
     }
 }

@@ -57,12 +57,8 @@ pub async fn register(
     actor: Option<&User>,
     ctx: &RequestContext,
 ) -> Result<(String, User), ErrorResponse> {
-    let registration = body.into_registration().map_err(|e| ErrorResponse::logged(&e))?;
-    let user = state
-        .auth
-        .register(registration, actor, ctx)
-        .await
-        .map_err(|e| ErrorResponse::logged(&e))?;
+    let registration = body.into_registration().map_err(ErrorResponse::from)?;
+    let user = state.auth.register(registration, actor, ctx).await.map_err(ErrorResponse::from)?;
     Ok((user_location(&user), user))
 }
 
@@ -83,11 +79,8 @@ pub async fn login(
     ctx: &RequestContext,
 ) -> Result<TokenPair, ErrorResponse> {
     check_login_authorization(authorization)?;
-    let session = state
-        .auth
-        .login(&body.username, &body.password, ctx)
-        .await
-        .map_err(|e| ErrorResponse::logged(&e))?;
+    let session =
+        state.auth.login(&body.username, &body.password, ctx).await.map_err(ErrorResponse::from)?;
     Ok(session.tokens)
 }
 
@@ -102,7 +95,7 @@ pub async fn refresh(
     ctx: &RequestContext,
 ) -> Result<TokenPair, ErrorResponse> {
     let presented = presented_refresh_token(body.as_ref(), authorization)?;
-    state.auth.refresh(presented, ctx).await.map_err(|e| ErrorResponse::logged(&e))
+    state.auth.refresh(presented, ctx).await.map_err(ErrorResponse::from)
 }
 
 /// `POST /auth/logout`: ends the presented refresh token's session.
@@ -116,7 +109,7 @@ pub async fn logout(
     ctx: &RequestContext,
 ) -> Result<(), ErrorResponse> {
     let presented = presented_refresh_token(body.as_ref(), authorization)?;
-    state.auth.logout(presented, ctx).await.map_err(|e| ErrorResponse::logged(&e))
+    state.auth.logout(presented, ctx).await.map_err(ErrorResponse::from)
 }
 
 /// The refresh token a request presents: the body's, else the bearer.

@@ -2,6 +2,8 @@
 //! check goes through [`Auth::authorize`]: the use cases of the core, the role guards of
 //! both framework crates, and the applications built on them.
 
+use std::{fmt, marker::PhantomData, ops::Deref};
+
 use super::Auth;
 use crate::{AuthError, Result, Role, User};
 
@@ -10,6 +12,43 @@ use crate::{AuthError, Result, Role, User};
 pub trait RequiredRole: Send + Sync + 'static {
     /// The role required.
     fn role() -> Role;
+}
+
+/// A user who passed [`Auth::authorize`] for the role `R` names: only
+/// [`Auth::authorize_as`] makes one, so holding it is the proof. Derefs to the [`User`].
+pub struct Authorized<R> {
+    user: User,
+    role: PhantomData<fn() -> R>,
+}
+
+impl<R> Authorized<R> {
+    /// The user.
+    pub fn into_user(self) -> User {
+        self.user
+    }
+}
+
+impl<R> Deref for Authorized<R> {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.user
+    }
+}
+
+impl<R> Clone for Authorized<R> {
+    fn clone(&self) -> Self {
+        Self { user: self.user.clone(), role: PhantomData }
+    }
+}
+
+impl<R> fmt::Debug for Authorized<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorized")
+            .field("role", &std::any::type_name::<R>())
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// Requires [`Role::Admin`].
@@ -58,6 +97,15 @@ impl Auth {
             Err(AuthError::Forbidden)
         }
     }
+
+    /// [`authorize`](Self::authorize) for the role `R` names, keeping the proof.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`].
+    pub fn authorize_as<R: RequiredRole>(&self, user: User) -> Result<Authorized<R>> {
+        self.authorize(&user, R::role())?;
+        Ok(Authorized { user, role: PhantomData })
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +122,9 @@ mod tests {
         assert!(f.auth.authorize(&admin, Role::Admin).is_ok());
         assert!(f.auth.authorize(&admin, UserRole::role()).is_ok());
         assert_eq!(AdminRole::role(), Role::Admin);
+        let proof = f.auth.authorize_as::<AdminRole>(admin.clone()).unwrap();
+        assert_eq!(proof.username, admin.username);
+        assert!(matches!(f.auth.authorize_as::<AdminRole>(user), Err(AuthError::Forbidden)));
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ mod authorization;
 mod login;
 mod logout;
 mod password;
-mod refresh;
+mod refresh_rotation;
 mod register;
 mod user_cache;
 
@@ -17,7 +17,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 pub use admin::UserPatch;
-pub use authorization::{AdminRole, RequiredRole, UserRole};
+pub use authorization::{AdminRole, Authorized, RequiredRole, UserRole};
 pub use login::Session;
 pub use register::Registration;
 

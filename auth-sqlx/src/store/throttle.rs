@@ -14,7 +14,6 @@ use crate::{
     error::{other_error, retry},
     portable::{Arg, On, Portable, Upsert},
     rows::{BucketRow, FailureRow, micros},
-    sql,
 };
 
 #[async_trait]
@@ -28,8 +27,8 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
         let now = micros(now);
         let (interval, tolerance) = (rate.interval_micros(), rate.tolerance_micros());
         let take = match DB::UPSERT {
-            Upsert::OnConflict => sql::TAKE_ON_CONFLICT,
-            Upsert::OnDuplicateKey => sql::TAKE_ON_DUPLICATE_KEY,
+            Upsert::OnConflict => TAKE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => TAKE_ON_DUPLICATE_KEY,
         };
         // The GCRA rule's binds: key, now + interval, then (now, tolerance) twice, now, now,
         // interval.
@@ -48,10 +47,9 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
                 DB::execute(On::Tx(&mut tx), take, &args).await?;
-                let row =
-                    DB::fetch_optional(On::Tx(&mut tx), sql::BUCKET, &[Arg::Str(key.as_str())])
-                        .await?
-                        .ok_or(sqlx::Error::RowNotFound)?;
+                let row = DB::fetch_optional(On::Tx(&mut tx), BUCKET, &[Arg::Str(key.as_str())])
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(row)
             }
@@ -64,7 +62,7 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
     async fn failures(&self, key: &ThrottleKey) -> StoreResult<Option<Failures>> {
         let args = [Arg::Str(key.as_str())];
         let row: Option<FailureRow> =
-            retry!(DB::fetch_optional(On::Pool(&self.pool), sql::FAILURES, &args).await)
+            retry!(DB::fetch_optional(On::Pool(&self.pool), FAILURES, &args).await)
                 .map_err(other_error)?;
         row.map(FailureRow::into_failures).transpose()
     }
@@ -72,18 +70,17 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
     async fn add_failure(&self, key: &ThrottleKey, now: OffsetDateTime) -> StoreResult<Failures> {
         let at = micros(now);
         let add = match DB::UPSERT {
-            Upsert::OnConflict => sql::ADD_FAILURE_ON_CONFLICT,
-            Upsert::OnDuplicateKey => sql::ADD_FAILURE_ON_DUPLICATE_KEY,
+            Upsert::OnConflict => ADD_FAILURE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => ADD_FAILURE_ON_DUPLICATE_KEY,
         };
         let args = [Arg::Str(key.as_str()), Arg::I64(at), Arg::I64(at)];
         let row: FailureRow = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
                 DB::execute(On::Tx(&mut tx), add, &args).await?;
-                let row =
-                    DB::fetch_optional(On::Tx(&mut tx), sql::FAILURES, &[Arg::Str(key.as_str())])
-                        .await?
-                        .ok_or(sqlx::Error::RowNotFound)?;
+                let row = DB::fetch_optional(On::Tx(&mut tx), FAILURES, &[Arg::Str(key.as_str())])
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(row)
             }
@@ -95,7 +92,7 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
 
     async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         let args = [Arg::Str(key.as_str())];
-        retry!(DB::execute(On::Pool(&self.pool), sql::CLEAR_FAILURES, &args).await)
+        retry!(DB::execute(On::Pool(&self.pool), CLEAR_FAILURES, &args).await)
             .map(|_| ())
             .map_err(other_error)
     }
@@ -106,12 +103,73 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
         failures_before: OffsetDateTime,
     ) -> StoreResult<u64> {
         let buckets = [Arg::I64(micros(now))];
-        let buckets = retry!(DB::execute(On::Pool(&self.pool), sql::PURGE_BUCKETS, &buckets).await)
+        let buckets = retry!(DB::execute(On::Pool(&self.pool), PURGE_BUCKETS, &buckets).await)
             .map_err(other_error)?;
         let failures = [Arg::I64(micros(failures_before))];
-        let failures =
-            retry!(DB::execute(On::Pool(&self.pool), sql::PURGE_FAILURES, &failures).await)
-                .map_err(other_error)?;
+        let failures = retry!(DB::execute(On::Pool(&self.pool), PURGE_FAILURES, &failures).await)
+            .map_err(other_error)?;
         Ok(buckets + failures)
     }
 }
+
+// Throttling (auth_core::throttle). A bucket takes one attempt by the GCRA rule in one
+// atomic upsert; the answer is kept in `admitted` and read back in the same transaction.
+// Binds: key, now + interval, then (now, tolerance) twice, now, now, interval.
+
+/// GCRA in SQL, the update half. In every dialect the right-hand sides read the row as it
+/// was before this statement (MySQL assigns left to right, so `admitted` comes first and
+/// the `tat` expression does not read it).
+macro_rules! gcra_update {
+    ($t:literal) => {
+        concat!(
+            "admitted = CASE WHEN ",
+            $t,
+            " - ? <= ? THEN 1 ELSE 0 END, \
+             tat = CASE WHEN ",
+            $t,
+            " - ? <= ? \
+                 THEN (CASE WHEN ",
+            $t,
+            " > ? THEN ",
+            $t,
+            " ELSE ? END) + ? \
+                 ELSE ",
+            $t,
+            " END"
+        )
+    };
+}
+
+/// For PostgreSQL and SQLite.
+const TAKE_ON_CONFLICT: &str = concat!(
+    "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
+     ON CONFLICT (bucket_key) DO UPDATE SET ",
+    gcra_update!("auth_throttle_buckets.tat")
+);
+
+/// For MySQL.
+const TAKE_ON_DUPLICATE_KEY: &str = concat!(
+    "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
+     ON DUPLICATE KEY UPDATE ",
+    gcra_update!("tat")
+);
+
+const BUCKET: &str = "SELECT admitted, tat FROM auth_throttle_buckets WHERE bucket_key = ?";
+
+/// For PostgreSQL and SQLite. Binds: key, now, now.
+const ADD_FAILURE_ON_CONFLICT: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+     ON CONFLICT (account_key) DO UPDATE SET \
+     failures = auth_login_failures.failures + 1, last_failure_at = ?";
+
+/// For MySQL. Binds: key, now, now.
+const ADD_FAILURE_ON_DUPLICATE_KEY: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+     ON DUPLICATE KEY UPDATE failures = failures + 1, last_failure_at = ?";
+
+const FAILURES: &str =
+    "SELECT failures, last_failure_at FROM auth_login_failures WHERE account_key = ?";
+
+const CLEAR_FAILURES: &str = "DELETE FROM auth_login_failures WHERE account_key = ?";
+
+const PURGE_BUCKETS: &str = "DELETE FROM auth_throttle_buckets WHERE tat <= ?";
+
+const PURGE_FAILURES: &str = "DELETE FROM auth_login_failures WHERE last_failure_at < ?";

@@ -8,7 +8,6 @@ use crate::{
     error::{other_error, retry, user_error},
     portable::{Arg, On, Portable},
     rows::{UserRow, micros},
-    sql,
 };
 
 #[async_trait]
@@ -26,14 +25,14 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
             Arg::I64(created),
         ];
         // The unique index on `username_key` decides between concurrent registrations.
-        let id = retry!(DB::insert(On::Pool(&self.pool), sql::INSERT_USER, &args).await)
+        let id = retry!(DB::insert(On::Pool(&self.pool), INSERT_USER, &args).await)
             .map_err(user_error)?;
         Ok(user.into_record(UserId::new(id)))
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
         let args = [Arg::I64(id.get())];
-        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), sql::USER_BY_ID, &args)
+        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), USER_BY_ID, &args)
             .await
             .map_err(other_error)?;
         row.map(UserRow::into_record).transpose()
@@ -41,10 +40,9 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
 
     async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
         let args = [Arg::Str(username.key())];
-        let row: Option<UserRow> =
-            DB::fetch_optional(On::Pool(&self.pool), sql::USER_BY_KEY, &args)
-                .await
-                .map_err(other_error)?;
+        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), USER_BY_KEY, &args)
+            .await
+            .map_err(other_error)?;
         row.map(UserRow::into_record).transpose()
     }
 
@@ -63,10 +61,9 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                DB::execute(On::Tx(&mut tx), sql::UPDATE_USER, &args).await?;
+                DB::execute(On::Tx(&mut tx), UPDATE_USER, &args).await?;
                 let row =
-                    DB::fetch_optional(On::Tx(&mut tx), sql::USER_BY_ID, &[Arg::I64(id.get())])
-                        .await?;
+                    DB::fetch_optional(On::Tx(&mut tx), USER_BY_ID, &[Arg::I64(id.get())]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(row)
             }
@@ -81,21 +78,71 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
             Arg::I64(i64::from(page.limit())),
             Arg::I64(i64::try_from(page.offset()).unwrap_or(i64::MAX)),
         ];
-        let rows: Vec<UserRow> = DB::fetch_all(On::Pool(&self.pool), sql::LIST_USERS, &args)
-            .await
-            .map_err(other_error)?;
+        let rows: Vec<UserRow> =
+            DB::fetch_all(On::Pool(&self.pool), LIST_USERS, &args).await.map_err(other_error)?;
         rows.into_iter().map(UserRow::into_record).collect()
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<bool> {
         let args = [Arg::I64(id.get())];
         // Their refresh tokens go with them (ON DELETE CASCADE).
-        let deleted = retry!(DB::execute(On::Pool(&self.pool), sql::DELETE_USER, &args).await)
+        let deleted = retry!(DB::execute(On::Pool(&self.pool), DELETE_USER, &args).await)
             .map_err(other_error)?;
         Ok(deleted > 0)
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        DB::execute(On::Pool(&self.pool), sql::PING, &[]).await.map(|_| ()).map_err(other_error)
+        DB::execute(On::Pool(&self.pool), PING, &[]).await.map(|_| ()).map_err(other_error)
+    }
+}
+
+// The statements, with `?` placeholders (`portable` numbers them for PostgreSQL).
+
+macro_rules! user_columns {
+    () => {
+        "id, username, email, role, is_active, password_hash, tokens_valid_after, created_at, \
+         updated_at"
+    };
+}
+
+macro_rules! insert_user {
+    () => {
+        "INSERT INTO auth_users \
+         (username, username_key, email, role, is_active, password_hash, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+}
+
+/// Run by [`Portable::insert`], which adds what the database needs to report the new id.
+const INSERT_USER: &str = insert_user!();
+
+const USER_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?");
+
+const USER_BY_KEY: &str =
+    concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?");
+
+const UPDATE_USER: &str = "UPDATE auth_users SET \
+     role = COALESCE(?, role), \
+     is_active = COALESCE(?, is_active), \
+     password_hash = COALESCE(?, password_hash), \
+     tokens_valid_after = CASE WHEN ? > COALESCE(tokens_valid_after, -1) \
+         THEN ? ELSE tokens_valid_after END, \
+     updated_at = COALESCE(?, updated_at) \
+     WHERE id = ?";
+
+const LIST_USERS: &str =
+    concat!("SELECT ", user_columns!(), " FROM auth_users ORDER BY id LIMIT ? OFFSET ?");
+
+const DELETE_USER: &str = "DELETE FROM auth_users WHERE id = ?";
+
+const PING: &str = "SELECT 1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_has_a_placeholder_per_bind() {
+        assert_eq!(crate::portable::numbered(UPDATE_USER).matches('$').count(), 7);
     }
 }

@@ -1,0 +1,77 @@
+//! [`FailingStore`]: a store that is always down, for error paths.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::{
+    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
+    RotateOutcome, StoreError, StoreResult, TokenDigest, UserId, UserRecord, UserStore, UserUpdate,
+    Username,
+};
+
+/// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
+/// testing error paths (503s, fail-closed extractors) without a real outage.
+///
+/// [`StoreError`]: crate::StoreError
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FailingStore;
+
+fn down<T>() -> StoreResult<T> {
+    Err(StoreError::unavailable("the test store is down"))
+}
+
+#[async_trait]
+impl UserStore for FailingStore {
+    async fn create_user(&self, _: NewUser) -> StoreResult<UserRecord> {
+        down()
+    }
+    async fn user_by_id(&self, _: UserId) -> StoreResult<Option<UserRecord>> {
+        down()
+    }
+    async fn user_by_username(&self, _: &Username) -> StoreResult<Option<UserRecord>> {
+        down()
+    }
+    async fn update_user(&self, _: UserId, _: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        down()
+    }
+    async fn list_users(&self, _: Page) -> StoreResult<Vec<UserRecord>> {
+        down()
+    }
+    async fn delete_user(&self, _: UserId) -> StoreResult<bool> {
+        down()
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for FailingStore {
+    async fn insert_refresh_token(&self, _: NewRefreshToken) -> StoreResult<()> {
+        down()
+    }
+    async fn rotate_refresh_token(
+        &self,
+        _: &TokenDigest,
+        _: Replacement,
+        _: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        down()
+    }
+    async fn refresh_token(&self, _: &TokenDigest) -> StoreResult<Option<RefreshTokenRecord>> {
+        down()
+    }
+    async fn revoke_family(&self, _: FamilyId, _: OffsetDateTime) -> StoreResult<u64> {
+        down()
+    }
+    async fn revoke_user_tokens(&self, _: UserId, _: OffsetDateTime) -> StoreResult<u64> {
+        down()
+    }
+    async fn live_refresh_tokens(
+        &self,
+        _: UserId,
+        _: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshTokenRecord>> {
+        down()
+    }
+    async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
+        down()
+    }
+}
