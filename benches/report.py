@@ -294,7 +294,7 @@ def tokens_report(results):
         "the 95% interval in brackets. Sign is",
         "`AccessTokens::issue` (claims, a new `jti`, encode and sign); verify is",
         "`AccessTokens::verify` of a token never seen before (header, signature and every claim",
-        "check, then remembered); `verify_access` is `Auth::verify_access`, the stateless check a",
+        "check, then cached); `verify_access` is `Auth::verify_access`, the stateless check a",
         "request makes, end to end, on first sight and again (the same token presented again:",
         "a lookup and the time checks). Keys: the test",
         "keys of `auth-core/tests/keys` (RSA 2048, P-256, Ed25519), a 45-byte HS256 secret;",
