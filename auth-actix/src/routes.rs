@@ -12,8 +12,8 @@ use actix_web::{
     web::{self, Data},
 };
 use auth_core::http::{
-    self, AUTH_BODY_LIMIT, Accept, AdminGreeting, AuthState, ErrorResponse, LoginRequest,
-    RefreshRequest, RegisterRequest, TokenRequest,
+    self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
+    ErrorResponse, LoginRequest, RefreshRequest, RegisterRequest, TokenRequest,
 };
 
 use crate::{
@@ -29,16 +29,28 @@ use crate::{
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
-    web::scope("/auth")
-        .app_data(BodyLimit(AUTH_BODY_LIMIT))
-        .service(web::resource("/register").route(web::post().to(register)))
-        .service(web::resource("/login").route(web::post().to(login)))
-        .service(web::resource("/token").route(web::post().to(token)))
-        .service(web::resource("/refresh").route(web::post().to(refresh)))
-        .service(web::resource("/logout").route(web::post().to(logout)))
-        .service(web::resource("/logout-all").route(web::post().to(logout_all)))
-        .service(web::resource("/me").route(get_or_head().to(me)))
-        .service(web::resource("/admin").route(get_or_head().to(admin)))
+    AUTH_ROUTES
+        .iter()
+        .fold(web::scope("/auth").app_data(BodyLimit(AUTH_BODY_LIMIT)), |scope, route| {
+            scope.service(web::resource(route.path).route(handler(route)))
+        })
+}
+
+/// The handler of a route of the table. The scope is built from the table, so it serves
+/// exactly the routes the table lists; a route without a handler here fails at once, when
+/// the scope is built.
+fn handler(route: &AuthRoute) -> Route {
+    match (route.method, route.path) {
+        ("POST", "/register") => web::post().to(register),
+        ("POST", "/login") => web::post().to(login),
+        ("POST", "/token") => web::post().to(token),
+        ("POST", "/refresh") => web::post().to(refresh),
+        ("POST", "/logout") => web::post().to(logout),
+        ("POST", "/logout-all") => web::post().to(logout_all),
+        ("GET", "/me") => get_or_head().to(me),
+        ("GET", "/admin") => get_or_head().to(admin),
+        (method, path) => unreachable!("no handler for {method} /auth{path}"),
+    }
 }
 
 /// A `GET` route that answers `HEAD` too (without a body), as axum's `get` does.
@@ -70,7 +82,7 @@ impl FromRequest for TokenForm {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
             let _running = wait_for_earlier_extractors(&req).await;
-            Ok(Self(body_of(&req, payload, Accept::Form).await))
+            Ok(Self(body_of(&req, payload, AcceptedBodies::Form).await))
         })
     }
 }

@@ -228,7 +228,7 @@ async fn auth_scope_registers_logs_in_and_answers_me() {
         .set_json(json!({"username": "carol", "password": PASSWORD}));
     let (status, headers, user) = call(Some(&app), req).await;
     assert_eq!(status, 201);
-    assert_eq!(headers.get(header::LOCATION).unwrap(), &format!("/users/{}", user["id"]));
+    assert_eq!(headers.get(header::LOCATION).unwrap(), &format!("/admin/users/{}", user["id"]));
     let form = format!("username=carol&password={}", PASSWORD.replace(' ', "+"));
     let req = TestRequest::post()
         .uri("/auth/login")

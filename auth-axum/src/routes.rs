@@ -2,15 +2,15 @@
 //! handler around the framework-free route in `auth_core::http`.
 
 use auth_core::http::{
-    self, AUTH_BODY_LIMIT, Accept, AdminGreeting, AuthState, LoginRequest, RefreshRequest,
-    RegisterRequest, TokenRequest,
+    self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
+    LoginRequest, RefreshRequest, RegisterRequest, TokenRequest,
 };
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRef, FromRequest, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 
 use crate::{
@@ -29,16 +29,31 @@ where
     AuthState: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new()
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/token", post(token))
-        .route("/refresh", post(refresh))
-        .route("/logout", post(logout))
-        .route("/logout-all", post(logout_all))
-        .route("/me", get(me))
-        .route("/admin", get(admin))
+    AUTH_ROUTES
+        .iter()
+        .fold(Router::new(), |router, route| router.route(route.path, handler(route)))
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT))
+}
+
+/// The handler of a route of the table. The router is built from the table, so it serves
+/// exactly the routes the table lists; a route without a handler here fails at once, when
+/// the router is built.
+fn handler<S>(route: &AuthRoute) -> MethodRouter<S>
+where
+    AuthState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    match (route.method, route.path) {
+        ("POST", "/register") => post(register),
+        ("POST", "/login") => post(login),
+        ("POST", "/token") => post(token),
+        ("POST", "/refresh") => post(refresh),
+        ("POST", "/logout") => post(logout),
+        ("POST", "/logout-all") => post(logout_all),
+        ("GET", "/me") => get(me),
+        ("GET", "/admin") => get(admin),
+        (method, path) => unreachable!("no handler for {method} /auth{path}"),
+    }
 }
 
 /// The form of the token endpoint, or why it could not be read (which the endpoint answers
@@ -49,7 +64,7 @@ impl<S: Send + Sync> FromRequest<S> for TokenForm {
     type Rejection = std::convert::Infallible;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(body_of(req, state, Accept::Form).await))
+        Ok(Self(body_of(req, state, AcceptedBodies::Form).await))
     }
 }
 

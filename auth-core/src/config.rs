@@ -118,7 +118,7 @@ impl AuthConfig {
     }
 
     /// What issuing and verifying access tokens needs from this configuration.
-    pub fn access_tokens(&self) -> AccessTokenConfig {
+    pub fn access_token_config(&self) -> AccessTokenConfig {
         AccessTokenConfig {
             keys: self.keys.clone(),
             issuer: self.issuer.clone(),

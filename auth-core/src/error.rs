@@ -166,7 +166,9 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// The library's error. See the [module docs](self).
+/// The library's error: every variant has a stable machine code ([`AuthError::code`]), and
+/// its `Display` text is safe to show to a client; the cause, when there is one, is kept as
+/// the `source()` for logs.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -222,7 +224,7 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The stable machine code of this error, as `API.md` names it.
+    /// The stable machine code of this error, as the API reference (`docs/API.md`) names it.
     ///
     /// ```
     /// use auth_core::AuthError;

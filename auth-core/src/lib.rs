@@ -1,37 +1,16 @@
-//! # auth-core
-//!
-//! The framework-free core of the auth library: users and roles, password policy and
-//! Argon2id hashing on the blocking pool, JWT access tokens, opaque rotating refresh
-//! tokens, the async storage traits with an in-memory store, and [`Auth`], the service that
-//! ties them together. The web-framework crates (`auth-axum`, `auth-actix`) and the SQL
-//! stores (`auth-sqlx`) build on it.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, Password, Registration, RequestContext, SigningKey};
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), auth_core::AuthError> {
-//! let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
-//! let auth = Auth::new(AuthConfig::builder(keys).build()?, Arc::new(MemoryStore::new()));
-//! let ctx = RequestContext::internal();
-//! auth.register(Registration::new("alice", "correct horse battery staple"), None, &ctx).await?;
-//! let session = auth.login("alice", &Password::new("correct horse battery staple"), &ctx).await?;
-//! let me = auth.authenticate(session.tokens.access_token.expose()).await?;
-//! assert_eq!(me.username.as_str(), "alice");
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
+//! ## Where things are
 //!
 //! Every item has one path. The main types are at the root; three areas are modules of
 //! their own: [`throttle`] (rate limits and login backoff, and the store trait for shared
 //! state), `http` (feature `http`: the HTTP rules the framework crates share) and `testing`
 //! (feature `testing`: the contract suites every store runs).
 //!
-//! Where the code is, by file: `user/` (ids, usernames, roles, records), `password/`
-//! (policy, `hashing_config`, `hashing_pool`, `argon2id`), `token/` (access tokens, keys,
-//! the verified-token cache, refresh tokens), `store/` (traits, memory store), `service/`
-//! (the use cases of [`Auth`], one file each: `register`, `login`, `refresh` — the rotation
-//! —, `logout`, `access`, `authorization`, `password`, `admin`), `throttle/`, `http/`.
+//! By file: `user/` (ids, usernames, roles, records), `password/` (policy,
+//! `hashing_config`, `hashing_pool`, `argon2id`), `token/` (access tokens, keys, the
+//! verified-token cache, refresh tokens), `store/` (traits, memory store), `service/` (the use
+//! cases of [`Auth`], one file each: `register`, `login`, `refresh_rotation`, `logout`,
+//! `access`, `authorization`, `password`, `admin`), `throttle/`, `http/`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -65,8 +44,8 @@ pub use password::{
     calibrate,
 };
 pub use service::{
-    AdminRole, Auth, AuthBuilder, Authorized, Registration, RequiredRole, Session, UserPatch,
-    UserRole,
+    AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, Registration,
+    RequiredRole, Session, UserPatch, UserRole,
 };
 pub use store::{AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserStore};
 pub use token::{

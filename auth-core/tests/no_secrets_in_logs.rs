@@ -59,7 +59,7 @@ async fn audit_events_carry_no_secrets_and_stay_one_line() {
         Some("198.51.100.4".parse().unwrap()),
         Some("agent\r\nevent=\"forged\""),
     );
-    let admin = auth.bootstrap_admin("root", &Password::new(PASSWORD)).await.unwrap();
+    let admin = auth.bootstrap_admin("root", &Password::new(PASSWORD)).await.unwrap().user;
     let alice = auth.register(Registration::new("alice", PASSWORD), None, &ctx).await.unwrap();
     let _ = auth.login("alice", &Password::new("wrong password here"), &ctx).await;
     let _ = auth.login("nobody", &Password::new(PASSWORD), &ctx).await;

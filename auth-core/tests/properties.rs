@@ -139,7 +139,7 @@ proptest! {
     #[test]
     fn any_edit_of_a_token_is_refused(at in any::<prop::sample::Index>(), with in prop::sample::select(format!("{B64URL}.").chars().collect::<Vec<_>>())) {
         let auth = auth();
-        let tokens = AccessTokens::new(config().access_tokens(), Arc::new(SystemClock));
+        let tokens = AccessTokens::new(config().access_token_config(), Arc::new(SystemClock));
         let (token, _) = tokens.issue(UserId::new(7), "alice", Role::User, None).unwrap();
         let original = token.expose().to_owned();
         prop_assert!(auth.verify_access(&original).is_ok());

@@ -5,7 +5,7 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use auth_core::{AuthStore, StoreError, throttle::ThrottleStore};
 
-use crate::{PoolSettings, SqlxStore, portable::Portable};
+use crate::{PoolSettings, Store, portable::Portable};
 
 /// The store of the database a URL names: `postgres://` / `postgresql://`, `sqlite:`,
 /// `mysql://` / `mariadb://` (each needs its cargo feature).
@@ -40,14 +40,14 @@ pub enum SqlStore {
 /// given the store's pool.
 ///
 /// ```
-/// use auth_sqlx::{SqlStore, SqlxStore, StoreVisitor, portable::Portable};
+/// use auth_sqlx::{SqlStore, Store, StoreVisitor, portable::Portable};
 ///
 /// struct Backend;
 ///
 /// impl StoreVisitor for Backend {
 ///     type Output = &'static str;
-///     fn visit<DB: Portable>(self, _: &SqlxStore<DB>) -> &'static str {
-///         DB::BACKEND
+///     fn visit<DB: Portable>(self, _: &Store<DB>) -> &'static str {
+///         DB::BACKEND.as_str()
 ///     }
 /// }
 ///
@@ -60,7 +60,7 @@ pub trait StoreVisitor {
     type Output;
 
     /// Runs on the store of whichever database it is.
-    fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output;
+    fn visit<DB: Portable>(self, store: &Store<DB>) -> Self::Output;
 }
 
 impl SqlStore {
@@ -68,7 +68,7 @@ impl SqlStore {
     ///
     /// # Errors
     /// A `Backend` [`StoreError`] for an unknown scheme or one whose feature is off;
-    /// otherwise as [`SqlxStore::connect`].
+    /// otherwise as [`Store::connect`].
     pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
         match scheme.as_str() {
@@ -107,12 +107,12 @@ impl SqlStore {
     /// Runs the embedded migrations.
     ///
     /// # Errors
-    /// As [`SqlxStore::migrate`].
+    /// As [`Store::migrate`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
         struct Migrate;
         impl StoreVisitor for Migrate {
             type Output = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
-            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+            fn visit<DB: Portable>(self, store: &Store<DB>) -> Self::Output {
                 let store = store.clone();
                 Box::pin(async move { store.migrate().await })
             }
@@ -125,8 +125,8 @@ impl SqlStore {
         struct Backend;
         impl StoreVisitor for Backend {
             type Output = &'static str;
-            fn visit<DB: Portable>(self, _: &SqlxStore<DB>) -> &'static str {
-                DB::BACKEND
+            fn visit<DB: Portable>(self, _: &Store<DB>) -> &'static str {
+                DB::BACKEND.as_str()
             }
         }
         self.visit(Backend)
@@ -137,7 +137,7 @@ impl SqlStore {
         struct AsAuthStore;
         impl StoreVisitor for AsAuthStore {
             type Output = Arc<dyn AuthStore>;
-            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+            fn visit<DB: Portable>(self, store: &Store<DB>) -> Self::Output {
                 Arc::new(store.clone())
             }
         }
@@ -151,7 +151,7 @@ impl SqlStore {
         struct AsThrottleStore;
         impl StoreVisitor for AsThrottleStore {
             type Output = Arc<dyn ThrottleStore>;
-            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> Self::Output {
+            fn visit<DB: Portable>(self, store: &Store<DB>) -> Self::Output {
                 Arc::new(store.clone())
             }
         }

@@ -3,10 +3,10 @@
 
 use sqlx::{MySql, migrate::Migrator, mysql::MySqlQueryResult};
 
-use crate::portable::{Dialect, Placeholders, Upsert};
+use crate::portable::{Backend, Dialect, Placeholders, Upsert};
 
 impl Dialect for MySql {
-    const BACKEND: &'static str = "mysql";
+    const BACKEND: Backend = Backend::MySql;
     const PLACEHOLDERS: Placeholders = Placeholders::Question;
     const INSERT_RETURNS_ID: bool = false;
     const UPSERT: Upsert = Upsert::OnDuplicateKey;
@@ -19,7 +19,8 @@ impl Dialect for MySql {
     }
 
     fn last_insert_id(result: &MySqlQueryResult) -> Option<i64> {
-        i64::try_from(result.last_insert_id()).ok()
+        // 0: no AUTO_INCREMENT column took a value.
+        i64::try_from(result.last_insert_id()).ok().filter(|id| *id > 0)
     }
 
     fn rows_affected(result: &MySqlQueryResult) -> u64 {

@@ -2,38 +2,37 @@
 //!
 //! [`Dialect`] says what differs between the databases — placeholders, how a new row's id
 //! comes back, the upsert syntax, how a write transaction begins — and [`Portable`] runs a
-//! statement with [`Arg`]s and decodes rows through [`FromRow`] on any of them. The stores of
+//! [`Statement`] with [`Arg`]s and decodes rows through [`ReadRow`] on any of them. The stores of
 //! this crate are plain code on it, and an application can write its own queries on a
 //! store's pool the same way:
 //!
 //! ```
-//! use auth_sqlx::{SqlxStore, portable::{Arg, FromRow, On, Portable}};
+//! use auth_sqlx::{Store, portable::{Arg, On, Portable, ReadRow, Statement}};
 //!
 //! struct Count(i64);
 //!
-//! impl FromRow for Count {
+//! impl ReadRow for Count {
 //!     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
 //!         Ok(Self(DB::i64(row, "n")?))
 //!     }
 //! }
 //!
+//! static COUNT_BY_PREFIX: Statement =
+//!     Statement::new("SELECT COUNT(*) AS n FROM auth_users WHERE username_key LIKE ?");
+//!
 //! /// Users whose key starts with `prefix`, on any database.
-//! async fn count_users<DB: Portable>(store: &SqlxStore<DB>, prefix: &str) -> Result<i64, sqlx::Error> {
+//! async fn count_users<DB: Portable>(store: &Store<DB>, prefix: &str) -> Result<i64, sqlx::Error> {
 //!     let pattern = format!("{prefix}%");
-//!     let sql = "SELECT COUNT(*) AS n FROM auth_users WHERE username_key LIKE ?";
-//!     let count: Option<Count> = DB::fetch_optional(On::Pool(store.pool()), sql, &[Arg::Str(&pattern)]).await?;
+//!     let on = On::Pool(store.pool());
+//!     let count: Option<Count> = DB::fetch_optional(on, &COUNT_BY_PREFIX, &[Arg::Str(&pattern)]).await?;
 //!     Ok(count.map_or(0, |c| c.0))
 //! }
 //! ```
 //!
-//! Statements are `&'static str` with `?` placeholders; on PostgreSQL they are rewritten to
-//! `$1, $2, …` once per statement (so they must contain no `?` inside a string literal).
+//! Statements are [`Statement`]s, `static`s with `?` placeholders; on PostgreSQL each is
+//! rewritten to `$1, $2, …` once, on first use.
 
-use std::{
-    collections::HashMap,
-    future::Future,
-    sync::{LazyLock, RwLock},
-};
+use std::{fmt, future::Future, sync::OnceLock};
 
 use time::OffsetDateTime;
 
@@ -61,6 +60,28 @@ pub fn from_micros(us: i64) -> Option<OffsetDateTime> {
 /// else `Backend`. The SQL stays in the source chain, for logs only.
 pub fn store_error(e: sqlx::Error) -> StoreError {
     crate::error::other_error(e)
+}
+
+/// Which database a [`Dialect`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl Backend {
+    /// `"postgres"`, `"sqlite"` or `"mysql"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+            Self::MySql => "mysql",
+        }
+    }
 }
 
 /// How a database writes statement parameters.
@@ -95,8 +116,8 @@ mod sealed {
 /// `sqlx::Postgres`, `sqlx::Sqlite` and `sqlx::MySql` (each behind its cargo feature), and
 /// for no other type.
 pub trait Dialect: Database<Connection: Migrate> + sealed::Sealed {
-    /// `"postgres"`, `"sqlite"` or `"mysql"`.
-    const BACKEND: &'static str;
+    /// Which database this is.
+    const BACKEND: Backend;
     /// The parameter style.
     const PLACEHOLDERS: Placeholders;
     /// Whether `INSERT … RETURNING id` gives the new id; when not, the result reports it
@@ -118,15 +139,65 @@ pub trait Dialect: Database<Connection: Migrate> + sealed::Sealed {
         options
     }
 
-    /// The id of the row an `INSERT` created, for a database that reports it in the result.
+    /// The id of the row an `INSERT` created, for a database that reports it in the result
+    /// (`None` when it reports none).
     fn last_insert_id(result: &Self::QueryResult) -> Option<i64>;
 
     /// How many rows a statement affected (each driver's result type has its own method).
     fn rows_affected(result: &Self::QueryResult) -> u64;
 }
 
-/// A statement parameter, in the order of the statement's placeholders.
-#[derive(Debug, Clone, Copy)]
+/// A statement, written once with `?` placeholders and declared as a `static`, so that its
+/// form for each database (`$1, $2, …` on PostgreSQL, with ` RETURNING id` for an insert
+/// that reports its id) is made on first use and kept with it:
+///
+/// ```
+/// use auth_sqlx::portable::Statement;
+/// static USER_BY_ID: Statement = Statement::new("SELECT id FROM auth_users WHERE id = ?");
+/// assert_eq!(USER_BY_ID.text(), "SELECT id FROM auth_users WHERE id = ?");
+/// ```
+///
+/// Statements are constants: SQL is never built from a request's data. The rewrite assumes
+/// no `?` inside a string literal.
+#[derive(Debug)]
+pub struct Statement {
+    text: &'static str,
+    /// With `$n` placeholders.
+    numbered: OnceLock<String>,
+    /// With ` RETURNING id`, `?` then `$n` placeholders.
+    returning: [OnceLock<String>; 2],
+}
+
+impl Statement {
+    /// A statement with `?` placeholders.
+    pub const fn new(text: &'static str) -> Self {
+        Self { text, numbered: OnceLock::new(), returning: [OnceLock::new(), OnceLock::new()] }
+    }
+
+    /// The statement as written.
+    pub const fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// The statement in `DB`'s placeholder style, with ` RETURNING id` when `returning`.
+    fn for_dialect<DB: Dialect>(&'static self, returning: bool) -> &'static str {
+        let numbered = DB::PLACEHOLDERS == Placeholders::Numbered;
+        match (returning, numbered) {
+            (false, false) => self.text,
+            (false, true) => self.numbered.get_or_init(|| numbered_placeholders(self.text)),
+            (true, _) => self.returning[usize::from(numbered)].get_or_init(|| {
+                let text =
+                    if numbered { numbered_placeholders(self.text) } else { self.text.to_owned() };
+                text + " RETURNING id"
+            }),
+        }
+    }
+}
+
+/// A statement parameter, in the order of the statement's placeholders. `Debug` shows
+/// numbers and flags, and only the length of text and bytes (a password hash, a token
+/// digest).
+#[derive(Clone, Copy)]
 pub enum Arg<'a> {
     /// `BIGINT`.
     I64(i64),
@@ -146,6 +217,22 @@ pub enum Arg<'a> {
     OptBytes(Option<&'a [u8]>),
 }
 
+impl fmt::Debug for Arg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = |n: usize| format!("[{n} bytes]");
+        match self {
+            Self::I64(v) => write!(f, "I64({v})"),
+            Self::OptI64(v) => write!(f, "OptI64({v:?})"),
+            Self::Bool(v) => write!(f, "Bool({v})"),
+            Self::OptBool(v) => write!(f, "OptBool({v:?})"),
+            Self::Str(v) => write!(f, "Str({})", len(v.len())),
+            Self::OptStr(v) => write!(f, "OptStr({:?})", v.map(|v| len(v.len()))),
+            Self::Bytes(v) => write!(f, "Bytes({})", len(v.len())),
+            Self::OptBytes(v) => write!(f, "OptBytes({:?})", v.map(|v| len(v.len()))),
+        }
+    }
+}
+
 /// Where a statement runs: on the pool (a connection of its own) or in a transaction.
 #[derive(Debug)]
 pub enum On<'a, DB: Database> {
@@ -156,7 +243,7 @@ pub enum On<'a, DB: Database> {
 }
 
 /// A row type that reads its columns by name.
-pub trait FromRow: Sized {
+pub trait ReadRow: Sized {
     /// Reads a row of a result.
     ///
     /// # Errors
@@ -169,28 +256,28 @@ pub trait Portable: Dialect {
     /// Runs a statement; the number of rows it affected.
     fn execute<'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
 
     /// Runs an `INSERT` (without a `RETURNING` clause); the new row's `id`.
     fn insert<'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send + 'a;
 
     /// The first row of a query, if any.
-    fn fetch_optional<'a, T: FromRow + Send + 'a>(
+    fn fetch_optional<'a, T: ReadRow + Send + 'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send + 'a;
 
     /// Every row of a query.
-    fn fetch_all<'a, T: FromRow + Send + 'a>(
+    fn fetch_all<'a, T: ReadRow + Send + 'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> impl Future<Output = Result<Vec<T>, sqlx::Error>> + Send + 'a;
 
@@ -258,10 +345,10 @@ where
 {
     async fn execute<'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> Result<u64, sqlx::Error> {
-        let query = DB::bound(statement::<DB>(sql, false), args);
+        let query = DB::bound(sql.for_dialect::<DB>(false), args);
         let result = match on {
             On::Pool(pool) => query.execute(pool).await?,
             On::Tx(tx) => query.execute(&mut **tx).await?,
@@ -271,10 +358,10 @@ where
 
     async fn insert<'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> Result<i64, sqlx::Error> {
-        let query = DB::bound(statement::<DB>(sql, DB::INSERT_RETURNS_ID), args);
+        let query = DB::bound(sql.for_dialect::<DB>(DB::INSERT_RETURNS_ID), args);
         if DB::INSERT_RETURNS_ID {
             let row = match on {
                 On::Pool(pool) => query.fetch_one(pool).await?,
@@ -290,12 +377,12 @@ where
             .ok_or_else(|| sqlx::Error::Protocol("the insert reported no id".into()))
     }
 
-    async fn fetch_optional<'a, T: FromRow + Send + 'a>(
+    async fn fetch_optional<'a, T: ReadRow + Send + 'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> Result<Option<T>, sqlx::Error> {
-        let query = DB::bound(statement::<DB>(sql, false), args);
+        let query = DB::bound(sql.for_dialect::<DB>(false), args);
         let row = match on {
             On::Pool(pool) => query.fetch_optional(pool).await?,
             On::Tx(tx) => query.fetch_optional(&mut **tx).await?,
@@ -303,12 +390,12 @@ where
         row.as_ref().map(T::from_row::<DB>).transpose()
     }
 
-    async fn fetch_all<'a, T: FromRow + Send + 'a>(
+    async fn fetch_all<'a, T: ReadRow + Send + 'a>(
         on: On<'a, Self>,
-        sql: &'static str,
+        sql: &'static Statement,
         args: &'a [Arg<'a>],
     ) -> Result<Vec<T>, sqlx::Error> {
-        let query = DB::bound(statement::<DB>(sql, false), args);
+        let query = DB::bound(sql.for_dialect::<DB>(false), args);
         let rows = match on {
             On::Pool(pool) => query.fetch_all(pool).await?,
             On::Tx(tx) => query.fetch_all(&mut **tx).await?,
@@ -357,8 +444,7 @@ where
 }
 
 /// Binding [`Arg`]s, for every database whose sqlx types take them.
-#[doc(hidden)]
-pub trait BindArgs: Database<Arguments: IntoArguments<Self>> {
+pub(crate) trait BindArgs: Database<Arguments: IntoArguments<Self>> {
     /// The query for `sql` with `args` bound in order.
     fn bound<'a>(sql: &'static str, args: &'a [Arg<'a>]) -> Query<'a, Self, Self::Arguments>;
 }
@@ -389,32 +475,8 @@ where
     }
 }
 
-/// `sql` in the database's placeholder style, with ` RETURNING id` when `returning`: the
-/// statement as written when it needs no change, else rewritten once and kept for the life
-/// of the process (statements are a fixed set of constants, so the cache stays small).
-fn statement<DB: Dialect>(sql: &'static str, returning: bool) -> &'static str {
-    if DB::PLACEHOLDERS == Placeholders::Question && !returning {
-        return sql;
-    }
-    type Rewritten = HashMap<(&'static str, Placeholders, bool), &'static str>;
-    static REWRITTEN: LazyLock<RwLock<Rewritten>> = LazyLock::new(RwLock::default);
-    let key = (sql, DB::PLACEHOLDERS, returning);
-    if let Some(done) = REWRITTEN.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return done;
-    }
-    let mut text = match DB::PLACEHOLDERS {
-        Placeholders::Question => sql.to_owned(),
-        Placeholders::Numbered => numbered(sql),
-    };
-    if returning {
-        text.push_str(" RETURNING id");
-    }
-    let text: &'static str = Box::leak(text.into_boxed_str());
-    REWRITTEN.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(text)
-}
-
 /// Rewrites `?` placeholders to PostgreSQL's numbered form.
-pub(crate) fn numbered(sql: &str) -> String {
+pub(crate) fn numbered_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
     for c in sql.chars() {
@@ -433,28 +495,37 @@ pub(crate) fn numbered(sql: &str) -> String {
 mod tests {
     use super::*;
 
-    const BY_ID: &str = "SELECT id FROM auth_users WHERE id = ?";
-    const INSERT: &str = "INSERT INTO t (a, b) VALUES (?, ?)";
+    static BY_ID: Statement = Statement::new("SELECT id FROM auth_users WHERE id = ?");
+    static INSERT: Statement = Statement::new("INSERT INTO t (a, b) VALUES (?, ?)");
 
     #[test]
     fn numbers_placeholders_in_order() {
-        assert_eq!(numbered("a = ? AND b > ?"), "a = $1 AND b > $2");
+        assert_eq!(numbered_placeholders("a = ? AND b > ?"), "a = $1 AND b > $2");
     }
 
     #[cfg(feature = "postgres")]
     #[test]
     fn rewritten_statements_are_kept() {
-        let once = statement::<sqlx::Postgres>(BY_ID, false);
+        let once = BY_ID.for_dialect::<sqlx::Postgres>(false);
         assert!(once.ends_with("WHERE id = $1"), "{once}");
-        assert!(std::ptr::eq(once, statement::<sqlx::Postgres>(BY_ID, false)));
-        let insert = statement::<sqlx::Postgres>(INSERT, true);
+        assert!(std::ptr::eq(once, BY_ID.for_dialect::<sqlx::Postgres>(false)));
+        let insert = INSERT.for_dialect::<sqlx::Postgres>(true);
         assert_eq!(insert, "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING id");
     }
 
     #[cfg(feature = "sqlite")]
     #[test]
     fn statements_that_need_no_change_are_not_copied() {
-        assert!(std::ptr::eq(statement::<sqlx::Sqlite>(BY_ID, false), BY_ID));
-        assert!(statement::<sqlx::Sqlite>(INSERT, true).ends_with("(?, ?) RETURNING id"));
+        assert!(std::ptr::eq(BY_ID.for_dialect::<sqlx::Sqlite>(false), BY_ID.text()));
+        assert!(INSERT.for_dialect::<sqlx::Sqlite>(true).ends_with("(?, ?) RETURNING id"));
+    }
+
+    #[test]
+    fn debug_shows_no_text_or_bytes() {
+        let shown = format!(
+            "{:?}",
+            [Arg::Str("$argon2id$secret-hash"), Arg::Bytes(b"digest"), Arg::I64(7)]
+        );
+        assert_eq!(shown, "[Str([21 bytes]), Bytes([6 bytes]), I64(7)]");
     }
 }

@@ -3,10 +3,10 @@
 
 use sqlx::{Postgres, migrate::Migrator, postgres::PgQueryResult};
 
-use crate::portable::{Dialect, Placeholders, Upsert};
+use crate::portable::{Backend, Dialect, Placeholders, Upsert};
 
 impl Dialect for Postgres {
-    const BACKEND: &'static str = "postgres";
+    const BACKEND: Backend = Backend::Postgres;
     const PLACEHOLDERS: Placeholders = Placeholders::Numbered;
     const INSERT_RETURNS_ID: bool = true;
     const UPSERT: Upsert = Upsert::OnConflict;

@@ -8,7 +8,7 @@ use auth_core::{
 use time::OffsetDateTime;
 
 pub(crate) use crate::portable::micros;
-use crate::portable::{Arg, FromRow, Portable, from_micros};
+use crate::portable::{Arg, Portable, ReadRow, from_micros};
 
 fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
     from_micros(us).ok_or_else(|| corrupt("time out of range"))
@@ -31,7 +31,7 @@ pub(crate) struct UserRow {
     updated_at: i64,
 }
 
-impl FromRow for UserRow {
+impl ReadRow for UserRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self {
             id: DB::i64(row, "id")?,
@@ -94,7 +94,7 @@ pub(crate) struct TokenRow {
     user_agent: Option<String>,
 }
 
-impl FromRow for TokenRow {
+impl ReadRow for TokenRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self {
             digest: DB::bytes(row, "digest")?,
@@ -152,7 +152,7 @@ pub(crate) struct BucketRow {
     pub(crate) tat: i64,
 }
 
-impl FromRow for BucketRow {
+impl ReadRow for BucketRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self { admitted: DB::i32(row, "admitted")? == 1, tat: DB::i64(row, "tat")? })
     }
@@ -165,7 +165,7 @@ pub(crate) struct FailureRow {
     last_failure_at: i64,
 }
 
-impl FromRow for FailureRow {
+impl ReadRow for FailureRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self {
             failures: DB::i32(row, "failures")?,

@@ -9,10 +9,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult, SqliteSynchronous},
 };
 
-use crate::portable::{Dialect, Placeholders, Upsert};
+use crate::portable::{Backend, Dialect, Placeholders, Upsert};
 
 impl Dialect for Sqlite {
-    const BACKEND: &'static str = "sqlite";
+    const BACKEND: Backend = Backend::Sqlite;
     const PLACEHOLDERS: Placeholders = Placeholders::Question;
     const INSERT_RETURNS_ID: bool = true;
     const UPSERT: Upsert = Upsert::OnConflict;

@@ -40,7 +40,7 @@ fn services() -> Vec<(&'static str, Auth, AccessTokens)> {
         .map(|(name, key)| {
             let key = key.expect("test key loads");
             let config = AuthConfig::builder(KeySet::new(key)).build().expect("valid config");
-            let tokens = AccessTokens::new(config.access_tokens(), Arc::new(SystemClock));
+            let tokens = AccessTokens::new(config.access_token_config(), Arc::new(SystemClock));
             (name, Auth::new(config, Arc::new(MemoryStore::new())), tokens)
         })
         .collect()

@@ -11,7 +11,7 @@ use actix_web::{
     dev::Payload,
     http::header,
 };
-use auth_core::http::{Accept, ErrorResponse, decode_body, has_no_body};
+use auth_core::http::{AcceptedBodies, ErrorResponse, decode_body, has_no_body};
 use serde::de::DeserializeOwned;
 
 use super::wait_for_earlier_extractors;
@@ -39,15 +39,15 @@ impl Default for BodyLimit {
     }
 }
 
-/// The body of `req` as a `T`, if it is one of the kinds `accept` names: the kind is
+/// The body of `req` as a `T`, if it is one of the kinds `accepted` names: the kind is
 /// checked first, then the bytes are read up to the [`BodyLimit`] in force.
 pub(crate) async fn body_of<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: Payload,
-    accept: Accept,
+    accepted: AcceptedBodies,
 ) -> Result<T, ErrorResponse> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let kind = accept.body_kind(content_type)?;
+    let kind = accepted.body_kind(content_type)?;
     let limit = req.app_data::<BodyLimit>().copied().unwrap_or_default().0;
     let bytes = match to_bytes_limited(BodyStream::new(payload), limit).await {
         Ok(Ok(bytes)) => bytes,
@@ -71,7 +71,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
             let _running = wait_for_earlier_extractors(&req).await;
-            Ok(Self(body_of(&req, payload, Accept::Json).await?))
+            Ok(Self(body_of(&req, payload, AcceptedBodies::Json).await?))
         })
     }
 }
@@ -88,7 +88,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move {
             let _running = wait_for_earlier_extractors(&req).await;
-            Ok(Self(body_of(&req, payload, Accept::JsonOrForm).await?))
+            Ok(Self(body_of(&req, payload, AcceptedBodies::JsonOrForm).await?))
         })
     }
 }
@@ -110,7 +110,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonOrForm<T> {
             if has_no_body(header(header::CONTENT_TYPE), header(header::CONTENT_LENGTH)) {
                 return Ok(Self(None));
             }
-            Ok(Self(Some(body_of(&req, payload, Accept::JsonOrForm).await?)))
+            Ok(Self(Some(body_of(&req, payload, AcceptedBodies::JsonOrForm).await?)))
         })
     }
 }

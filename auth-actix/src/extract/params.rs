@@ -5,18 +5,21 @@ use std::{borrow::Cow, future::Future, pin::Pin};
 
 use actix_router::Quoter;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use auth_core::http::{decode_path, decode_query};
+use auth_core::http::{ErrorResponse, decode_path, decode_query};
 use serde::de::DeserializeOwned;
 
 use super::wait_for_earlier_extractors;
 use crate::ApiError;
 
-/// A matched value fully percent-decoded: actix-web's router leaves `%2F` and the other
-/// reserved characters of a path encoded.
-fn decoded(value: &str) -> Cow<'_, str> {
+/// A matched value fully percent-decoded (actix-web's router leaves `%2F` and the other
+/// reserved characters of a path encoded), or a 422 when the bytes are not UTF-8, worded as
+/// `auth-axum` words it (naming no parameter, as axum does not tell which).
+fn decoded(value: &str) -> Result<Cow<'_, str>, ErrorResponse> {
     match Quoter::new(b"", b"").requote(value.as_bytes()) {
-        Some(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-        None => Cow::Borrowed(value),
+        None => Ok(Cow::Borrowed(value)),
+        Some(bytes) => String::from_utf8(bytes)
+            .map(Cow::Owned)
+            .map_err(|_| ErrorResponse::validation("path", "must be valid UTF-8")),
     }
 }
 
@@ -50,9 +53,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiPath<T> {
         let req = req.clone();
         Box::pin(async move {
             let _running = wait_for_earlier_extractors(&req).await;
-            let decoded: Vec<(&str, Cow<'_, str>)> =
-                req.match_info().iter().map(|(name, value)| (name, decoded(value))).collect();
-            let pairs: Vec<(&str, &str)> = decoded.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+            let values = req
+                .match_info()
+                .iter()
+                .map(|(name, value)| Ok((name, decoded(value)?)))
+                .collect::<Result<Vec<(&str, Cow<'_, str>)>, ErrorResponse>>()?;
+            let pairs: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_ref())).collect();
             Ok(Self(decode_path(&pairs)?))
         })
     }

@@ -3,7 +3,7 @@
 //! values of the wrong type or missing fields. The bytes are decoded by `auth_core::http`,
 //! as `auth-actix` decodes them.
 
-use auth_core::http::{Accept, ErrorResponse, decode_body, has_no_body};
+use auth_core::http::{AcceptedBodies, ErrorResponse, decode_body, has_no_body};
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
@@ -13,14 +13,14 @@ use serde::de::DeserializeOwned;
 
 use crate::ApiError;
 
-/// The body of `req` as a `T`, if it is one of the kinds `accept` names.
+/// The body of `req` as a `T`, if it is one of the kinds `accepted` names.
 pub(crate) async fn body_of<T: DeserializeOwned, S: Send + Sync>(
     req: Request,
     state: &S,
-    accept: Accept,
+    accepted: AcceptedBodies,
 ) -> Result<T, ErrorResponse> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let kind = accept.body_kind(content_type)?;
+    let kind = accepted.body_kind(content_type)?;
     let bytes = Bytes::from_request(req, state).await.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ErrorResponse::payload_too_large()
@@ -39,7 +39,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(body_of(req, state, Accept::Json).await?))
+        Ok(Self(body_of(req, state, AcceptedBodies::Json).await?))
     }
 }
 
@@ -51,7 +51,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonOrForm<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(body_of(req, state, Accept::JsonOrForm).await?))
+        Ok(Self(body_of(req, state, AcceptedBodies::JsonOrForm).await?))
     }
 }
 
@@ -71,6 +71,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonOrForm<
         if no_body {
             return Ok(Self(None));
         }
-        Ok(Self(Some(body_of(req, state, Accept::JsonOrForm).await?)))
+        Ok(Self(Some(body_of(req, state, AcceptedBodies::JsonOrForm).await?)))
     }
 }

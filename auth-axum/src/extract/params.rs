@@ -32,6 +32,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = RawPathParams::from_request_parts(parts, state).await.map_err(|e| match e {
+            // axum does not say which parameter (but in its message): both crates name none.
             RawPathParamsRejection::InvalidUtf8InPathParam(_) => {
                 ErrorResponse::validation("path", "must be valid UTF-8")
             }

@@ -117,9 +117,10 @@ impl ErrorResponse {
     }
 }
 
-/// The response for `e`, without logging anything.
-impl From<&AuthError> for ErrorResponse {
-    fn from(e: &AuthError) -> Self {
+impl ErrorResponse {
+    /// The response for `e`, without logging anything (the one public conversion,
+    /// `From<AuthError>`, logs what the response hides).
+    pub(crate) fn unlogged(e: &AuthError) -> Self {
         let status = match e {
             AuthError::Validation(_) => 422,
             AuthError::UsernameTaken | AuthError::Conflict(_) => 409,
@@ -157,7 +158,7 @@ impl From<&AuthError> for ErrorResponse {
 impl From<AuthError> for ErrorResponse {
     fn from(e: AuthError) -> Self {
         log_hidden_cause(&e);
-        Self::from(&e)
+        Self::unlogged(&e)
     }
 }
 
@@ -214,7 +215,7 @@ mod tests {
             (AuthError::Internal("boom at line 3".into()), 500, "internal_error", None),
         ];
         for (e, status, code, www) in cases {
-            let r = ErrorResponse::from(&e);
+            let r = ErrorResponse::unlogged(&e);
             assert_eq!(
                 (r.status, r.body.code.as_str(), r.www_authenticate),
                 (status, code, www),
@@ -262,6 +263,6 @@ mod tests {
             field: "title",
             message: "must not be empty".into(),
         });
-        assert_eq!(ErrorResponse::from(&e).body.detail, "title: must not be empty");
+        assert_eq!(ErrorResponse::unlogged(&e).body.detail, "title: must not be empty");
     }
 }

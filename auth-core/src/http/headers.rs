@@ -47,19 +47,13 @@ fn is_empty_basic(authorization: &str) -> bool {
         && STANDARD.decode(creds.trim()).is_ok_and(|d| d.is_empty() || d == b":")
 }
 
-/// The `Authorization` rule of `POST /auth/login` and the token endpoint: no client
-/// authentication is supported, but HTTP Basic with empty client credentials (what Swagger
-/// UI sends on its password flow) is ignored, and so is any other scheme.
-///
-/// ```
-/// use auth_core::http::check_login_authorization;
-/// assert!(check_login_authorization(Some("Basic Og==")).is_ok()); // Swagger UI's ":"
-/// assert_eq!(check_login_authorization(Some("Basic dXNlcjpwYXNz")).unwrap_err().status, 400);
-/// ```
+/// The `Authorization` rule of `POST /auth/login`: no client authentication is supported,
+/// but HTTP Basic with empty client credentials (what Swagger UI sends on its password
+/// flow) is ignored, and so is any other scheme.
 ///
 /// # Errors
 /// 400 `bad_request` for HTTP Basic with credentials.
-pub fn check_login_authorization(
+pub(crate) fn check_login_authorization(
     authorization: Option<&str>,
 ) -> std::result::Result<(), ErrorResponse> {
     let Some(value) = authorization else { return Ok(()) };
@@ -107,7 +101,7 @@ impl BodyKind {
 
 /// The bodies a route accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Accept {
+pub enum AcceptedBodies {
     /// JSON only.
     Json,
     /// A form only (the RFC 6749 token endpoint).
@@ -116,14 +110,14 @@ pub enum Accept {
     JsonOrForm,
 }
 
-impl Accept {
+impl AcceptedBodies {
     /// The kind of body to read, checked before anything is read so that a body of the
     /// wrong type is refused (415) whatever its size.
     ///
     /// ```
-    /// use auth_core::http::{Accept, BodyKind};
-    /// assert_eq!(Accept::JsonOrForm.body_kind(Some("application/json")), Ok(BodyKind::Json));
-    /// assert_eq!(Accept::Json.body_kind(Some("text/plain")).unwrap_err().status, 415);
+    /// use auth_core::http::{AcceptedBodies, BodyKind};
+    /// assert_eq!(AcceptedBodies::JsonOrForm.body_kind(Some("application/json")), Ok(BodyKind::Json));
+    /// assert_eq!(AcceptedBodies::Json.body_kind(Some("text/plain")).unwrap_err().status, 415);
     /// ```
     ///
     /// # Errors
@@ -196,12 +190,12 @@ mod tests {
             Some(BodyKind::Form)
         );
         assert_eq!(BodyKind::of(Some("text/json")), None);
-        let e = Accept::JsonOrForm.body_kind(None).unwrap_err();
+        let e = AcceptedBodies::JsonOrForm.body_kind(None).unwrap_err();
         assert_eq!(
             e.body.detail,
             "Content-Type must be application/json or application/x-www-form-urlencoded"
         );
-        let e = Accept::Form.body_kind(Some("application/json")).unwrap_err();
+        let e = AcceptedBodies::Form.body_kind(Some("application/json")).unwrap_err();
         assert_eq!(e.body.detail, "Content-Type must be application/x-www-form-urlencoded");
     }
 }

@@ -28,16 +28,13 @@ pub use error_response::{
     ErrorBody, ErrorResponse, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING,
     WWW_AUTHENTICATE_SCOPE,
 };
+pub(crate) use headers::check_login_authorization;
 pub use headers::{
-    Accept, BodyKind, NO_STORE_HEADERS, bearer_token, check_login_authorization, has_no_body,
-    require_bearer,
+    AcceptedBodies, BodyKind, NO_STORE_HEADERS, bearer_token, has_no_body, require_bearer,
 };
 pub use path_params::decode_path;
 pub use proxies::TrustedProxies;
-pub use routes::{
-    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, login, logout, presented_refresh_token, refresh,
-    register, user_location,
-};
+pub use routes::{AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, login, logout, refresh, register};
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
 pub use wire::{AdminGreeting, LoginRequest, RefreshRequest, RegisterRequest, UserPatchRequest};

@@ -172,7 +172,7 @@ impl<'a> Params<'a> {
     fn only(&self) -> Result<Param<'a>, ParamError> {
         match self.0 {
             [(_, value)] => Ok(Param { name: None, value }),
-            _ => Err(de::Error::custom(format!(
+            _ => Err(ParamError::Missing(format!(
                 "expected one path parameter, the route has {}",
                 self.0.len()
             ))),

@@ -62,9 +62,10 @@ pub async fn register(
     Ok((user_location(&user), user))
 }
 
-/// The `Location` of a user created by `POST /auth/register`: `/users/{id}`.
-pub fn user_location(user: &User) -> String {
-    format!("/users/{}", user.id)
+/// The `Location` of a user created by `POST /auth/register`: `/admin/users/{id}`, where an
+/// admin reads it.
+fn user_location(user: &User) -> String {
+    format!("/admin/users/{}", user.id)
 }
 
 /// `POST /auth/login`: a token pair for a correct username and password.
@@ -87,7 +88,8 @@ pub async fn login(
 /// `POST /auth/refresh`: rotates the presented refresh token.
 ///
 /// # Errors
-/// As [`presented_refresh_token`] and [`Auth::refresh`](crate::Auth::refresh).
+/// 401 `not_authenticated` without a refresh token (in the body or as the bearer); as
+/// [`Auth::refresh`](crate::Auth::refresh).
 pub async fn refresh(
     state: &AuthState,
     body: Option<RefreshRequest>,
@@ -101,7 +103,8 @@ pub async fn refresh(
 /// `POST /auth/logout`: ends the presented refresh token's session.
 ///
 /// # Errors
-/// As [`presented_refresh_token`] and [`Auth::logout`](crate::Auth::logout).
+/// 401 `not_authenticated` without a refresh token (in the body or as the bearer); as
+/// [`Auth::logout`](crate::Auth::logout).
 pub async fn logout(
     state: &AuthState,
     body: Option<RefreshRequest>,
@@ -116,7 +119,7 @@ pub async fn logout(
 ///
 /// # Errors
 /// 401 `not_authenticated` when there is none.
-pub fn presented_refresh_token<'a>(
+fn presented_refresh_token<'a>(
     body: Option<&'a RefreshRequest>,
     authorization: Option<&'a str>,
 ) -> Result<&'a str, ErrorResponse> {

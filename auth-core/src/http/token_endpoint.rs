@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::error_response::{log_hidden_cause, retry_after_secs};
 use crate::{Auth, AuthError, Password, RequestContext, TokenPair};
 
-/// The form of the token endpoint.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The form of the token endpoint. `Debug` prints `[redacted]` for the refresh token (the
+/// password redacts itself).
+#[derive(Clone, Default, Deserialize)]
 pub struct TokenRequest {
     /// `password` or `refresh_token`.
     pub grant_type: Option<String>,
@@ -19,6 +20,18 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     /// Ignored (no scopes).
     pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[redacted]"))
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 /// An RFC 6749 §5.2 error body.
@@ -123,6 +136,17 @@ fn refused(e: AuthError) -> OAuthErrorResponse {
 mod tests {
     use super::*;
     use crate::TokenRejection;
+
+    #[test]
+    fn debug_never_shows_the_refresh_token() {
+        let r = TokenRequest {
+            grant_type: Some("refresh_token".into()),
+            refresh_token: Some("live-refresh-token-value".into()),
+            ..TokenRequest::default()
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("live-refresh") && shown.contains("[redacted]"), "{shown}");
+    }
 
     #[test]
     fn oauth_errors() {

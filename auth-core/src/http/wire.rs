@@ -1,6 +1,8 @@
 //! The JSON (and form) shapes of the `/auth` routes' requests and of the admin greeting, as
-//! `API.md`'s route table has them. Responses that are core types (a [`User`], a
+//! the API reference (`docs/API.md`) has them. Responses that are core types (a [`User`], a
 //! [`TokenPair`](crate::TokenPair)) serialize themselves.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,11 +49,18 @@ pub struct LoginRequest {
     pub password: Password,
 }
 
-/// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`).
-#[derive(Debug, Clone, Deserialize)]
+/// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`). `Debug`
+/// prints `[redacted]` for the token.
+#[derive(Clone, Deserialize)]
 pub struct RefreshRequest {
     /// The refresh token.
     pub refresh_token: String,
+}
+
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshRequest").field("refresh_token", &"[redacted]").finish()
+    }
 }
 
 /// The body of `PATCH /admin/users/{id}`.
@@ -86,5 +95,18 @@ impl AdminGreeting {
     /// The greeting for an admin.
     pub fn for_user(user: &User) -> Self {
         Self { msg: format!("Welcome, admin {}", user.username) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_token_or_password() {
+        let refresh = RefreshRequest { refresh_token: "live-refresh-token-value".into() };
+        assert!(!format!("{refresh:?}").contains("live-refresh"));
+        let login = LoginRequest { username: "alice".into(), password: "hunter2hunter2".into() };
+        assert!(!format!("{login:?}").contains("hunter2"));
     }
 }

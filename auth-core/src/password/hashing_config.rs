@@ -21,11 +21,8 @@ pub enum HashingConfigError {
         min_kib: u32,
     },
     /// Memory above [`Argon2Params::MAX_M_COST_KIB`].
-    #[error("argon2 m_cost must be {min_kib}..={} KiB", Argon2Params::MAX_M_COST_KIB)]
-    MemoryTooMuch {
-        /// The floor in force (for the message).
-        min_kib: u32,
-    },
+    #[error("argon2 m_cost must be at most {} KiB", Argon2Params::MAX_M_COST_KIB)]
+    MemoryTooMuch,
     /// Memory below Argon2's own rule, 8 KiB per lane.
     #[error("argon2 m_cost must be at least 8 * p_cost")]
     MemoryBelowLanes,

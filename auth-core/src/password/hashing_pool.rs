@@ -104,7 +104,8 @@ impl fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher with the given configuration.
+    /// A hasher with the given configuration. (Its Argon2 parameters are built here, once;
+    /// a configuration from [`HashingConfig::builder`] or `default` always builds.)
     pub fn new(config: HashingConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -356,7 +357,8 @@ mod tests {
             "not a hash at all",
             "",
         ] {
-            assert!(hasher.verify(&pw("x"), &StoredHash::new(bad)).await.is_err(), "{bad}");
+            let err = hasher.verify(&pw("x"), &StoredHash::new(bad)).await.unwrap_err();
+            assert!(matches!(err, HashingError::MalformedHash(_)), "{bad}: {err:?}");
         }
     }
 

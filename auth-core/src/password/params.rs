@@ -141,7 +141,7 @@ impl Argon2ParamsBuilder {
             return Err(HashingConfigError::MemoryTooLittle { min_kib });
         }
         if p.m_cost_kib > Argon2Params::MAX_M_COST_KIB {
-            return Err(HashingConfigError::MemoryTooMuch { min_kib });
+            return Err(HashingConfigError::MemoryTooMuch);
         }
         if !(Argon2Params::MIN_T_COST..=Argon2Params::MAX_T_COST).contains(&p.t_cost) {
             return Err(HashingConfigError::TimeOutOfRange);
@@ -223,7 +223,7 @@ mod tests {
         );
         assert_eq!(
             b().m_cost_kib(Argon2Params::MAX_M_COST_KIB + 1).build(),
-            Err(HashingConfigError::MemoryTooMuch { min_kib })
+            Err(HashingConfigError::MemoryTooMuch)
         );
         assert_eq!(b().t_cost(0).build(), Err(HashingConfigError::TimeOutOfRange));
         assert_eq!(b().p_cost(17).build(), Err(HashingConfigError::LanesOutOfRange));

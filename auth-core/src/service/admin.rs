@@ -7,6 +7,27 @@ use crate::{
     Username, audit::audit,
 };
 
+/// What [`Auth::bootstrap_admin`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootstrapOutcome {
+    /// The username was free: the admin was created.
+    Created,
+    /// The user existed with this password and was not an active admin: promoted (and
+    /// reactivated).
+    Promoted,
+    /// The user was an active admin already: nothing changed.
+    AlreadyAdmin,
+}
+
+/// The admin [`Auth::bootstrap_admin`] made sure of, and what it did.
+#[derive(Debug, Clone)]
+pub struct AdminBootstrap {
+    /// The admin.
+    pub user: User,
+    /// Created, promoted, or already an admin.
+    pub outcome: BootstrapOutcome,
+}
+
 /// An administrator's change to a user (`PATCH /admin/users/{id}`). `None` keeps a field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UserPatch {
@@ -153,7 +174,11 @@ impl Auth {
     /// # Errors
     /// [`AuthError::Validation`] for a bad username or password; [`AuthError::Conflict`]
     /// when the user exists with another password; [`AuthError::Store`].
-    pub async fn bootstrap_admin(&self, username: &str, password: &Password) -> Result<User> {
+    pub async fn bootstrap_admin(
+        &self,
+        username: &str,
+        password: &Password,
+    ) -> Result<AdminBootstrap> {
         let ctx = RequestContext::internal();
         let config = &self.inner.config;
         let username = Username::parse_with(username, config.username_rules())?;
@@ -165,7 +190,8 @@ impl Auth {
                 ));
             }
             if existing.role == Role::Admin && existing.is_active {
-                return Ok(existing.into());
+                let user = existing.into();
+                return Ok(AdminBootstrap { user, outcome: BootstrapOutcome::AlreadyAdmin });
             }
             let update = UserUpdate {
                 role: Some(Role::Admin),
@@ -176,7 +202,7 @@ impl Auth {
             };
             let user = self.write_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
             audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = false);
-            return Ok(user.into());
+            return Ok(AdminBootstrap { user: user.into(), outcome: BootstrapOutcome::Promoted });
         }
         let password_hash = self
             .inner
@@ -194,7 +220,7 @@ impl Auth {
             })
             .await?;
         audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = true);
-        Ok(user.into())
+        Ok(AdminBootstrap { user: user.into(), outcome: BootstrapOutcome::Created })
     }
 
     fn require_admin(&self, actor: &User) -> Result<()> {
@@ -288,13 +314,16 @@ mod tests {
     #[tokio::test]
     async fn bootstrap_creates_promotes_or_refuses() {
         let f = fixture();
-        let created = f.admin("root").await;
-        assert_eq!(created.role, Role::Admin);
+        let password = Password::new(PASSWORD);
+        let created = f.auth.bootstrap_admin("root", &password).await.unwrap();
+        assert_eq!((created.user.role, created.outcome), (Role::Admin, BootstrapOutcome::Created));
         // Idempotent.
-        assert_eq!(f.admin("root").await.id, created.id);
+        let again = f.auth.bootstrap_admin("root", &password).await.unwrap();
+        assert_eq!((again.user.id, again.outcome), (created.user.id, BootstrapOutcome::AlreadyAdmin));
         // Promotes an existing user whose password matches.
         let u = f.user("alice").await;
-        assert_eq!(f.admin("Alice").await.id, u.id);
+        let promoted = f.auth.bootstrap_admin("Alice", &password).await.unwrap();
+        assert_eq!((promoted.user.id, promoted.outcome), (u.id, BootstrapOutcome::Promoted));
         assert_eq!(f.store.user_by_id(u.id).await.unwrap().unwrap().role, Role::Admin);
         // Refuses a squatter with another password.
         f.auth

@@ -87,13 +87,14 @@ impl Auth {
         };
         let verification = match self.inner.hasher.verify(password, &user.password_hash).await {
             Ok(v) => v,
-            Err(e @ HashingError::MalformedHash(_)) => {
+            Err(e @ HashingError::Overloaded { .. }) => return Err(e.into()),
+            // A hash that cannot be verified (malformed, or Argon2 failing on it) answers as
+            // a wrong password, at the same cost: a 500 would tell that the account exists.
+            Err(e) => {
                 tracing::error!(target: "auth::hashing", user_id = user.id.get(), error = %e, "stored hash cannot be verified");
-                // Cost what a verification costs, so the answer does not stand out.
                 self.inner.hasher.verify_dummy(password).await?;
                 return Err(AuthError::InvalidCredentials);
             }
-            Err(e) => return Err(e.into()),
         };
         if !verification.matches {
             audit!(info, "login_failed", ctx, reason = "wrong_password", user_id = user.id.get());

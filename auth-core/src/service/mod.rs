@@ -16,7 +16,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use time::OffsetDateTime;
 
-pub use admin::UserPatch;
+pub use admin::{AdminBootstrap, BootstrapOutcome, UserPatch};
 pub use authorization::{AdminRole, Authorized, RequiredRole, UserRole};
 pub use login::Session;
 pub use register::Registration;
@@ -142,12 +142,20 @@ impl AuthBuilder {
     /// # Errors
     /// [`AuthError::Config`](crate::AuthError::Config) for a user-cache TTL over 60 s.
     pub fn build(self) -> Result<Auth> {
-        if self.user_cache_ttl > Self::MAX_USER_CACHE_TTL {
-            return Err(crate::AuthError::Config(
-                "user_cache_ttl must be at most 60 seconds".into(),
-            ));
-        }
+        Self::check_user_cache_ttl(self.user_cache_ttl)?;
         Ok(self.assemble())
+    }
+
+    /// Whether `ttl` is a user-cache TTL [`build`](Self::build) accepts, for applications
+    /// that check their settings before connecting to anything.
+    ///
+    /// # Errors
+    /// [`AuthError::Config`](crate::AuthError::Config) for a TTL over 60 s.
+    pub fn check_user_cache_ttl(ttl: Duration) -> Result<()> {
+        if ttl > Self::MAX_USER_CACHE_TTL {
+            return Err(crate::AuthError::Config("user_cache_ttl must be at most 60 seconds".into()));
+        }
+        Ok(())
     }
 
     fn assemble(self) -> Auth {
@@ -155,7 +163,7 @@ impl AuthBuilder {
         for warning in config.insecure_settings() {
             tracing::warn!(target: "auth::config", "insecure setting: {warning}");
         }
-        let tokens = AccessTokens::new(config.access_tokens(), clock.clone());
+        let tokens = AccessTokens::new(config.access_token_config(), clock.clone());
         let hasher = PasswordHasher::new(config.hashing().clone());
         let users = user_cache::UserCache::new(user_cache_ttl);
         let throttle = throttle.unwrap_or_else(|| Arc::new(MemoryThrottle::new()));
@@ -330,7 +338,7 @@ pub(crate) mod test_support {
         }
 
         pub async fn admin(&self, name: &str) -> User {
-            self.auth.bootstrap_admin(name, &Password::new(PASSWORD)).await.unwrap()
+            self.auth.bootstrap_admin(name, &Password::new(PASSWORD)).await.unwrap().user
         }
 
         pub async fn login(&self, name: &str) -> Session {

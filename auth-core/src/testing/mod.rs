@@ -10,8 +10,10 @@
 //!
 //! The factory is called once per test and must return a fresh, empty store, so tests can
 //! run in parallel: an `Arc<impl AuthStore>`, or any [`StoreFixture`] — a `(store, guard)`
-//! pair keeps a guard (a temporary database) alive for the test, and an `Option` of a
-//! fixture skips the test when `None` (a database that is not configured). The calling crate
+//! pair keeps a guard (a temporary database) alive for the test. A test whose store needs a
+//! server that is not configured is ignored rather than skipped: put
+//! `[#[ignore = "needs …"]]` (or a `cfg_attr` of it) before the factory, and it goes on
+//! every generated test. The calling crate
 //! needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency. Each
 //! check is also a public async function in [`store_contract`] (and [`throttle_contract`]),
 //! for stores that need a custom harness.
@@ -24,12 +26,11 @@ pub mod throttle_contract;
 
 pub use failing_store::FailingStore;
 
-/// What a contract-test factory returns: something that yields the store under test, or
-/// `None` to skip.
+/// What a contract-test factory returns: something that yields the store under test.
 pub trait StoreFixture {
     /// The store type.
     type Store: ?Sized;
-    /// The store to test, or `None` to skip the test.
+    /// The store to test (`None` fails the test: a test that runs needs its store).
     fn store(&self) -> Option<Arc<Self::Store>>;
 }
 
@@ -55,10 +56,15 @@ impl<F: StoreFixture> StoreFixture for Option<F> {
 }
 
 /// Generates one `#[tokio::test]` per contract check, each on a fresh store from `$factory`.
+/// Attributes in brackets before the factory go on every test
+/// (`[#[ignore = "needs a server"]]`, or a `cfg_attr` of it).
 #[macro_export]
 macro_rules! store_contract_tests {
-    ($factory:expr) => {
-        $crate::store_contract_tests!(@tests $factory;
+    (@tests [$($attr:tt)*] $factory:expr; $($name:ident),+ $(,)?) => {
+        $crate::__contract_tests!([$($attr)*] store_contract, $factory; $($name),+);
+    };
+    ([$($attr:tt)*] $factory:expr) => {
+        $crate::store_contract_tests!(@tests [$($attr)*] $factory;
             creates_and_reads_users,
             usernames_are_unique_case_insensitively,
             concurrent_creations_of_one_name_admit_one,
@@ -76,31 +82,31 @@ macro_rules! store_contract_tests {
             ping_answers,
         );
     };
-    (@tests $factory:expr; $($name:ident),+ $(,)?) => {
-        $crate::__contract_tests!(store_contract, $factory; $($name),+);
+    ($factory:expr) => {
+        $crate::store_contract_tests!([] $factory);
     };
 }
 
 /// One `#[tokio::test]` per check of `$crate::testing::$module`, each on a fresh store from
-/// `$factory` (skipped when the fixture yields none). Shared by
+/// `$factory`, with the attributes given. Shared by
 /// [`store_contract_tests!`](crate::store_contract_tests) and
 /// [`throttle_contract_tests!`](crate::throttle_contract_tests).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_tests {
-    ($module:ident, $factory:expr; $($name:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() {
-                let fixture = ($factory)().await;
-                let Some(store) = $crate::testing::StoreFixture::store(&fixture) else {
-                    eprintln!("skipped: store not configured");
-                    return;
-                };
-                $crate::testing::$module::$name(store).await;
-                drop(fixture);
-            }
-        )+
+    ($attrs:tt $module:ident, $factory:expr; $($name:ident),+ $(,)?) => {
+        $($crate::__contract_tests!(@one $attrs $module, $factory, $name);)+
+    };
+    (@one [$($attr:tt)*] $module:ident, $factory:expr, $name:ident) => {
+        $($attr)*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            let fixture = ($factory)().await;
+            let store = $crate::testing::StoreFixture::store(&fixture)
+                .expect("the factory made no store: a test that runs needs one");
+            $crate::testing::$module::$name(store).await;
+            drop(fixture);
+        }
     };
 }
 

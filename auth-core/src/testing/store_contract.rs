@@ -1,4 +1,4 @@
-//! The store contract: the checks every [`AuthStore`](crate::AuthStore) must pass, one
+//! The store contract: the checks every [`AuthStore`] must pass, one
 //! public function each, run by [`store_contract_tests!`](crate::store_contract_tests).
 
 use std::sync::Arc;

@@ -1,11 +1,10 @@
-//! The throttle contract: the checks every [`ThrottleStore`](crate::throttle::ThrottleStore)
+//! The throttle contract: the checks every [`ThrottleStore`]
 //! must pass, one public function each, run by
 //! [`throttle_contract_tests!`](crate::throttle_contract_tests).
 
 /// Generates one `#[tokio::test]` per throttle-store check, each on a fresh store from
-/// `$factory` (same factory shapes as
-/// [`store_contract_tests!`](crate::store_contract_tests): an `Arc`, an `(Arc, guard)` pair,
-/// or an `Option` of either to skip).
+/// `$factory` (same factory shapes and attributes as
+/// [`store_contract_tests!`](crate::store_contract_tests)).
 ///
 /// ```no_run
 /// auth_core::throttle_contract_tests!(|| async {
@@ -15,8 +14,11 @@
 /// ```
 #[macro_export]
 macro_rules! throttle_contract_tests {
-    ($factory:expr) => {
-        $crate::throttle_contract_tests!(@tests $factory;
+    (@tests [$($attr:tt)*] $factory:expr; $($name:ident),+ $(,)?) => {
+        $crate::__contract_tests!([$($attr)*] throttle_contract, $factory; $($name),+);
+    };
+    ([$($attr:tt)*] $factory:expr) => {
+        $crate::throttle_contract_tests!(@tests [$($attr)*] $factory;
             bucket_admits_its_burst_then_refuses_until_refilled,
             buckets_are_independent,
             concurrent_takes_admit_exactly_the_burst,
@@ -25,8 +27,8 @@ macro_rules! throttle_contract_tests {
             purge_drops_full_buckets_and_forgotten_failures,
         );
     };
-    (@tests $factory:expr; $($name:ident),+ $(,)?) => {
-        $crate::__contract_tests!(throttle_contract, $factory; $($name),+);
+    ($factory:expr) => {
+        $crate::throttle_contract_tests!([] $factory);
     };
 }
 

@@ -72,7 +72,7 @@ pub struct Failures {
 #[async_trait]
 pub trait ThrottleStore: Send + Sync + 'static {
     /// Takes one cell from the bucket `key`, refilled at `rate`, by the rule of
-    /// [`gcra`](super::gcra), at `now`.
+    /// [`admit`](super::admit), at `now`.
     async fn take(
         &self,
         key: &ThrottleKey,

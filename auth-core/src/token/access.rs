@@ -77,7 +77,7 @@ impl fmt::Debug for AccessToken {
 
 /// What [`AccessTokens`] needs: the keys, `iss` and `aud`, the lifetime, the leeway and the
 /// size of the verified-token cache. Made from a validated configuration by
-/// [`AuthConfig::access_tokens`](crate::AuthConfig::access_tokens).
+/// [`AuthConfig::access_token_config`](crate::AuthConfig::access_token_config).
 #[derive(Debug, Clone)]
 pub struct AccessTokenConfig {
     pub(crate) keys: KeySet,
@@ -104,7 +104,7 @@ pub struct AccessTokenConfig {
 ///
 /// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
 /// let config = AuthConfig::builder(keys).build()?;
-/// let tokens = AccessTokens::new(config.access_tokens(), Arc::new(SystemClock));
+/// let tokens = AccessTokens::new(config.access_token_config(), Arc::new(SystemClock));
 /// let (token, _) = tokens.issue(UserId::new(1), "alice", Role::User, None)?;
 /// assert_eq!(tokens.verify(token.expose())?.username, "alice");
 /// # Ok::<(), auth_core::AuthError>(())
@@ -157,7 +157,7 @@ impl AccessTokens {
     }
 
     /// Signs a token for a user. `not_before_stamp` is the user's revocation stamp: the
-    /// token's `iat` is never earlier than [`stamp_second`] of it, so a token issued in the
+    /// token's `iat` is never earlier than the first whole second at or after it, so a token issued in the
     /// same second as a revocation (but after it) still passes the store check.
     ///
     /// # Errors

@@ -2,7 +2,7 @@
 //! client sends the same token with every request until it expires) costs a SHA-256 and a
 //! hash-map lookup instead of the base64, JSON and signature work.
 //!
-//! Only a token that passed every check is remembered, under the SHA-256 of its exact text:
+//! Only a token that passed every check is cached, under the SHA-256 of its exact text:
 //! any other string, however close, misses and is verified in full, and the cache holds no
 //! usable credential (a memory dump shows digests, not bearer tokens). What depends on time
 //! (`exp`, `nbf`) is checked again on every hit against the service's clock, and what
@@ -48,7 +48,7 @@ impl VerifiedTokenCache {
         hit.map(|claims| AccessClaims::clone(&claims))
     }
 
-    /// Remembers that the token with this key verified with these claims.
+    /// Keeps that the token with this key verified with these claims.
     /// `still_valid_at` is the earliest `exp` that can still pass (now minus the leeway):
     /// when the cache is full, tokens expired before it go first, then an arbitrary eighth.
     pub(crate) fn put(&self, key: CacheKey, claims: &AccessClaims, still_valid_at: i64) {
@@ -110,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn remembers_exact_tokens_only() {
+    fn caches_exact_tokens_only() {
         let cache = VerifiedTokenCache::new(16);
         put(&cache, "a.b.c", 100, 0);
         assert_eq!(get(&cache, "a.b.c"), Some(claims(100)));

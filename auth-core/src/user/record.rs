@@ -80,7 +80,7 @@ impl From<UserRecord> for User {
 
 /// A user as clients see it: no hash, no revocation stamp.
 ///
-/// Serializes to the `UserOut` shape of `API.md`:
+/// Serializes to the `UserOut` shape of the API reference (`docs/API.md`):
 /// `{"id", "username", "email", "role", "is_active", "created_at"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {

@@ -1,4 +1,4 @@
-//! [`SqlxStore`]: the store of users, refresh tokens and throttling state, written once on
+//! [`Store`]: the store of users, refresh tokens and throttling state, written once on
 //! [`Portable`](crate::portable::Portable) for every database. One file per trait it
 //! implements: `users`, `refresh_tokens` (the rotation), `throttle`.
 
@@ -29,17 +29,17 @@ use crate::{PoolSettings, error::other_error, portable::Dialect};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct SqlxStore<DB: Dialect> {
+pub struct Store<DB: Dialect> {
     pool: Pool<DB>,
 }
 
-impl<DB: Dialect> Clone for SqlxStore<DB> {
+impl<DB: Dialect> Clone for Store<DB> {
     fn clone(&self) -> Self {
         Self { pool: self.pool.clone() }
     }
 }
 
-impl<DB: Dialect> SqlxStore<DB> {
+impl<DB: Dialect> Store<DB> {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`,
     /// `sqlite://path` — `sqlite://path?mode=rwc` creates the file —, or
     /// `mysql://user[:password]@host[:port]/database`).

@@ -8,19 +8,19 @@ use auth_core::{
 };
 use time::OffsetDateTime;
 
-use super::SqlxStore;
+use super::Store;
 use crate::{
     error::{other_error, retry},
-    portable::{Arg, On, Portable},
+    portable::{Arg, On, Portable, Statement},
     rows::{TokenRow, micros, token_args},
 };
 
 #[async_trait]
-impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
+impl<DB: Portable> RefreshTokenStore for Store<DB> {
     async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
         let record = token.into_record();
         let args = token_args(&record);
-        retry!(DB::execute(On::Pool(&self.pool), INSERT_TOKEN, &args).await)
+        retry!(DB::execute(On::Pool(&self.pool), &INSERT_TOKEN, &args).await)
             .map(|_| ())
             .map_err(other_error)
     }
@@ -34,28 +34,30 @@ impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
         // Spends a token if it is live. Of several transactions spending the same token, the
         // row lock this UPDATE takes lets one through; the others find it spent and change
         // nothing.
-        const SPEND_TOKEN: &str = "UPDATE auth_refresh_tokens SET used_at = ? \
-             WHERE digest = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
+        static SPEND_TOKEN: Statement = Statement::new(
+            "UPDATE auth_refresh_tokens SET used_at = ? \
+             WHERE digest = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+        );
         let at = micros(now);
         let digest = presented.as_bytes().as_slice();
         let rotated = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
                 let spend = [Arg::I64(at), Arg::Bytes(digest), Arg::I64(at)];
-                if DB::execute(On::Tx(&mut tx), SPEND_TOKEN, &spend).await? != 1 {
+                if DB::execute(On::Tx(&mut tx), &SPEND_TOKEN, &spend).await? != 1 {
                     tx.rollback().await?;
                     return Ok::<_, sqlx::Error>(None);
                 }
                 // Read it back (now spent) for its user, family and expiry...
                 let old: TokenRow =
-                    DB::fetch_optional(On::Tx(&mut tx), TOKEN_BY_DIGEST, &[Arg::Bytes(digest)])
+                    DB::fetch_optional(On::Tx(&mut tx), &TOKEN_BY_DIGEST, &[Arg::Bytes(digest)])
                         .await?
                         .ok_or(sqlx::Error::RowNotFound)?;
                 let old = old.into_record().map_err(|e| sqlx::Error::Decode(e.into()))?;
                 // ...and insert its successor in the same family, with the family's expiry,
                 // so that a crash leaves either the old token live or both written.
                 let new = replacement.clone().into_record(&old);
-                DB::execute(On::Tx(&mut tx), INSERT_TOKEN, &token_args(&new)).await?;
+                DB::execute(On::Tx(&mut tx), &INSERT_TOKEN, &token_args(&new)).await?;
                 tx.commit().await?;
                 Ok(Some((old, new)))
             }
@@ -76,7 +78,7 @@ impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
     async fn refresh_token(&self, digest: &TokenDigest) -> StoreResult<Option<RefreshTokenRecord>> {
         let args = [Arg::Bytes(digest.as_bytes())];
         let row: Option<TokenRow> =
-            DB::fetch_optional(On::Pool(&self.pool), TOKEN_BY_DIGEST, &args)
+            DB::fetch_optional(On::Pool(&self.pool), &TOKEN_BY_DIGEST, &args)
                 .await
                 .map_err(other_error)?;
         row.map(TokenRow::into_record).transpose()
@@ -84,12 +86,12 @@ impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
 
     async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(now)), Arg::Bytes(family.as_bytes())];
-        retry!(DB::execute(On::Pool(&self.pool), REVOKE_FAMILY, &args).await).map_err(other_error)
+        retry!(DB::execute(On::Pool(&self.pool), &REVOKE_FAMILY, &args).await).map_err(other_error)
     }
 
     async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(now)), Arg::I64(user.get())];
-        retry!(DB::execute(On::Pool(&self.pool), REVOKE_USER, &args).await).map_err(other_error)
+        retry!(DB::execute(On::Pool(&self.pool), &REVOKE_USER, &args).await).map_err(other_error)
     }
 
     async fn live_refresh_tokens(
@@ -99,13 +101,13 @@ impl<DB: Portable> RefreshTokenStore for SqlxStore<DB> {
     ) -> StoreResult<Vec<RefreshTokenRecord>> {
         let args = [Arg::I64(user.get()), Arg::I64(micros(now))];
         let rows: Vec<TokenRow> =
-            DB::fetch_all(On::Pool(&self.pool), LIVE_TOKENS, &args).await.map_err(other_error)?;
+            DB::fetch_all(On::Pool(&self.pool), &LIVE_TOKENS, &args).await.map_err(other_error)?;
         rows.into_iter().map(TokenRow::into_record).collect()
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(before))];
-        retry!(DB::execute(On::Pool(&self.pool), PURGE_EXPIRED, &args).await).map_err(other_error)
+        retry!(DB::execute(On::Pool(&self.pool), &PURGE_EXPIRED, &args).await).map_err(other_error)
     }
 }
 
@@ -118,28 +120,38 @@ macro_rules! token_columns {
     };
 }
 
-const INSERT_TOKEN: &str = "INSERT INTO auth_refresh_tokens \
+static INSERT_TOKEN: Statement = Statement::new(
+    "INSERT INTO auth_refresh_tokens \
      (digest, user_id, family_id, parent, created_at, expires_at, ip, user_agent) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+);
 
-const TOKEN_BY_DIGEST: &str =
-    concat!("SELECT ", token_columns!(), " FROM auth_refresh_tokens WHERE digest = ?");
+static TOKEN_BY_DIGEST: Statement = Statement::new(concat!(
+    "SELECT ",
+    token_columns!(),
+    " FROM auth_refresh_tokens WHERE digest = ?"
+));
 
-const REVOKE_FAMILY: &str = "UPDATE auth_refresh_tokens SET revoked_at = ? \
-     WHERE family_id = ? AND revoked_at IS NULL";
+static REVOKE_FAMILY: Statement = Statement::new(
+    "UPDATE auth_refresh_tokens SET revoked_at = ? \
+     WHERE family_id = ? AND revoked_at IS NULL",
+);
 
-const REVOKE_USER: &str = "UPDATE auth_refresh_tokens SET revoked_at = ? \
-     WHERE user_id = ? AND revoked_at IS NULL";
+static REVOKE_USER: Statement = Statement::new(
+    "UPDATE auth_refresh_tokens SET revoked_at = ? \
+     WHERE user_id = ? AND revoked_at IS NULL",
+);
 
-const LIVE_TOKENS: &str = concat!(
+static LIVE_TOKENS: Statement = Statement::new(concat!(
     "SELECT ",
     token_columns!(),
     " FROM auth_refresh_tokens \
      WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
      ORDER BY created_at DESC, digest"
-);
+));
 
-const PURGE_EXPIRED: &str = "DELETE FROM auth_refresh_tokens WHERE expires_at < ?";
+static PURGE_EXPIRED: Statement =
+    Statement::new("DELETE FROM auth_refresh_tokens WHERE expires_at < ?");
 
 #[cfg(test)]
 mod tests {
@@ -148,7 +160,7 @@ mod tests {
     #[test]
     fn live_tokens_are_newest_first() {
         assert!(
-            crate::portable::numbered(LIVE_TOKENS)
+            crate::portable::numbered_placeholders(LIVE_TOKENS.text())
                 .ends_with("expires_at > $2 ORDER BY created_at DESC, digest")
         );
     }

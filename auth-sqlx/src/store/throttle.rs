@@ -9,15 +9,15 @@ use auth_core::{
 };
 use time::OffsetDateTime;
 
-use super::SqlxStore;
+use super::Store;
 use crate::{
     error::{other_error, retry},
-    portable::{Arg, On, Portable, Upsert},
+    portable::{Arg, On, Portable, Statement, Upsert},
     rows::{BucketRow, FailureRow, micros},
 };
 
 #[async_trait]
-impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
+impl<DB: Portable> ThrottleStore for Store<DB> {
     async fn take(
         &self,
         key: &ThrottleKey,
@@ -27,8 +27,8 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
         let now = micros(now);
         let (interval, tolerance) = (rate.interval_micros(), rate.tolerance_micros());
         let take = match DB::UPSERT {
-            Upsert::OnConflict => TAKE_ON_CONFLICT,
-            Upsert::OnDuplicateKey => TAKE_ON_DUPLICATE_KEY,
+            Upsert::OnConflict => &TAKE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => &TAKE_ON_DUPLICATE_KEY,
         };
         // The GCRA rule's binds: key, now + interval, then (now, tolerance) twice, now, now,
         // interval.
@@ -47,7 +47,7 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
                 DB::execute(On::Tx(&mut tx), take, &args).await?;
-                let row = DB::fetch_optional(On::Tx(&mut tx), BUCKET, &[Arg::Str(key.as_str())])
+                let row = DB::fetch_optional(On::Tx(&mut tx), &BUCKET, &[Arg::Str(key.as_str())])
                     .await?
                     .ok_or(sqlx::Error::RowNotFound)?;
                 tx.commit().await?;
@@ -62,7 +62,7 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
     async fn failures(&self, key: &ThrottleKey) -> StoreResult<Option<Failures>> {
         let args = [Arg::Str(key.as_str())];
         let row: Option<FailureRow> =
-            retry!(DB::fetch_optional(On::Pool(&self.pool), FAILURES, &args).await)
+            retry!(DB::fetch_optional(On::Pool(&self.pool), &FAILURES, &args).await)
                 .map_err(other_error)?;
         row.map(FailureRow::into_failures).transpose()
     }
@@ -70,15 +70,15 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
     async fn add_failure(&self, key: &ThrottleKey, now: OffsetDateTime) -> StoreResult<Failures> {
         let at = micros(now);
         let add = match DB::UPSERT {
-            Upsert::OnConflict => ADD_FAILURE_ON_CONFLICT,
-            Upsert::OnDuplicateKey => ADD_FAILURE_ON_DUPLICATE_KEY,
+            Upsert::OnConflict => &ADD_FAILURE_ON_CONFLICT,
+            Upsert::OnDuplicateKey => &ADD_FAILURE_ON_DUPLICATE_KEY,
         };
         let args = [Arg::Str(key.as_str()), Arg::I64(at), Arg::I64(at)];
         let row: FailureRow = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
                 DB::execute(On::Tx(&mut tx), add, &args).await?;
-                let row = DB::fetch_optional(On::Tx(&mut tx), FAILURES, &[Arg::Str(key.as_str())])
+                let row = DB::fetch_optional(On::Tx(&mut tx), &FAILURES, &[Arg::Str(key.as_str())])
                     .await?
                     .ok_or(sqlx::Error::RowNotFound)?;
                 tx.commit().await?;
@@ -92,7 +92,7 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
 
     async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         let args = [Arg::Str(key.as_str())];
-        retry!(DB::execute(On::Pool(&self.pool), CLEAR_FAILURES, &args).await)
+        retry!(DB::execute(On::Pool(&self.pool), &CLEAR_FAILURES, &args).await)
             .map(|_| ())
             .map_err(other_error)
     }
@@ -103,10 +103,10 @@ impl<DB: Portable> ThrottleStore for SqlxStore<DB> {
         failures_before: OffsetDateTime,
     ) -> StoreResult<u64> {
         let buckets = [Arg::I64(micros(now))];
-        let buckets = retry!(DB::execute(On::Pool(&self.pool), PURGE_BUCKETS, &buckets).await)
+        let buckets = retry!(DB::execute(On::Pool(&self.pool), &PURGE_BUCKETS, &buckets).await)
             .map_err(other_error)?;
         let failures = [Arg::I64(micros(failures_before))];
-        let failures = retry!(DB::execute(On::Pool(&self.pool), PURGE_FAILURES, &failures).await)
+        let failures = retry!(DB::execute(On::Pool(&self.pool), &PURGE_FAILURES, &failures).await)
             .map_err(other_error)?;
         Ok(buckets + failures)
     }
@@ -141,35 +141,44 @@ macro_rules! gcra_update {
 }
 
 /// For PostgreSQL and SQLite.
-const TAKE_ON_CONFLICT: &str = concat!(
+static TAKE_ON_CONFLICT: Statement = Statement::new(concat!(
     "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
      ON CONFLICT (bucket_key) DO UPDATE SET ",
     gcra_update!("auth_throttle_buckets.tat")
-);
+));
 
 /// For MySQL.
-const TAKE_ON_DUPLICATE_KEY: &str = concat!(
+static TAKE_ON_DUPLICATE_KEY: Statement = Statement::new(concat!(
     "INSERT INTO auth_throttle_buckets (bucket_key, tat, admitted) VALUES (?, ?, 1) \
      ON DUPLICATE KEY UPDATE ",
     gcra_update!("tat")
-);
+));
 
-const BUCKET: &str = "SELECT admitted, tat FROM auth_throttle_buckets WHERE bucket_key = ?";
+static BUCKET: Statement =
+    Statement::new("SELECT admitted, tat FROM auth_throttle_buckets WHERE bucket_key = ?");
 
 /// For PostgreSQL and SQLite. Binds: key, now, now.
-const ADD_FAILURE_ON_CONFLICT: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+static ADD_FAILURE_ON_CONFLICT: Statement = Statement::new(
+    "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
      ON CONFLICT (account_key) DO UPDATE SET \
-     failures = auth_login_failures.failures + 1, last_failure_at = ?";
+     failures = auth_login_failures.failures + 1, last_failure_at = ?",
+);
 
 /// For MySQL. Binds: key, now, now.
-const ADD_FAILURE_ON_DUPLICATE_KEY: &str = "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
-     ON DUPLICATE KEY UPDATE failures = failures + 1, last_failure_at = ?";
+static ADD_FAILURE_ON_DUPLICATE_KEY: Statement = Statement::new(
+    "INSERT INTO auth_login_failures (account_key, failures, last_failure_at) VALUES (?, 1, ?) \
+     ON DUPLICATE KEY UPDATE failures = failures + 1, last_failure_at = ?",
+);
 
-const FAILURES: &str =
-    "SELECT failures, last_failure_at FROM auth_login_failures WHERE account_key = ?";
+static FAILURES: Statement = Statement::new(
+    "SELECT failures, last_failure_at FROM auth_login_failures WHERE account_key = ?",
+);
 
-const CLEAR_FAILURES: &str = "DELETE FROM auth_login_failures WHERE account_key = ?";
+static CLEAR_FAILURES: Statement =
+    Statement::new("DELETE FROM auth_login_failures WHERE account_key = ?");
 
-const PURGE_BUCKETS: &str = "DELETE FROM auth_throttle_buckets WHERE tat <= ?";
+static PURGE_BUCKETS: Statement =
+    Statement::new("DELETE FROM auth_throttle_buckets WHERE tat <= ?");
 
-const PURGE_FAILURES: &str = "DELETE FROM auth_login_failures WHERE last_failure_at < ?";
+static PURGE_FAILURES: Statement =
+    Statement::new("DELETE FROM auth_login_failures WHERE last_failure_at < ?");

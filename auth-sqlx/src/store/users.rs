@@ -3,15 +3,15 @@
 use async_trait::async_trait;
 use auth_core::{NewUser, Page, StoreResult, UserId, UserRecord, UserStore, UserUpdate, Username};
 
-use super::SqlxStore;
+use super::Store;
 use crate::{
     error::{other_error, retry, user_error},
-    portable::{Arg, On, Portable},
+    portable::{Arg, On, Portable, Statement},
     rows::{UserRow, micros},
 };
 
 #[async_trait]
-impl<DB: Portable> UserStore for SqlxStore<DB> {
+impl<DB: Portable> UserStore for Store<DB> {
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
         let created = micros(user.created_at);
         let args = [
@@ -25,14 +25,14 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
             Arg::I64(created),
         ];
         // The unique index on `username_key` decides between concurrent registrations.
-        let id = retry!(DB::insert(On::Pool(&self.pool), INSERT_USER, &args).await)
+        let id = retry!(DB::insert(On::Pool(&self.pool), &INSERT_USER, &args).await)
             .map_err(user_error)?;
         Ok(user.into_record(UserId::new(id)))
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
         let args = [Arg::I64(id.get())];
-        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), USER_BY_ID, &args)
+        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), &USER_BY_ID, &args)
             .await
             .map_err(other_error)?;
         row.map(UserRow::into_record).transpose()
@@ -40,7 +40,7 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
 
     async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
         let args = [Arg::Str(username.key())];
-        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), USER_BY_KEY, &args)
+        let row: Option<UserRow> = DB::fetch_optional(On::Pool(&self.pool), &USER_BY_KEY, &args)
             .await
             .map_err(other_error)?;
         row.map(UserRow::into_record).transpose()
@@ -61,9 +61,9 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                DB::execute(On::Tx(&mut tx), UPDATE_USER, &args).await?;
+                DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
                 let row =
-                    DB::fetch_optional(On::Tx(&mut tx), USER_BY_ID, &[Arg::I64(id.get())]).await?;
+                    DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &[Arg::I64(id.get())]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(row)
             }
@@ -79,20 +79,20 @@ impl<DB: Portable> UserStore for SqlxStore<DB> {
             Arg::I64(i64::try_from(page.offset()).unwrap_or(i64::MAX)),
         ];
         let rows: Vec<UserRow> =
-            DB::fetch_all(On::Pool(&self.pool), LIST_USERS, &args).await.map_err(other_error)?;
+            DB::fetch_all(On::Pool(&self.pool), &LIST_USERS, &args).await.map_err(other_error)?;
         rows.into_iter().map(UserRow::into_record).collect()
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<bool> {
         let args = [Arg::I64(id.get())];
         // Their refresh tokens go with them (ON DELETE CASCADE).
-        let deleted = retry!(DB::execute(On::Pool(&self.pool), DELETE_USER, &args).await)
+        let deleted = retry!(DB::execute(On::Pool(&self.pool), &DELETE_USER, &args).await)
             .map_err(other_error)?;
         Ok(deleted > 0)
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        DB::execute(On::Pool(&self.pool), PING, &[]).await.map(|_| ()).map_err(other_error)
+        DB::execute(On::Pool(&self.pool), &PING, &[]).await.map(|_| ()).map_err(other_error)
     }
 }
 
@@ -114,28 +114,34 @@ macro_rules! insert_user {
 }
 
 /// Run by [`Portable::insert`], which adds what the database needs to report the new id.
-const INSERT_USER: &str = insert_user!();
+static INSERT_USER: Statement = Statement::new(insert_user!());
 
-const USER_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?");
+static USER_BY_ID: Statement =
+    Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?"));
 
-const USER_BY_KEY: &str =
-    concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?");
+static USER_BY_KEY: Statement =
+    Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?"));
 
-const UPDATE_USER: &str = "UPDATE auth_users SET \
+static UPDATE_USER: Statement = Statement::new(
+    "UPDATE auth_users SET \
      role = COALESCE(?, role), \
      is_active = COALESCE(?, is_active), \
      password_hash = COALESCE(?, password_hash), \
      tokens_valid_after = CASE WHEN ? > COALESCE(tokens_valid_after, -1) \
          THEN ? ELSE tokens_valid_after END, \
      updated_at = COALESCE(?, updated_at) \
-     WHERE id = ?";
+     WHERE id = ?",
+);
 
-const LIST_USERS: &str =
-    concat!("SELECT ", user_columns!(), " FROM auth_users ORDER BY id LIMIT ? OFFSET ?");
+static LIST_USERS: Statement = Statement::new(concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM auth_users ORDER BY id LIMIT ? OFFSET ?"
+));
 
-const DELETE_USER: &str = "DELETE FROM auth_users WHERE id = ?";
+static DELETE_USER: Statement = Statement::new("DELETE FROM auth_users WHERE id = ?");
 
-const PING: &str = "SELECT 1";
+static PING: Statement = Statement::new("SELECT 1");
 
 #[cfg(test)]
 mod tests {
@@ -143,6 +149,9 @@ mod tests {
 
     #[test]
     fn the_update_has_a_placeholder_per_bind() {
-        assert_eq!(crate::portable::numbered(UPDATE_USER).matches('$').count(), 7);
+        assert_eq!(
+            crate::portable::numbered_placeholders(UPDATE_USER.text()).matches('$').count(),
+            7
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use auth_core::{
-    Auth, AuthError, Clock, Page, Password, SigningKey, SystemClock, User,
+    Auth, AuthBuilder, AuthError, Clock, Page, Password, SigningKey, SystemClock, User,
     throttle::{MemoryThrottle, ThrottleStore},
 };
 use auth_sqlx::{PoolSettings, SqlStore};
@@ -94,6 +94,8 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let auth_config = config.auth_config(key)?;
+        let user_cache_ttl = Duration::from_millis(config.user_cache_ttl_ms);
+        AuthBuilder::check_user_cache_ttl(user_cache_ttl)?;
         let settings = PoolSettings {
             max_connections: config.database_max_connections,
             ..PoolSettings::default()
@@ -112,7 +114,7 @@ impl App {
         let auth = Auth::builder(auth_config, store.auth_store())
             .clock(clock)
             .throttle_store(throttle)
-            .user_cache_ttl(Duration::from_millis(config.user_cache_ttl_ms))
+            .user_cache_ttl(user_cache_ttl)
             .build()?;
         let tasks = TaskService::new(tasks, auth.clone());
         Ok(Self { auth, tasks, config: Arc::new(config) })
@@ -123,7 +125,8 @@ impl App {
             (Some(name), Some(password)) => {
                 let admin =
                     self.auth.bootstrap_admin(name, &Password::new(password.expose())).await?;
-                tracing::info!(user_id = admin.id.get(), "admin {} is ready", admin.username);
+                let (user, outcome) = (admin.user, admin.outcome);
+                tracing::info!(user_id = user.id.get(), ?outcome, "admin {} is ready", user.username);
                 Ok(())
             }
             (None, None) => Ok(()),

@@ -3,7 +3,7 @@
 
 use std::{future::Future, io::BufRead, process::ExitCode};
 
-use auth_core::{Password, Registration, RequestContext};
+use auth_core::{BootstrapOutcome, Password, Registration, RequestContext};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::{Parser, Subcommand};
 use rand::RngCore;
@@ -143,13 +143,20 @@ where
         Command::CreateUser { username, admin, email } => {
             let app = App::connect(cli.config, &ephemeral_secret(), true).await?;
             let password = read_password()?;
-            let user = if admin {
-                app.auth.bootstrap_admin(&username, &password).await?
+            let (user, done) = if admin {
+                let admin = app.auth.bootstrap_admin(&username, &password).await?;
+                let done = match admin.outcome {
+                    BootstrapOutcome::Created => "created admin",
+                    BootstrapOutcome::Promoted => "promoted to admin",
+                    BootstrapOutcome::AlreadyAdmin => "already an admin, unchanged:",
+                };
+                (admin.user, done)
             } else {
                 let registration = Registration { email, ..Registration::new(username, password) };
-                app.auth.register(registration, None, &RequestContext::internal()).await?
+                let user = app.auth.register(registration, None, &RequestContext::internal()).await?;
+                (user, "created user")
             };
-            println!("created {} {} (id {})", user.role, user.username, user.id);
+            println!("{done} {} (id {})", user.username, user.id);
             Ok(())
         }
     }

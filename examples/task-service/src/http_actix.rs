@@ -8,7 +8,7 @@
 //! `tracing-actix-web`, `X-Content-Type-Options` from actix-web's `DefaultHeaders`. Two
 //! pieces are written here because no crate does them: the span's fields and its start and
 //! finish events ([`RequestSpan`], as tower-http's `TraceLayer` logs them), and the 408 for
-//! a request whose body is slower than the timeout ([`request_timeout`]; actix-web's own
+//! a request whose body is slower than the timeout (`request_timeout`; actix-web's own
 //! `client_request_timeout` covers only the request head).
 
 use std::{future::Future, time::Instant};
@@ -110,7 +110,11 @@ impl AppFactory {
                     .route(web::delete().to(delete_task)),
             )
             .service(web::resource("/admin/users").route(get_or_head().to(admin_users)))
-            .service(web::resource("/admin/users/{id}").route(web::patch().to(admin_patch_user)))
+            .service(
+                web::resource("/admin/users/{id}")
+                    .route(get_or_head().to(admin_get_user))
+                    .route(web::patch().to(admin_patch_user)),
+            )
             .service(web::resource("/admin/tasks").route(get_or_head().to(admin_tasks)))
             .wrap(from_fn(request_timeout))
             .wrap(Condition::new(cors.0, cors.1))
@@ -202,11 +206,13 @@ impl RootSpanBuilder for RequestSpan {
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         let _entered = span.enter();
+        // An error (the 408) comes without its request, so without its start time.
         let (status, started) = match outcome {
             Ok(res) => (res.status(), res.request().extensions().get::<Started>().map(|s| s.0)),
             Err(e) => (e.as_response_error().status_code(), None),
         };
-        let latency = format!("{} ms", started.map_or(0, |s| s.elapsed().as_millis()));
+        let latency =
+            started.map_or_else(|| "-".to_owned(), |s| format!("{} ms", s.elapsed().as_millis()));
         if status.is_server_error() {
             let classification = format!("Status code: {status}");
             tracing::error!(%classification, %latency, "response failed");
@@ -315,6 +321,14 @@ async fn admin_users(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(app.list_users(&admin, q.page()?).await?))
+}
+
+async fn admin_get_user(
+    app: Data<App>,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(app.auth.get_user(&admin, UserId::new(id)).await?))
 }
 
 async fn admin_patch_user(

@@ -1,5 +1,5 @@
 //! The API served by axum: the `/auth` router of `auth-axum`, the task and admin routes,
-//! health, OpenAPI and Swagger UI, behind the tower-http layers of `API.md`.
+//! health, OpenAPI and Swagger UI, behind the tower-http layers the API reference (`docs/API.md`) asks for.
 
 use std::{future::Future, net::SocketAddr};
 
@@ -16,7 +16,7 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::from_fn,
     response::{IntoResponse, Redirect, Response},
-    routing::{get, patch},
+    routing::get,
 };
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -73,7 +73,7 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         .route("/tasks", get(list_tasks).post(create_task))
         .route("/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
         .route("/admin/users", get(admin_users))
-        .route("/admin/users/{id}", patch(admin_patch_user))
+        .route("/admin/users/{id}", get(admin_get_user).patch(admin_patch_user))
         .route("/admin/tasks", get(admin_tasks))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app, auth });
@@ -236,6 +236,14 @@ async fn admin_users(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(app.list_users(&admin, q.page()?).await?))
+}
+
+async fn admin_get_user(
+    State(app): State<App>,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(app.auth.get_user(&admin, UserId::new(id)).await?))
 }
 
 async fn admin_patch_user(

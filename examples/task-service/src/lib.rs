@@ -1,11 +1,12 @@
 //! # task-service
 //!
 //! The ready-made auth API of the project: the register/login/me/admin/task service of the
-//! Python original, rebuilt on `auth-core`, `auth-sqlx`, `auth-axum` and `auth-actix`. Everything
-//! but the server loop is shared by the axum binary (`task-service`, [`http_axum`]) and the
-//! actix-web one (`task-service-actix`, [`http_actix`]): the
-//! configuration and CLI ([`config`], [`cli`]), the database and tasks ([`app`], [`tasks`]),
-//! the OpenAPI document ([`openapi`]) and Swagger UI ([`docs`]).
+//! Python original, rebuilt on `auth-core`, `auth-sqlx`, `auth-axum` and `auth-actix`.
+//! Everything but the server loop is shared by the axum binary (`task-service`, `http_axum`,
+//! feature `axum`, the default) and the actix-web one (`task-service-actix`, `http_actix`,
+//! feature `actix`): the configuration and CLI ([`config`], [`cli`]), the database and tasks
+//! ([`app`], [`tasks`]), the OpenAPI document ([`openapi`]) and Swagger UI ([`docs`]). Each
+//! server is a feature so that building one does not build the other's framework.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -13,7 +14,9 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod docs;
+#[cfg(feature = "actix")]
 pub mod http_actix;
+#[cfg(feature = "axum")]
 pub mod http_axum;
 pub mod logging;
 pub mod openapi;

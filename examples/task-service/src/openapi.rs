@@ -362,6 +362,12 @@ mod paths {
         responses((status = 200, body = [UserOut]), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
     fn admin_users() {}
 
+    #[utoipa::path(get, path = "/admin/users/{id}", tag = "admin", params(("id" = i64, Path, description = "User id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+            AdminErrors, CommonErrors))]
+    fn admin_get_user() {}
+
     #[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", params(("id" = i64, Path, description = "User id")),
         request_body = UserPatchBody, security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = UserOut), (status = 404, body = ErrorBody),
@@ -378,7 +384,7 @@ mod paths {
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
         paths(health, register, login, token, refresh, logout, logout_all, me, admin, list_tasks, create_task,
-            get_task, update_task, delete_task, admin_users, admin_patch_user, admin_tasks),
+            get_task, update_task, delete_task, admin_users, admin_get_user, admin_patch_user, admin_tasks),
         modifiers(&SecurityAddon),
         tags((name = "auth"), (name = "tasks"), (name = "admin"), (name = "service"))
     )]

@@ -55,6 +55,24 @@ pub async fn admin_routes_refuse_users(t: &Target) {
     assert_eq!(me["role"], "user");
 }
 
+/// `GET /admin/users/{id}`: the user for an admin (where a registration's `Location`
+/// points), `404` for an unknown id, `403` for a user, `401` without a token.
+pub async fn admin_reads_a_user_by_id(t: &Target) {
+    let admin = admin_login(t).await.0;
+    let (alice, bob) = (new_user(t).await, new_user(t).await);
+    let path = format!("/admin/users/{}", alice.id);
+    let user = get(t, &path, Some(&admin)).await.expect_status(200).json();
+    assert_user_out(&user);
+    assert_eq!(user["id"], alice.id);
+    assert_eq!(user["username"], alice.username.as_str());
+    let unknown = get(t, "/admin/users/999999999", Some(&admin)).await;
+    unknown.expect_status(404);
+    assert_eq!(unknown.json()["code"], "not_found");
+    assert_forbidden(&get(t, &path, Some(&bob.access)).await);
+    assert_forbidden(&get(t, &path, Some(&alice.access)).await);
+    assert_not_authenticated(&get(t, &path, None).await);
+}
+
 /// Patching a user that does not exist is `404 not_found`.
 pub async fn admin_patch_of_unknown_user_is_404(t: &Target) {
     let admin = admin_login(t).await.0;

@@ -23,7 +23,7 @@ fn assert_oauth_error(r: &Reply, error: &str) {
     assert_no_store(r);
 }
 
-/// `POST /auth/register` answers `201` with a `UserOut` and `Location: /users/{id}`.
+/// `POST /auth/register` answers `201` with a `UserOut` and `Location: /admin/users/{id}`.
 pub async fn register_returns_user_out(t: &Target) {
     let name = unique_username();
     let r = register_body(t, None, &credentials(&name)).await;
@@ -33,7 +33,7 @@ pub async fn register_returns_user_out(t: &Target) {
     assert_eq!(user["email"], Value::Null);
     assert_eq!(user["role"], "user");
     assert_eq!(user["is_active"], true);
-    let location = format!("/users/{}", id_of(&user));
+    let location = format!("/admin/users/{}", id_of(&user));
     assert_eq!(r.header("location"), Some(location.as_str()));
 }
 

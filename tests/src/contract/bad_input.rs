@@ -103,11 +103,14 @@ pub async fn control_characters_in_username_are_422(t: &Target) {
     assert_healthy(t).await;
 }
 
-/// A body that trickles in (one byte a second) is cut off with `408`.
+/// A body that trickles in (one byte a second) is cut off with `408`, which carries the
+/// request id it was sent with and `nosniff`, as every answer does.
 pub async fn slow_body_times_out_with_408(t: &Target) {
     let patience = Duration::from_secs(2 * t.request_timeout_secs + 10);
-    let headers = [("Content-Type", JSON)];
+    let headers = [("Content-Type", JSON), ("X-Request-Id", "drip-408")];
     let r = drip_post(t, "/auth/login", &headers, 100, Duration::from_secs(1), patience).await;
     r.expect_status(408);
+    assert_eq!(r.header("x-request-id"), Some("drip-408"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert_healthy(t).await;
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::Target;
 use super::client::*;
 
-/// Every route `API.md` lists, as OpenAPI paths.
+/// Every route `docs/API.md` lists, as OpenAPI paths.
 pub const ROUTES: &[&str] = &[
     "/health",
     "/auth/register",

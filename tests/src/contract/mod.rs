@@ -1,4 +1,4 @@
-//! The HTTP contract of `API.md` as a reusable suite, free of any web framework: every case
+//! The HTTP contract of `docs/API.md` as a reusable suite, free of any web framework: every case
 //! talks plain HTTP (reqwest, or a raw socket where a client library would not cooperate) to
 //! a running server.
 //!
@@ -128,22 +128,24 @@ pub struct Target {
     /// The absolute lifetime of a session (refresh-token family), from login.
     pub refresh_ttl_secs: u64,
     /// Moves the server's clock forward, when the server lets the suite do that; the cases
-    /// that need it (lifetimes measured in days) are skipped when it is `None`.
+    /// that need it (lifetimes measured in days) fail when it is `None`.
     pub advance_clock: Option<Box<dyn Fn(std::time::Duration) + Send + Sync>>,
     /// Keeps the server and its database alive for the test; never touched by the suite.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }
 
 /// Generates one `#[tokio::test]` per contract case, each on a fresh server from `$spawn`,
-/// a closure `|| async { ... }` returning `Option<Target>` (`None` skips the test).
+/// a closure `|| async { ... }` returning a [`Target`].
 ///
 /// `http_contract_tests!(spawn)` runs every group; `http_contract_tests!(spawn; tokens)`
 /// only the groups named (for a server variant, such as another signing algorithm, where
-/// the other groups would only repeat themselves).
+/// the other groups would only repeat themselves). Attributes in brackets before `spawn` go
+/// on every test: `[#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]]` for a
+/// server on PostgreSQL.
 #[macro_export]
 macro_rules! http_contract_tests {
-    (@group auth $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; auth {
+    (@group auth [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; auth {
             register_returns_user_out,
             register_stores_valid_email_and_rejects_invalid,
             register_rejects_duplicates_case_insensitively,
@@ -166,8 +168,8 @@ macro_rules! http_contract_tests {
             token_endpoint_refuses_malformed_requests,
         });
     };
-    (@group sessions $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; sessions {
+    (@group sessions [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; sessions {
             refresh_accepts_json_form_and_bearer,
             refresh_requires_a_token,
             refresh_replay_revokes_the_family,
@@ -183,8 +185,8 @@ macro_rules! http_contract_tests {
             role_change_revokes_access_and_refresh_carries_it,
         });
     };
-    (@group tokens $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; tokens {
+    (@group tokens [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; tokens {
             crafted_token_is_accepted,
             foreign_secret_is_refused,
             alg_none_is_refused,
@@ -211,8 +213,8 @@ macro_rules! http_contract_tests {
             zero_signature_is_refused,
         });
     };
-    (@group tasks $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; tasks {
+    (@group tasks [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; tasks {
             create_task_ignores_owner_id_in_body,
             list_tasks_shows_own_oldest_first,
             list_tasks_pages,
@@ -227,18 +229,19 @@ macro_rules! http_contract_tests {
             tasks_require_a_token,
         });
     };
-    (@group admin $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; admin {
+    (@group admin [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; admin {
             admin_lists_users_with_paging,
             admin_list_validates_limit,
             admin_routes_refuse_users,
+            admin_reads_a_user_by_id,
             admin_patch_of_unknown_user_is_404,
             admin_cannot_demote_itself,
             admin_reactivation_restores_login,
         });
     };
-    (@group conventions $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; conventions {
+    (@group conventions [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; conventions {
             request_id_and_nosniff_on_every_response,
             request_id_is_echoed,
             unknown_route_is_404_json,
@@ -250,8 +253,8 @@ macro_rules! http_contract_tests {
             cors_is_off_by_default,
         });
     };
-    (@group throttling $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; throttling {
+    (@group throttling [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; throttling {
             login_over_the_ip_limit_is_429_with_retry_after,
             token_endpoint_password_grant_counts_as_login,
             account_backs_off_after_failures_but_others_do_not,
@@ -259,8 +262,8 @@ macro_rules! http_contract_tests {
             refresh_over_the_ip_limit_is_429,
         });
     };
-    (@group bad_input $spawn:expr) => {
-        $crate::http_contract_tests!(@cases $spawn; bad_input {
+    (@group bad_input [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; bad_input {
             malformed_json_is_400,
             text_plain_register_is_415,
             wrong_field_types_are_422,
@@ -272,39 +275,43 @@ macro_rules! http_contract_tests {
             slow_body_times_out_with_408,
         });
     };
-    (@cases $spawn:expr; $module:ident { $($case:ident),+ $(,)? }) => {
+    (@cases $attrs:tt $spawn:expr; $module:ident { $($case:ident),+ $(,)? }) => {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(target) = ($spawn)().await else {
-                        eprintln!(
-                            "skipped: {}::{} (no server configured)",
-                            stringify!($module),
-                            stringify!($case),
-                        );
-                        return;
-                    };
-                    $crate::contract::$module::$case(&target).await;
-                    drop(target);
-                }
-            )+
+            $($crate::http_contract_tests!(@case $attrs $spawn; $module $case);)+
         }
     };
-    ($spawn:expr) => {
-        $crate::http_contract_tests!(
-            $spawn; auth, sessions, tokens, tasks, admin, conventions, throttling, bad_input
-        );
+    (@case [$($attr:tt)*] $spawn:expr; $module:ident $case:ident) => {
+        $($attr)*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $case() {
+            let target = ($spawn)().await;
+            $crate::contract::$module::$case(&target).await;
+            drop(target);
+        }
     };
-    ($spawn:expr; $($group:ident),+ $(,)?) => {
+    (@suite $attrs:tt $spawn:expr; $($group:ident),+) => {
         /// The HTTP contract suite, one submodule per group of cases.
         mod http_contract {
             #[allow(unused_imports)]
             use super::*;
-            $($crate::http_contract_tests!(@group $group $spawn);)+
+            $($crate::http_contract_tests!(@group $group $attrs $spawn);)+
         }
+    };
+    ([$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
+            auth, sessions, tokens, tasks, admin, conventions, throttling, bad_input
+        );
+    };
+    ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {
+        $crate::http_contract_tests!(@suite [$($attr)*] $spawn; $($group),+);
+    };
+    ($spawn:expr) => {
+        $crate::http_contract_tests!([] $spawn);
+    };
+    ($spawn:expr; $($group:ident),+ $(,)?) => {
+        $crate::http_contract_tests!([] $spawn; $($group),+);
     };
 }
 

@@ -8,7 +8,7 @@ pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
-/// A task as clients see it (`API.md`: `Task`).
+/// A task as clients see it (`docs/API.md`: a task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Task {
     /// Task id.

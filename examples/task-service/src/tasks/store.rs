@@ -3,8 +3,8 @@ use std::{fmt, sync::Arc};
 use auth_core::async_trait;
 use auth_core::{Page, StoreError, UserId};
 use auth_sqlx::{
-    SqlStore, SqlxStore, StoreVisitor,
-    portable::{Arg, FromRow, On, Portable, from_micros, micros, store_error},
+    SqlStore, Store, StoreVisitor,
+    portable::{Arg, Backend, On, Portable, ReadRow, Statement, from_micros, micros, store_error},
     sqlx::{Pool, migrate::Migrator},
 };
 use time::OffsetDateTime;
@@ -30,7 +30,7 @@ impl TaskStore {
         struct OnPool;
         impl StoreVisitor for OnPool {
             type Output = TaskStore;
-            fn visit<DB: Portable>(self, store: &SqlxStore<DB>) -> TaskStore {
+            fn visit<DB: Portable>(self, store: &Store<DB>) -> TaskStore {
                 TaskStore { queries: Arc::new(Tasks { pool: store.pool().clone() }) }
             }
         }
@@ -116,31 +116,39 @@ struct Tasks<DB: Portable> {
     pool: Pool<DB>,
 }
 
-const INSERT: &str = "INSERT INTO tasks (owner_id, title, description, done, created_at, \
-                      updated_at) VALUES (?, ?, ?, 0, ?, ?)";
-const BY_ID: &str =
-    "SELECT id, owner_id, title, description, done, created_at, updated_at FROM tasks WHERE id = ?";
-const OWN_PAGE: &str = "SELECT id, owner_id, title, description, done, created_at, updated_at \
-                        FROM tasks WHERE owner_id = ? ORDER BY id LIMIT ? OFFSET ?";
-const ALL_PAGE: &str = "SELECT id, owner_id, title, description, done, created_at, updated_at \
-                        FROM tasks ORDER BY id LIMIT ? OFFSET ?";
-const UPDATE: &str =
-    "UPDATE tasks SET title = ?, description = ?, done = ?, updated_at = ? WHERE id = ?";
-const DELETE: &str = "DELETE FROM tasks WHERE id = ?";
+static INSERT: Statement = Statement::new(
+    "INSERT INTO tasks (owner_id, title, description, done, created_at, \
+                      updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+);
+static BY_ID: Statement = Statement::new(
+    "SELECT id, owner_id, title, description, done, created_at, updated_at FROM tasks WHERE id = ?",
+);
+static OWN_PAGE: Statement = Statement::new(
+    "SELECT id, owner_id, title, description, done, created_at, updated_at \
+                        FROM tasks WHERE owner_id = ? ORDER BY id LIMIT ? OFFSET ?",
+);
+static ALL_PAGE: Statement = Statement::new(
+    "SELECT id, owner_id, title, description, done, created_at, updated_at \
+                        FROM tasks ORDER BY id LIMIT ? OFFSET ?",
+);
+static UPDATE: Statement = Statement::new(
+    "UPDATE tasks SET title = ?, description = ?, done = ?, updated_at = ? WHERE id = ?",
+);
+static DELETE: Statement = Statement::new("DELETE FROM tasks WHERE id = ?");
 
 /// The migrations of the tasks table on `DB`.
 fn migrator<DB: Portable>() -> Migrator {
     match DB::BACKEND {
-        "postgres" => sqlx::migrate!("migrations/postgres"),
-        "mysql" => sqlx::migrate!("migrations/mysql"),
-        _ => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        Backend::MySql => sqlx::migrate!("migrations/mysql"),
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
     }
 }
 
 #[async_trait]
 impl<DB: Portable> TaskQueries for Tasks<DB> {
     fn backend(&self) -> &'static str {
-        DB::BACKEND
+        DB::BACKEND.as_str()
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -161,11 +169,11 @@ impl<DB: Portable> TaskQueries for Tasks<DB> {
             Arg::I64(at),
             Arg::I64(at),
         ];
-        DB::insert(On::Pool(&self.pool), INSERT, &args).await.map_err(store_error)
+        DB::insert(On::Pool(&self.pool), &INSERT, &args).await.map_err(store_error)
     }
 
     async fn get(&self, id: i64) -> Result<Option<TaskRow>, StoreError> {
-        DB::fetch_optional(On::Pool(&self.pool), BY_ID, &[Arg::I64(id)]).await.map_err(store_error)
+        DB::fetch_optional(On::Pool(&self.pool), &BY_ID, &[Arg::I64(id)]).await.map_err(store_error)
     }
 
     async fn list(&self, owner: Option<UserId>, page: Page) -> Result<Vec<TaskRow>, StoreError> {
@@ -174,9 +182,9 @@ impl<DB: Portable> TaskQueries for Tasks<DB> {
         let rows = match owner {
             Some(owner) => {
                 let args = [Arg::I64(owner.get()), limit, offset];
-                DB::fetch_all(On::Pool(&self.pool), OWN_PAGE, &args).await
+                DB::fetch_all(On::Pool(&self.pool), &OWN_PAGE, &args).await
             }
-            None => DB::fetch_all(On::Pool(&self.pool), ALL_PAGE, &[limit, offset]).await,
+            None => DB::fetch_all(On::Pool(&self.pool), &ALL_PAGE, &[limit, offset]).await,
         };
         rows.map_err(store_error)
     }
@@ -189,11 +197,11 @@ impl<DB: Portable> TaskQueries for Tasks<DB> {
             Arg::I64(micros(t.updated_at)),
             Arg::I64(t.id),
         ];
-        DB::execute(On::Pool(&self.pool), UPDATE, &args).await.map(|_| ()).map_err(store_error)
+        DB::execute(On::Pool(&self.pool), &UPDATE, &args).await.map(|_| ()).map_err(store_error)
     }
 
     async fn delete(&self, id: i64) -> Result<bool, StoreError> {
-        let deleted = DB::execute(On::Pool(&self.pool), DELETE, &[Arg::I64(id)])
+        let deleted = DB::execute(On::Pool(&self.pool), &DELETE, &[Arg::I64(id)])
             .await
             .map_err(store_error)?;
         Ok(deleted > 0)
@@ -211,7 +219,7 @@ struct TaskRow {
     updated_at: i64,
 }
 
-impl FromRow for TaskRow {
+impl ReadRow for TaskRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self {
             id: DB::i64(row, "id")?,

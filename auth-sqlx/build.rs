@@ -1,0 +1,14 @@
+//! Which database servers the tests may use, decided when the tests are built: with
+//! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` set, `cfg(db_postgres)` / `cfg(db_mysql)`; without,
+//! each test that needs the server is `#[ignore]`d with the variable it needs, so that a
+//! test run says how many did not run and why instead of counting them as passed. The
+//! tests of `auth-tests` and `task-service` use this same script.
+fn main() {
+    for (var, cfg) in [("TEST_POSTGRES_URL", "db_postgres"), ("TEST_MYSQL_URL", "db_mysql")] {
+        println!("cargo::rerun-if-env-changed={var}");
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
+}
