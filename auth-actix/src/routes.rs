@@ -1,8 +1,7 @@
 //! The ready-made `/auth` scope: the routes of `auth_core::http::AUTH_ROUTES`, each a thin
 //! handler around the framework-free route in `auth_core::http`.
 
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse, Route, Scope,
@@ -20,7 +19,7 @@ use crate::{
     Admin, ApiError, ApiJson, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
-    extract::{auth_state, authorization, body_of, wait_for_earlier_extractors},
+    extract::{ExtractorFuture, auth_state, authorization, body_of, in_argument_order},
 };
 
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
@@ -76,12 +75,11 @@ struct TokenForm(Result<TokenRequest, ErrorResponse>);
 
 impl FromRequest for TokenForm {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        let payload = payload.take();
+        in_argument_order(req, move |req| async move {
             Ok(Self(body_of(&req, payload, AcceptedBodies::Form).await))
         })
     }

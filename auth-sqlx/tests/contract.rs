@@ -4,68 +4,53 @@
 
 use std::sync::Arc;
 
-use auth_sqlx::{MySqlStore, PoolSettings, PostgresStore, SqliteStore, testing::TestDatabase};
+use auth_sqlx::{
+    MySqlStore, PoolSettings, PostgresStore, SqliteStore, Store, portable::Portable,
+    testing::TestDatabase,
+};
+
+/// A migrated store on `db`, with the database kept alive beside it for the test.
+async fn migrated<DB: Portable>(db: TestDatabase) -> (Arc<Store<DB>>, TestDatabase) {
+    let store = Store::<DB>::connect(db.url(), &PoolSettings::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    (Arc::new(store), db)
+}
 
 mod sqlite {
     use super::*;
 
-    auth_core::store_contract_tests!(|| async {
-        let db = TestDatabase::sqlite();
-        let store = SqliteStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), db)
-    });
+    async fn fixture() -> (Arc<SqliteStore>, TestDatabase) {
+        migrated(TestDatabase::sqlite()).await
+    }
 
-    auth_core::throttle_contract_tests!(|| async {
-        let db = TestDatabase::sqlite();
-        let store = SqliteStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), db)
-    });
+    auth_core::store_contract_tests!(fixture);
+    auth_core::throttle_contract_tests!(fixture);
 }
 
 mod postgres {
     use super::*;
 
+    async fn fixture() -> (Arc<PostgresStore>, TestDatabase) {
+        migrated(TestDatabase::postgres().await).await
+    }
+
     auth_core::store_contract_tests!(
-        [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]]
-        || async {
-            let db = TestDatabase::postgres().await;
-            let store = PostgresStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), db)
-        }
+        [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]] fixture
     );
     auth_core::throttle_contract_tests!(
-        [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]]
-        || async {
-            let db = TestDatabase::postgres().await;
-            let store = PostgresStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), db)
-        }
+        [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]] fixture
     );
 }
 
 mod mysql {
     use super::*;
 
-    auth_core::store_contract_tests!(
-        [#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]]
-        || async {
-            let db = TestDatabase::mysql().await;
-            let store = MySqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), db)
-        }
-    );
+    async fn fixture() -> (Arc<MySqlStore>, TestDatabase) {
+        migrated(TestDatabase::mysql().await).await
+    }
+
+    auth_core::store_contract_tests!([#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]] fixture);
     auth_core::throttle_contract_tests!(
-        [#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]]
-        || async {
-            let db = TestDatabase::mysql().await;
-            let store = MySqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), db)
-        }
+        [#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]] fixture
     );
 }

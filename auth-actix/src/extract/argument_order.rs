@@ -9,20 +9,43 @@
 //! request has finished (successfully or not, or dropped). actix-web has no setting for
 //! this, so it is written here.
 
+use std::{future::Future, pin::Pin};
+
 use actix_web::{HttpMessage, HttpRequest};
 use tokio::sync::oneshot;
+
+use crate::ApiError;
+
+/// What the extractors of this crate return.
+pub(crate) type ExtractorFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// An extractor's work, `extract` with the request, run once the extractors polled before it
+/// on the request are done; the next one starts when it is.
+pub(crate) fn in_argument_order<T, Fut>(
+    req: &HttpRequest,
+    extract: impl FnOnce(HttpRequest) -> Fut + 'static,
+) -> ExtractorFuture<T>
+where
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let req = req.clone();
+    Box::pin(async move {
+        let _running = wait_for_earlier_extractors(&req).await;
+        extract(req).await
+    })
+}
 
 /// In the request's extensions: what the extractor polled last signals when it is done.
 struct PreviousExtractor(oneshot::Receiver<()>);
 
 /// Held while an extractor runs; the next extractor of the request starts when it drops.
-pub(crate) struct ExtractorRunning {
+struct ExtractorRunning {
     _done: oneshot::Sender<()>,
 }
 
 /// Waits until the extractor polled before this one on `req` is done, then holds the
 /// request until the returned value is dropped.
-pub(crate) async fn wait_for_earlier_extractors(req: &HttpRequest) -> ExtractorRunning {
+async fn wait_for_earlier_extractors(req: &HttpRequest) -> ExtractorRunning {
     let (done, finished) = oneshot::channel();
     let previous = req.extensions_mut().insert(PreviousExtractor(finished));
     if let Some(PreviousExtractor(previous)) = previous {

@@ -3,8 +3,6 @@
 //! or missing fields. The bytes are decoded by `auth_core::http`, as `auth-axum` decodes
 //! them.
 
-use std::{future::Future, pin::Pin};
-
 use actix_web::{
     FromRequest, HttpRequest,
     body::{BodyStream, to_bytes_limited},
@@ -14,7 +12,7 @@ use actix_web::{
 use auth_core::http::{AcceptedBodies, ErrorResponse, decode_body, has_no_body};
 use serde::de::DeserializeOwned;
 
-use super::wait_for_earlier_extractors;
+use super::{ExtractorFuture, in_argument_order};
 use crate::ApiError;
 
 /// The largest body the body extractors read, as app data on an `App`, a `Scope` or a
@@ -57,20 +55,17 @@ pub(crate) async fn body_of<T: DeserializeOwned>(
     decode_body(kind, &bytes)
 }
 
-type BodyFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
-
 /// A JSON body, with the API's rejections.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
-    type Future = BodyFuture<Self>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        let payload = payload.take();
+        in_argument_order(req, move |req| async move {
             Ok(Self(body_of(&req, payload, AcceptedBodies::Json).await?))
         })
     }
@@ -82,12 +77,11 @@ pub struct JsonOrForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
     type Error = ApiError;
-    type Future = BodyFuture<Self>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        let payload = payload.take();
+        in_argument_order(req, move |req| async move {
             Ok(Self(body_of(&req, payload, AcceptedBodies::JsonOrForm).await?))
         })
     }
@@ -100,12 +94,11 @@ pub struct OptionalJsonOrForm<T>(pub Option<T>);
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonOrForm<T> {
     type Error = ApiError;
-    type Future = BodyFuture<Self>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        let payload = payload.take();
+        in_argument_order(req, move |req| async move {
             let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
             if has_no_body(header(header::CONTENT_TYPE), header(header::CONTENT_LENGTH)) {
                 return Ok(Self(None));

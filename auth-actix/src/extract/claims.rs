@@ -1,9 +1,7 @@
-use std::{future::Future, pin::Pin};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use auth_core::{AccessClaims, http::require_bearer};
 
-use super::{auth_state, authorization, wait_for_earlier_extractors};
+use super::{ExtractorFuture, auth_state, authorization, in_argument_order};
 use crate::ApiError;
 
 /// The verified claims of the request's access token. Stateless: no store lookup, so a
@@ -15,12 +13,10 @@ pub struct Claims(pub AccessClaims);
 
 impl FromRequest for Claims {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        in_argument_order(req, |req| async move {
             let state = auth_state(&req)?;
             let token = require_bearer(authorization(&req))?;
             Ok(Self(state.auth.verify_access(token)?))

@@ -1,9 +1,7 @@
-use std::{future::Future, pin::Pin};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
 use auth_core::{RequestContext, http::ErrorResponse};
 
-use super::{auth_state, wait_for_earlier_extractors};
+use super::{ExtractorFuture, auth_state, in_argument_order};
 use crate::ApiError;
 
 /// The client of a request, for audit events and sessions: its IP (the socket's peer, or
@@ -16,17 +14,15 @@ pub struct Client(pub RequestContext);
 
 impl FromRequest for Client {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        in_argument_order(req, |req| async move {
             let state = auth_state(&req)?;
             let Some(peer) = req.peer_addr() else {
                 tracing::error!(
                     "the request has no peer address: serve the app with HttpServer \
-                     (or set TestRequest::peer_addr in tests)"
+                 (or set TestRequest::peer_addr in tests)"
                 );
                 return Err(ErrorResponse::internal().into());
             };

@@ -1,12 +1,10 @@
-use std::{future::Future, pin::Pin};
-
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use auth_core::{
     User,
     http::{bearer_token, require_bearer},
 };
 
-use super::{auth_state, authorization, wait_for_earlier_extractors};
+use super::{ExtractorFuture, auth_state, authorization, in_argument_order};
 use crate::ApiError;
 
 /// The authenticated user, checked against the store: the token verifies, the user exists
@@ -34,14 +32,10 @@ impl CurrentUser {
 
 impl FromRequest for CurrentUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
-            Self::resolve(&req).await
-        })
+        in_argument_order(req, |req| async move { Self::resolve(&req).await })
     }
 }
 
@@ -52,12 +46,10 @@ pub struct MaybeUser(pub Option<User>);
 
 impl FromRequest for MaybeUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        in_argument_order(req, |req| async move {
             if bearer_token(authorization(&req)).is_none() {
                 return Ok(Self(None));
             }

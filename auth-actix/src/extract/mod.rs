@@ -17,7 +17,7 @@ mod require_role;
 use actix_web::{HttpRequest, web::Data};
 use auth_core::http::{AuthState, ErrorResponse};
 
-pub(crate) use argument_order::wait_for_earlier_extractors;
+pub(crate) use argument_order::{ExtractorFuture, in_argument_order};
 pub(crate) use body::body_of;
 pub use body::{ApiJson, BodyLimit, JsonOrForm, OptionalJsonOrForm};
 pub use claims::Claims;

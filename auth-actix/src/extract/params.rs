@@ -1,14 +1,14 @@
 //! Query strings and path parameters with the API's rejection: 422 naming the parameter,
 //! decoded by `auth_core::http` as `auth-axum` decodes them.
 
-use std::{borrow::Cow, future::Future, pin::Pin};
+use std::borrow::Cow;
 
 use actix_router::Quoter;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use auth_core::http::{ErrorResponse, decode_path, decode_query};
 use serde::de::DeserializeOwned;
 
-use super::wait_for_earlier_extractors;
+use super::{ExtractorFuture, in_argument_order};
 use crate::ApiError;
 
 /// A matched value fully percent-decoded (actix-web's router leaves `%2F` and the other
@@ -29,14 +29,10 @@ pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
-            Ok(Self(decode_query(req.query_string())?))
-        })
+        in_argument_order(req, |req| async move { Ok(Self(decode_query(req.query_string())?)) })
     }
 }
 
@@ -47,12 +43,10 @@ pub struct ApiPath<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiPath<T> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        in_argument_order(req, |req| async move {
             let values = req
                 .match_info()
                 .iter()

@@ -1,11 +1,11 @@
 //! [`RequireRole`]: the role guard, generic over the role an application requires.
 
-use std::{future::Future, ops::Deref, pin::Pin};
+use std::ops::Deref;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use auth_core::{AdminRole, Authorized, RequiredRole};
 
-use super::{auth_state, wait_for_earlier_extractors};
+use super::{ExtractorFuture, auth_state, in_argument_order};
 use crate::{ApiError, CurrentUser};
 
 /// An authenticated, store-checked user whom [`Auth::authorize`](auth_core::Auth::authorize)
@@ -41,12 +41,10 @@ impl<R> Deref for RequireRole<R> {
 
 impl<R: RequiredRole> FromRequest for RequireRole<R> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = ExtractorFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let _running = wait_for_earlier_extractors(&req).await;
+        in_argument_order(req, |req| async move {
             let CurrentUser(user) = CurrentUser::resolve(&req).await?;
             Ok(Self(auth_state(&req)?.auth.authorize_as(user)?))
         })

@@ -319,7 +319,10 @@ mod tests {
         assert_eq!((created.user.role, created.outcome), (Role::Admin, BootstrapOutcome::Created));
         // Idempotent.
         let again = f.auth.bootstrap_admin("root", &password).await.unwrap();
-        assert_eq!((again.user.id, again.outcome), (created.user.id, BootstrapOutcome::AlreadyAdmin));
+        assert_eq!(
+            (again.user.id, again.outcome),
+            (created.user.id, BootstrapOutcome::AlreadyAdmin)
+        );
         // Promotes an existing user whose password matches.
         let u = f.user("alice").await;
         let promoted = f.auth.bootstrap_admin("Alice", &password).await.unwrap();

@@ -153,7 +153,9 @@ impl AuthBuilder {
     /// [`AuthError::Config`](crate::AuthError::Config) for a TTL over 60 s.
     pub fn check_user_cache_ttl(ttl: Duration) -> Result<()> {
         if ttl > Self::MAX_USER_CACHE_TTL {
-            return Err(crate::AuthError::Config("user_cache_ttl must be at most 60 seconds".into()));
+            return Err(crate::AuthError::Config(
+                "user_cache_ttl must be at most 60 seconds".into(),
+            ));
         }
         Ok(())
     }

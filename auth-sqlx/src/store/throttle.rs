@@ -12,9 +12,36 @@ use time::OffsetDateTime;
 use super::Store;
 use crate::{
     error::{other_error, retry},
-    portable::{Arg, On, Portable, Statement, Upsert},
+    portable::{Arg, On, Portable, ReadRow, Statement, Upsert},
     rows::{BucketRow, FailureRow, micros},
 };
+
+impl<DB: Portable> Store<DB> {
+    /// Runs `upsert`, then reads back with `read` the row of `key` it left, in one write
+    /// transaction (tried again while the database is busy): the answer of the atomic
+    /// update, before another one can change it.
+    async fn upsert_and_read<'a, T: ReadRow + Send + 'a>(
+        &'a self,
+        upsert: &'static Statement,
+        args: &'a [Arg<'a>],
+        read: &'static Statement,
+        key: &'a ThrottleKey,
+    ) -> StoreResult<T> {
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                DB::execute(On::Tx(&mut tx), upsert, args).await?;
+                let row = DB::fetch_optional(On::Tx(&mut tx), read, &[Arg::Str(key.as_str())])
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(row)
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+}
 
 #[async_trait]
 impl<DB: Portable> ThrottleStore for Store<DB> {
@@ -43,19 +70,7 @@ impl<DB: Portable> ThrottleStore for Store<DB> {
             Arg::I64(now),
             Arg::I64(interval),
         ];
-        let bucket: BucketRow = retry!(
-            async {
-                let mut tx = DB::begin_write(&self.pool).await?;
-                DB::execute(On::Tx(&mut tx), take, &args).await?;
-                let row = DB::fetch_optional(On::Tx(&mut tx), &BUCKET, &[Arg::Str(key.as_str())])
-                    .await?
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(row)
-            }
-            .await
-        )
-        .map_err(other_error)?;
+        let bucket: BucketRow = self.upsert_and_read(take, &args, &BUCKET, key).await?;
         Ok(admission(bucket.admitted, bucket.tat, now, rate))
     }
 
@@ -74,19 +89,7 @@ impl<DB: Portable> ThrottleStore for Store<DB> {
             Upsert::OnDuplicateKey => &ADD_FAILURE_ON_DUPLICATE_KEY,
         };
         let args = [Arg::Str(key.as_str()), Arg::I64(at), Arg::I64(at)];
-        let row: FailureRow = retry!(
-            async {
-                let mut tx = DB::begin_write(&self.pool).await?;
-                DB::execute(On::Tx(&mut tx), add, &args).await?;
-                let row = DB::fetch_optional(On::Tx(&mut tx), &FAILURES, &[Arg::Str(key.as_str())])
-                    .await?
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(row)
-            }
-            .await
-        )
-        .map_err(other_error)?;
+        let row: FailureRow = self.upsert_and_read(add, &args, &FAILURES, key).await?;
         row.into_failures()
     }
 

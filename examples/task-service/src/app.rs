@@ -126,7 +126,12 @@ impl App {
                 let admin =
                     self.auth.bootstrap_admin(name, &Password::new(password.expose())).await?;
                 let (user, outcome) = (admin.user, admin.outcome);
-                tracing::info!(user_id = user.id.get(), ?outcome, "admin {} is ready", user.username);
+                tracing::info!(
+                    user_id = user.id.get(),
+                    ?outcome,
+                    "admin {} is ready",
+                    user.username
+                );
                 Ok(())
             }
             (None, None) => Ok(()),

@@ -153,7 +153,8 @@ where
                 (admin.user, done)
             } else {
                 let registration = Registration { email, ..Registration::new(username, password) };
-                let user = app.auth.register(registration, None, &RequestContext::internal()).await?;
+                let user =
+                    app.auth.register(registration, None, &RequestContext::internal()).await?;
                 (user, "created user")
             };
             println!("{done} {} (id {})", user.username, user.id);

@@ -148,7 +148,9 @@ async fn end_to_end(bin: &str) {
     let dir = tempfile::tempdir().unwrap();
     // An admin created offline, password on stdin; the command says what it did.
     let boss = "the boss's own passphrase";
-    assert!(create_user(bin, dir.path(), &["boss", "--admin"], boss).contains("created admin boss"));
+    assert!(
+        create_user(bin, dir.path(), &["boss", "--admin"], boss).contains("created admin boss")
+    );
     let again = create_user(bin, dir.path(), &["boss", "--admin"], boss);
     assert!(again.contains("already an admin, unchanged: boss"), "{again}");
     assert!(create_user(bin, dir.path(), &["carol"], boss).contains("created user carol"));
