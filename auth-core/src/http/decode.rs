@@ -12,7 +12,7 @@ use serde_json::error::Category;
 
 use super::{BodyKind, ErrorResponse};
 
-/// A body of `kind` (as [`Accept::body_kind`](super::Accept::body_kind) chose it).
+/// A body of `kind` (as [`AcceptedBodies::body_kind`](super::AcceptedBodies::body_kind) chose it).
 ///
 /// ```
 /// use auth_core::http::{BodyKind, decode_body};
