@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Every relative link of every Markdown file in the repository must resolve: to a file
-that exists, and to a heading of it when it names one (`file.md#anchor`, `#anchor`).
-Links to the web are not followed (CI has no internet); none may leave the repository."""
+"""Every relative link of every tracked Markdown file must resolve: to a file git tracks
+(so a clone has it), and to a heading of it when it names one (`file.md#anchor`, `#anchor`).
+Links to the web (http:, https:, mailto:) are not followed, since CI has no internet; any
+other scheme (file:, …) and any path leaving the repository is an error. Markdown links,
+reference definitions and the `href`/`src` of inline HTML are all checked."""
 
 import re
 import subprocess
@@ -10,8 +12,12 @@ from pathlib import Path
 
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
+HTML = re.compile(r"<[a-z][^>]*?\s(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+CODE_SPAN = re.compile(r"`[^`\n]*`")
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
+SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+WEB = {"http", "https", "mailto"}
 
 
 def slug(heading: str) -> str:
@@ -27,33 +33,43 @@ def anchors(path: Path) -> set[str]:
     return {slug(h) for h in HEADING.findall(text)}
 
 
+def tracked(root: Path) -> set[Path]:
+    out = subprocess.check_output(["git", "ls-files", "-z"], cwd=root)
+    return {(root / name).resolve() for name in out.decode().split("\0") if name}
+
+
 def main() -> int:
-    root = Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip())
-    files = subprocess.check_output(["git", "ls-files", "-co", "--exclude-standard", "*.md"], text=True, cwd=root).split()
+    root = Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip()).resolve()
+    files = tracked(root)
+    # A tracked directory is one that holds a tracked file.
+    dirs = {parent for f in files for parent in f.parents}
+    markdown = sorted(f for f in files if f.suffix == ".md" and f.is_file())
     broken = []
-    for name in files:
-        path = root / name
-        if not path.is_file():
-            continue
-        text = FENCE.sub("", path.read_text(encoding="utf-8"))
-        targets = LINK.findall(text) + REFERENCE.findall(text)
+    for path in markdown:
+        name = path.relative_to(root)
+        text = CODE_SPAN.sub("", FENCE.sub("", path.read_text(encoding="utf-8")))
+        targets = LINK.findall(text) + REFERENCE.findall(text) + HTML.findall(text)
         for target in targets:
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
-                continue  # https:, mailto:, …: not followed
+            scheme = SCHEME.match(target)
+            if scheme:
+                if scheme.group(1).lower() not in WEB:
+                    broken.append(f"{name}: {target} uses a scheme other than http, https or mailto")
+                continue
             file_part, _, anchor = target.partition("#")
+            file_part = file_part.split("?", 1)[0]
             dest = (path.parent / file_part).resolve() if file_part else path
             try:
                 dest.relative_to(root)
             except ValueError:
                 broken.append(f"{name}: {target} leaves the repository")
                 continue
-            if not dest.exists():
-                broken.append(f"{name}: {target} does not exist")
+            if dest not in files and dest not in dirs:
+                broken.append(f"{name}: {target} is not a file the repository tracks")
             elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
                 broken.append(f"{name}: {target} names no heading of {dest.relative_to(root)}")
     for line in broken:
         print(line, file=sys.stderr)
-    print(f"{len(files)} Markdown files, {len(broken)} broken links")
+    print(f"{len(markdown)} Markdown files, {len(broken)} broken links")
     return 1 if broken else 0
 
 

@@ -100,7 +100,11 @@ async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (location, user) = http::register(&state, body, actor.as_ref(), &ctx).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(user))
+    let mut res = HttpResponse::Created();
+    if let Some(location) = location {
+        res.insert_header((header::LOCATION, location));
+    }
+    Ok(res.json(user))
 }
 
 async fn login(

@@ -222,7 +222,15 @@ async fn framework_errors_get_the_api_body() {
 
 #[actix_web::test]
 async fn auth_scope_registers_logs_in_and_answers_me() {
-    let app = AuthState::new(auth());
+    // Without a users path, a registration has no `Location`.
+    let bare = AuthState::new(auth());
+    let req = TestRequest::post()
+        .uri("/auth/register")
+        .set_json(json!({"username": "dave", "password": PASSWORD}));
+    let (status, headers, _) = call(Some(&bare), req).await;
+    assert_eq!(status, 201);
+    assert!(headers.get(header::LOCATION).is_none());
+    let app = AuthState::new(auth()).with_users_path("/admin/users/");
     let req = TestRequest::post()
         .uri("/auth/register")
         .set_json(json!({"username": "carol", "password": PASSWORD}));

@@ -8,7 +8,7 @@ use auth_core::http::{
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRef, FromRequest, Request, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{MethodRouter, get, post},
 };
@@ -75,7 +75,11 @@ async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let (location, user) = http::register(&state, body, actor.as_ref(), &ctx).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(user)).into_response())
+    let mut res = (StatusCode::CREATED, Json(user)).into_response();
+    if let Some(location) = location.and_then(|l| HeaderValue::try_from(l).ok()) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(res)
 }
 
 async fn login(

@@ -152,3 +152,32 @@ async fn every_route_of_the_shared_table_is_served() {
         );
     }
 }
+
+/// A registration carries `Location` only when the application says where users are served.
+#[tokio::test]
+async fn register_sets_location_only_with_a_users_path() {
+    let register = |name: &str| {
+        let body = serde_json::json!({"username": name, "password": PASSWORD}).to_string();
+        let mut req = Request::post("/auth/register")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
+        req
+    };
+    let auth = auth(Arc::new(MemoryStore::new()));
+    let res = app(auth.clone()).oneshot(register("dave")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers().get(header::LOCATION).is_none());
+
+    let with_path = Router::new()
+        .nest("/auth", auth_router())
+        .layer(from_fn(api_errors))
+        .with_state(AuthState::new(auth).with_users_path("/admin/users/"));
+    let res = with_path.oneshot(register("carol")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers().get(header::LOCATION).unwrap().to_str().unwrap().to_owned();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let user: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(location, format!("/admin/users/{}", user["id"]));
+}

@@ -46,8 +46,9 @@ pub const AUTH_ROUTES: [AuthRoute; 8] = [
     AuthRoute { method: "GET", path: "/admin", summary: "the admin greeting" },
 ];
 
-/// `POST /auth/register`: the new user and its `Location`. `actor` is the caller when the
-/// request carried a bearer (store-checked by the extractor).
+/// `POST /auth/register`: the new user, and its `Location` when the state names where users
+/// are served ([`AuthState::with_users_path`]). `actor` is the caller when the request
+/// carried a bearer (store-checked by the extractor).
 ///
 /// # Errors
 /// As [`Auth::register`](crate::Auth::register), plus a 422 for an unknown role.
@@ -56,16 +57,11 @@ pub async fn register(
     body: RegisterRequest,
     actor: Option<&User>,
     ctx: &RequestContext,
-) -> Result<(String, User), ErrorResponse> {
+) -> Result<(Option<String>, User), ErrorResponse> {
     let registration = body.into_registration().map_err(ErrorResponse::from)?;
     let user = state.auth.register(registration, actor, ctx).await.map_err(ErrorResponse::from)?;
-    Ok((user_location(&user), user))
-}
-
-/// The `Location` of a user created by `POST /auth/register`: `/admin/users/{id}`, where an
-/// admin reads it.
-fn user_location(user: &User) -> String {
-    format!("/admin/users/{}", user.id)
+    let location = state.users_path.as_ref().map(|path| format!("{path}/{}", user.id));
+    Ok((location, user))
 }
 
 /// `POST /auth/login`: a token pair for a correct username and password.

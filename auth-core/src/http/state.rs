@@ -1,6 +1,6 @@
 //! [`AuthState`]: what the extractors and the `/auth` routes of both framework crates need.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 use super::TrustedProxies;
 use crate::{Auth, RequestContext};
@@ -28,17 +28,28 @@ pub struct AuthState {
     pub auth: Auth,
     /// Proxies whose `X-Forwarded-For` is believed. Defaults to none.
     pub trusted_proxies: TrustedProxies,
+    /// Where the application serves a user by id, for the `Location` of a registration:
+    /// `{users_path}/{id}`. Defaults to none (no `Location`): the `/auth` routes do not
+    /// serve users by id themselves.
+    pub users_path: Option<Arc<str>>,
 }
 
 impl AuthState {
     /// State for `auth` with no trusted proxies.
     pub fn new(auth: Auth) -> Self {
-        Self { auth, trusted_proxies: TrustedProxies::none() }
+        Self { auth, trusted_proxies: TrustedProxies::none(), users_path: None }
     }
 
     /// Trusts `X-Forwarded-For` from these proxies.
     pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.trusted_proxies = proxies;
+        self
+    }
+
+    /// Gives registrations a `Location` of `{path}/{id}`, where the application serves a
+    /// user by id (the task service: `/admin/users`).
+    pub fn with_users_path(mut self, path: &str) -> Self {
+        self.users_path = Some(path.trim_end_matches('/').into());
         self
     }
 

@@ -12,9 +12,10 @@ use crate::{
 pub enum BootstrapOutcome {
     /// The username was free: the admin was created.
     Created,
-    /// The user existed with this password and was not an active admin: promoted (and
-    /// reactivated).
+    /// The user existed with this password and was not an admin: promoted (and made active).
     Promoted,
+    /// The user was an admin, but deactivated: reactivated.
+    Reactivated,
     /// The user was an active admin already: nothing changed.
     AlreadyAdmin,
 }
@@ -24,7 +25,7 @@ pub enum BootstrapOutcome {
 pub struct AdminBootstrap {
     /// The admin.
     pub user: User,
-    /// Created, promoted, or already an admin.
+    /// Created, promoted, reactivated, or already an admin.
     pub outcome: BootstrapOutcome,
 }
 
@@ -200,9 +201,14 @@ impl Auth {
                 updated_at: Some(self.now()),
                 ..Default::default()
             };
+            let outcome = if existing.role == Role::Admin {
+                BootstrapOutcome::Reactivated
+            } else {
+                BootstrapOutcome::Promoted
+            };
             let user = self.write_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
             audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = false);
-            return Ok(AdminBootstrap { user: user.into(), outcome: BootstrapOutcome::Promoted });
+            return Ok(AdminBootstrap { user: user.into(), outcome });
         }
         let password_hash = self
             .inner
@@ -328,6 +334,12 @@ mod tests {
         let promoted = f.auth.bootstrap_admin("Alice", &password).await.unwrap();
         assert_eq!((promoted.user.id, promoted.outcome), (u.id, BootstrapOutcome::Promoted));
         assert_eq!(f.store.user_by_id(u.id).await.unwrap().unwrap().role, Role::Admin);
+        // Reactivates a deactivated admin (and says so).
+        let off = UserPatch { role: None, is_active: Some(false) };
+        f.auth.update_user(&created.user, u.id, off, &f.ctx).await.unwrap();
+        let back = f.auth.bootstrap_admin("alice", &password).await.unwrap();
+        assert_eq!((back.user.id, back.outcome), (u.id, BootstrapOutcome::Reactivated));
+        assert!(back.user.is_active && f.store.user_by_id(u.id).await.unwrap().unwrap().is_active);
         // Refuses a squatter with another password.
         f.auth
             .register(Registration::new("operator", "squatter's own passphrase"), None, &f.ctx)

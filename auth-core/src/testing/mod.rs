@@ -30,28 +30,21 @@ pub use failing_store::FailingStore;
 pub trait StoreFixture {
     /// The store type.
     type Store: ?Sized;
-    /// The store to test (`None` fails the test: a test that runs needs its store).
-    fn store(&self) -> Option<Arc<Self::Store>>;
+    /// The store to test.
+    fn store(&self) -> Arc<Self::Store>;
 }
 
 impl<S: ?Sized> StoreFixture for Arc<S> {
     type Store = S;
-    fn store(&self) -> Option<Arc<S>> {
-        Some(self.clone())
+    fn store(&self) -> Arc<S> {
+        self.clone()
     }
 }
 
 impl<S: ?Sized, G> StoreFixture for (Arc<S>, G) {
     type Store = S;
-    fn store(&self) -> Option<Arc<S>> {
-        Some(self.0.clone())
-    }
-}
-
-impl<F: StoreFixture> StoreFixture for Option<F> {
-    type Store = F::Store;
-    fn store(&self) -> Option<Arc<F::Store>> {
-        self.as_ref().and_then(StoreFixture::store)
+    fn store(&self) -> Arc<S> {
+        self.0.clone()
     }
 }
 
@@ -102,8 +95,7 @@ macro_rules! __contract_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $name() {
             let fixture = ($factory)().await;
-            let store = $crate::testing::StoreFixture::store(&fixture)
-                .expect("the factory made no store: a test that runs needs one");
+            let store = $crate::testing::StoreFixture::store(&fixture);
             $crate::testing::$module::$name(store).await;
             drop(fixture);
         }

@@ -8,9 +8,25 @@
 //! run after two hours.
 //!
 //! A test that needs PostgreSQL or MySQL is `#[ignore]`d when its server is not configured
-//! (`#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]`, the cfgs set by
-//! this crate's build script), so a test run reports it as ignored, with the reason; one
-//! that runs without its server fails, never passes.
+//! (`#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]`), so a test run
+//! reports it as ignored, with the reason; one that runs without its server fails, never
+//! passes. [`TestDatabase::postgres`] and [`TestDatabase::mysql`] panic when their variable
+//! is unset.
+//!
+//! The `db_postgres` / `db_mysql` cfgs are set by a build script, per package: this crate's
+//! sets them for its own tests only. A crate of yours that marks its tests this way needs a
+//! `build.rs` of its own that does the same:
+//!
+//! ```no_run
+//! // The body of `fn main` in build.rs:
+//! for (var, cfg) in [("TEST_POSTGRES_URL", "db_postgres"), ("TEST_MYSQL_URL", "db_mysql")] {
+//!     println!("cargo::rerun-if-env-changed={var}");
+//!     println!("cargo::rustc-check-cfg=cfg({cfg})");
+//!     if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+//!         println!("cargo::rustc-cfg={cfg}");
+//!     }
+//! }
+//! ```
 //!
 //! [`FaultProxy`] sits between a service and its database server to fail the database on
 //! purpose: cut, frozen, or frozen at a chosen step of a conversation.

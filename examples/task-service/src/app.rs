@@ -191,6 +191,10 @@ impl App {
 /// every body extractor; routes that take no body never read one.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// Where an admin reads a user by id (`GET /admin/users/{id}`), so the `Location` of a
+/// registration.
+pub const USERS_PATH: &str = "/admin/users";
+
 /// The header that carries a request's id, generated when the client sends none.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

@@ -148,6 +148,7 @@ where
                 let done = match admin.outcome {
                     BootstrapOutcome::Created => "created admin",
                     BootstrapOutcome::Promoted => "promoted to admin",
+                    BootstrapOutcome::Reactivated => "reactivated admin",
                     BootstrapOutcome::AlreadyAdmin => "already an admin, unchanged:",
                 };
                 (admin.user, done)

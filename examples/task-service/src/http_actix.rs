@@ -40,7 +40,7 @@ use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
 use crate::{
-    app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
+    app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::CorsPolicy,
     docs, openapi, shutdown,
     tasks::{CreateTask, UpdateTask},
@@ -61,7 +61,9 @@ impl AppFactory {
     /// [`StartupError`] for invalid CORS origins or trusted proxies.
     pub fn new(app: App) -> Result<Self, StartupError> {
         let config = app.config.clone();
-        let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
+        let auth = AuthState::new(app.auth.clone())
+            .with_trusted_proxies(config.trusted_proxies()?)
+            .with_users_path(USERS_PATH);
         let cors_origins: Vec<String> =
             config.cors_allowed_origins()?.into_iter().map(str::to_owned).collect();
         for origin in &cors_origins {

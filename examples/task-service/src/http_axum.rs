@@ -29,7 +29,7 @@ use tower_http::{
 };
 
 use crate::{
-    app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
+    app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::{Config, CorsPolicy},
     docs, openapi, shutdown,
     tasks::{CreateTask, Task, UpdateTask},
@@ -62,7 +62,9 @@ impl FromRef<AppState> for App {
 /// [`StartupError`] for invalid CORS origins or trusted proxies.
 pub fn router(app: App) -> Result<Router, StartupError> {
     let config = app.config.clone();
-    let auth = AuthState::new(app.auth.clone()).with_trusted_proxies(config.trusted_proxies()?);
+    let auth = AuthState::new(app.auth.clone())
+        .with_trusted_proxies(config.trusted_proxies()?)
+        .with_users_path(USERS_PATH);
     let routes = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))

@@ -25,10 +25,11 @@ const PASSWORD: &str = "correct horse battery staple";
 /// The binaries built with this package's features: the axum one, and the actix-web one
 /// with feature `actix`.
 fn binaries() -> Vec<&'static str> {
-    let mut bins = vec![BIN];
-    #[cfg(feature = "actix")]
-    bins.push(ACTIX_BIN);
-    bins
+    vec![
+        BIN,
+        #[cfg(feature = "actix")]
+        ACTIX_BIN,
+    ]
 }
 
 fn command(dir: &Path) -> Command {
@@ -204,16 +205,30 @@ async fn end_to_end(bin: &str) {
         .unwrap();
     assert_eq!(tasks[0]["title"], "write the e2e test");
     assert_eq!(tasks[0]["owner_id"], me["id"]);
-    // The offline admin logs in.
+    // The offline admin logs in, and deactivates the other admin.
     let res = http
         .post(format!("{base}/auth/login"))
-        .json(&json!({"username": "boss", "password": "the boss's own passphrase"}))
+        .json(&json!({"username": "boss", "password": boss}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let boss_pair: Value = res.json().await.unwrap();
+    let boss_bearer = format!("Bearer {}", boss_pair["access_token"].as_str().unwrap());
+    let carol_id = promoted.rsplit_once("(id ").unwrap().1.trim().trim_end_matches(')');
+    let res = http
+        .patch(format!("{base}/admin/users/{carol_id}"))
+        .header("authorization", &boss_bearer)
+        .json(&json!({"is_active": false}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
 
     assert!(stop(&mut child).success(), "graceful exit on SIGTERM");
+    // Offline again, `create-user --admin` brings the deactivated admin back, and says so.
+    let back = create_user(bin, dir.path(), &["carol", "--admin"], boss);
+    assert!(back.contains(&format!("reactivated admin carol (id {carol_id})")), "{back}");
     assert!(dir.path().join("task-service.db").exists(), "SQLite file in the working directory");
     let secret = dir.path().join("task-service.secret");
     assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);

@@ -5,13 +5,29 @@
 //! A server crate runs the whole suite with one macro call in a test file:
 //!
 //! ```no_run
-//! // tests/contract.rs of a server crate: start a fresh server and database per test.
-//! auth_tests::http_contract_tests!(|| async {
-//!     // Return `None` to skip (e.g. a database that is not configured).
-//!     None::<auth_tests::contract::Target>
-//! });
+//! // tests/contract.rs of a server crate: a fresh server and database per test.
+//! use auth_sqlx::testing::TestDatabase;
+//!
+//! mod sqlite {
+//!     use super::*;
+//!     auth_tests::http_contract_tests!(|| async {
+//!         auth_tests::servers::axum(TestDatabase::sqlite()).await
+//!     });
+//! }
+//!
+//! // Attributes in brackets go on every generated test: here, ignored (with the reason)
+//! // when the crate's build script did not find `TEST_POSTGRES_URL`.
+//! mod postgres {
+//!     use super::*;
+//!     auth_tests::http_contract_tests!(
+//!         [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]]
+//!         || async { auth_tests::servers::axum(TestDatabase::postgres().await).await }
+//!     );
+//! }
 //! # fn main() {}
 //! ```
+//!
+//! The closure returns the running [`Target`]; a case that cannot reach it fails.
 //!
 //! The macro generates one `#[tokio::test]` per case, in a module `http_contract` with one
 //! submodule per file below (`http_contract::tokens::alg_none_is_refused`, …). Each test

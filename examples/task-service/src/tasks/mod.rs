@@ -1,6 +1,6 @@
-//! Tasks: the model and its validation, the store (one query set for every database, through
-//! sqlx's `Any` driver), and the service that applies the ownership rules. Shared by the
-//! axum and actix-web binaries.
+//! Tasks: the model and its validation, the store (one query set for every database, written
+//! once on `auth_sqlx::portable`), and the service that applies the ownership rules. Shared
+//! by the axum and actix-web binaries.
 
 mod model;
 mod service;
