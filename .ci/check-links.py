@@ -13,8 +13,16 @@ from pathlib import Path
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
 HTML = re.compile(r"<[a-z][^>]*?\s(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
-FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
-CODE_SPAN = re.compile(r"`[^`\n]*`")
+FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1", re.M | re.S)
+# A code span: a run of backticks, then anything up to the same run (CommonMark); spans may
+# cross the line ends of a hard-wrapped paragraph, never a blank line.
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\1)[\s\S])*?(?<!`)\1(?!`)")
+
+
+def strip_code(text: str) -> str:
+    """The text without fenced blocks and code spans, paragraph by paragraph."""
+    blocks = re.split(r"\n[ \t]*\n", FENCE.sub("", text))
+    return "\n\n".join(CODE_SPAN.sub("", block) for block in blocks)
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 WEB = {"http", "https", "mailto"}
@@ -47,7 +55,7 @@ def main() -> int:
     broken = []
     for path in markdown:
         name = path.relative_to(root)
-        text = CODE_SPAN.sub("", FENCE.sub("", path.read_text(encoding="utf-8")))
+        text = strip_code(path.read_text(encoding="utf-8"))
         targets = LINK.findall(text) + REFERENCE.findall(text) + HTML.findall(text)
         for target in targets:
             scheme = SCHEME.match(target)

@@ -60,7 +60,7 @@ pub async fn register(
 ) -> Result<(Option<String>, User), ErrorResponse> {
     let registration = body.into_registration().map_err(ErrorResponse::from)?;
     let user = state.auth.register(registration, actor, ctx).await.map_err(ErrorResponse::from)?;
-    let location = state.users_path.as_ref().map(|path| format!("{path}/{}", user.id));
+    let location = state.users_path().map(|path| format!("{path}/{}", user.id));
     Ok((location, user))
 }
 

@@ -6,7 +6,9 @@ use super::TrustedProxies;
 use crate::{Auth, RequestContext};
 
 /// What the extractors and the `/auth` routes need from an application: the [`Auth`]
-/// service and the proxies whose `X-Forwarded-For` is trusted. Cheap to clone.
+/// service, the proxies whose `X-Forwarded-For` is trusted, and where the application serves
+/// a user by id (the `Location` of a registration, [`with_users_path`](Self::with_users_path)).
+/// Cheap to clone.
 ///
 /// With axum it is the router's state, or a part of it through `FromRef`; with actix-web
 /// it is registered as `web::Data<AuthState>`.
@@ -28,10 +30,8 @@ pub struct AuthState {
     pub auth: Auth,
     /// Proxies whose `X-Forwarded-For` is believed. Defaults to none.
     pub trusted_proxies: TrustedProxies,
-    /// Where the application serves a user by id, for the `Location` of a registration:
-    /// `{users_path}/{id}`. Defaults to none (no `Location`): the `/auth` routes do not
-    /// serve users by id themselves.
-    pub users_path: Option<Arc<str>>,
+    /// Where the application serves a user by id, validated: see [`Self::with_users_path`].
+    users_path: Option<Arc<str>>,
 }
 
 impl AuthState {
@@ -47,10 +47,28 @@ impl AuthState {
     }
 
     /// Gives registrations a `Location` of `{path}/{id}`, where the application serves a
-    /// user by id (the task service: `/admin/users`).
+    /// user by id (the task service: `/admin/users`). Without it a registration has no
+    /// `Location`: the `/auth` routes do not serve users by id themselves. Trailing slashes
+    /// are dropped (`"/"` gives `/{id}`).
+    ///
+    /// # Panics
+    /// When `path` is not an absolute path of plain URL characters: it must start with one
+    /// `/` (not `//`, which a client reads as another host), and hold only letters, digits
+    /// and `/-._~!$&'()*+,;=:@` (no query, fragment, percent sign, space or control
+    /// character). It is the application's own constant, like a route path.
     pub fn with_users_path(mut self, path: &str) -> Self {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "/-._~!$&'()*+,;=:@".contains(c);
+        assert!(
+            path.starts_with('/') && !path.starts_with("//") && path.chars().all(plain),
+            "users path {path:?}: an absolute path of plain URL characters, like /admin/users"
+        );
         self.users_path = Some(path.trim_end_matches('/').into());
         self
+    }
+
+    /// Where the application serves a user by id, if it said ([`Self::with_users_path`]).
+    pub fn users_path(&self) -> Option<&str> {
+        self.users_path.as_deref()
     }
 
     /// The client of a request from the socket's `peer` with these `X-Forwarded-For` and
@@ -63,5 +81,47 @@ impl AuthState {
     ) -> RequestContext {
         let ip = self.trusted_proxies.client_ip(peer, x_forwarded_for);
         RequestContext::new(Some(ip), user_agent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::AuthState;
+    use crate::{Auth, AuthConfig, KeySet, MemoryStore, SigningKey};
+
+    fn state() -> AuthState {
+        let keys =
+            KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes").unwrap());
+        AuthState::new(Auth::new(
+            AuthConfig::builder(keys).build().unwrap(),
+            Arc::new(MemoryStore::new()),
+        ))
+    }
+
+    #[test]
+    fn users_path_is_trimmed() {
+        assert_eq!(state().users_path(), None);
+        assert_eq!(state().with_users_path("/admin/users/").users_path(), Some("/admin/users"));
+        assert_eq!(state().with_users_path("/").users_path(), Some(""));
+    }
+
+    #[test]
+    fn users_path_must_be_a_plain_absolute_path() {
+        for bad in [
+            "",
+            "admin/users",
+            "//evil.example/users",
+            "/x?y",
+            "/x#y",
+            "/a b",
+            "/a\r\nb",
+            "/%2e",
+            "/é",
+        ] {
+            let r = std::panic::catch_unwind(|| state().with_users_path(bad));
+            assert!(r.is_err(), "{bad:?} was accepted");
+        }
     }
 }

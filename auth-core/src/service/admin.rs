@@ -9,6 +9,7 @@ use crate::{
 
 /// What [`Auth::bootstrap_admin`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BootstrapOutcome {
     /// The username was free: the admin was created.
     Created,
@@ -168,7 +169,9 @@ impl Auth {
     /// (`ADMIN_USERNAME` / `ADMIN_PASSWORD`) and the CLI.
     ///
     /// Creates the admin when the username is free. When it exists, the password must
-    /// match it: then the user is promoted (and reactivated). A matching username with
+    /// match it: then a user is promoted to admin, and a deactivated one (admin or not) is
+    /// reactivated; the startup configuration therefore undoes a deactivation of that admin
+    /// made through the API, and says so in the audit log. A matching username with
     /// another password is refused, so that someone who registered the name first cannot
     /// be promoted by the operator's configuration.
     ///
@@ -207,7 +210,14 @@ impl Auth {
                 BootstrapOutcome::Promoted
             };
             let user = self.write_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
-            audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = false);
+            let user_id = user.id.get();
+            if existing.role != Role::Admin {
+                audit!(info, "role_changed", ctx, user_id, from = %existing.role, to = %Role::Admin);
+            }
+            if !existing.is_active {
+                audit!(info, "user_activated", ctx, user_id);
+            }
+            audit!(info, "admin_bootstrapped", ctx, user_id, created = false, outcome = ?outcome);
             return Ok(AdminBootstrap { user: user.into(), outcome });
         }
         let password_hash = self

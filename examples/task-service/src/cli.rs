@@ -150,6 +150,7 @@ where
                     BootstrapOutcome::Promoted => "promoted to admin",
                     BootstrapOutcome::Reactivated => "reactivated admin",
                     BootstrapOutcome::AlreadyAdmin => "already an admin, unchanged:",
+                    _ => "made sure of admin",
                 };
                 (admin.user, done)
             } else {

@@ -215,7 +215,11 @@ async fn end_to_end(bin: &str) {
     assert_eq!(res.status(), 200);
     let boss_pair: Value = res.json().await.unwrap();
     let boss_bearer = format!("Bearer {}", boss_pair["access_token"].as_str().unwrap());
-    let carol_id = promoted.rsplit_once("(id ").unwrap().1.trim().trim_end_matches(')');
+    let carol_id = promoted
+        .lines()
+        .find_map(|l| l.strip_prefix("promoted to admin carol (id "))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no id in {promoted:?}"));
     let res = http
         .patch(format!("{base}/admin/users/{carol_id}"))
         .header("authorization", &boss_bearer)
