@@ -13,15 +13,20 @@ from pathlib import Path
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
 HTML = re.compile(r"<[a-z][^>]*?\s(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
-FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1", re.M | re.S)
-# A code span: a run of backticks, then anything up to the same run (CommonMark); spans may
-# cross the line ends of a hard-wrapped paragraph, never a blank line.
-CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\1)[\s\S])*?(?<!`)\1(?!`)")
+# A fenced block (CommonMark): up to three spaces, a run of three or more backticks or
+# tildes, closed by a run at least as long of the same character.
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[`~]*[ \t]*$", re.M | re.S)
+# A code span: a run of backticks (not escaped), then anything up to the first run of the
+# same length; spans may cross the line ends of a hard-wrapped paragraph, never a block.
+CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)[\s\S]+?(?<!`)\1(?!`)")
+# Where a block ends: a blank line, or a line that starts a list item, table row, heading
+# or quote.
+BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|\||#|>))")
 
 
 def strip_code(text: str) -> str:
-    """The text without fenced blocks and code spans, paragraph by paragraph."""
-    blocks = re.split(r"\n[ \t]*\n", FENCE.sub("", text))
+    """The text without fenced blocks and code spans, block by block."""
+    blocks = BLOCK.split(FENCE.sub("", text))
     return "\n\n".join(CODE_SPAN.sub("", block) for block in blocks)
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)

@@ -75,6 +75,9 @@ async fn audit_events_carry_no_secrets_and_stay_one_line() {
     auth.set_role(&admin, alice.id, Role::Admin, &ctx).await.unwrap();
     auth.set_active(&admin, alice.id, false, &ctx).await.unwrap();
     auth.logout_all(admin.id, &ctx).await.unwrap();
+    // The operator's configuration names the deactivated admin: reactivated, and audited.
+    let again = auth.bootstrap_admin("alice", &Password::new(NEW_PASSWORD)).await.unwrap();
+    assert_eq!(again.outcome, BootstrapOutcome::Reactivated);
 
     let logs = capture.text();
     for event in [
@@ -89,9 +92,15 @@ async fn audit_events_carry_no_secrets_and_stay_one_line() {
         "role_changed",
         "user_deactivated",
         "logout_all",
+        "user_activated",
     ] {
         assert!(logs.contains(event), "missing audit event {event}:\n{logs}");
     }
+    assert!(logs.contains("outcome=Reactivated"), "{logs}");
+    let reactivation = logs.lines().find(|l| l.contains("user_activated")).unwrap();
+    assert!(
+        reactivation.contains("actor=\"bootstrap\"") || reactivation.contains("actor=bootstrap")
+    );
     assert!(logs.contains("auth::audit") && logs.contains("198.51.100.4"));
 
     let hash = store.user_by_id(alice.id).await.unwrap().unwrap().password_hash;

@@ -66,7 +66,8 @@ impl AuthState {
         self
     }
 
-    /// Where the application serves a user by id, if it said ([`Self::with_users_path`]).
+    /// Where the application serves a user by id, if it said ([`Self::with_users_path`]),
+    /// without a trailing slash: `""` when it said `"/"`, so that `{path}/{id}` is right.
     pub fn users_path(&self) -> Option<&str> {
         self.users_path.as_deref()
     }
@@ -109,6 +110,10 @@ mod tests {
 
     #[test]
     fn users_path_must_be_a_plain_absolute_path() {
+        let base = state();
+        for good in ["/v1/users:lookup", "/~a/b-c_d.e", "/admin/users"] {
+            assert!(base.clone().with_users_path(good).users_path().is_some(), "{good:?}");
+        }
         for bad in [
             "",
             "admin/users",
@@ -120,8 +125,12 @@ mod tests {
             "/%2e",
             "/é",
         ] {
-            let r = std::panic::catch_unwind(|| state().with_users_path(bad));
-            assert!(r.is_err(), "{bad:?} was accepted");
+            let s = base.clone();
+            let r =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.with_users_path(bad)));
+            let message = r.err().unwrap_or_else(|| panic!("{bad:?} was accepted"));
+            let message = message.downcast_ref::<String>().map(String::as_str).unwrap_or("");
+            assert!(message.contains("users path"), "{bad:?}: {message}");
         }
     }
 }

@@ -211,11 +211,14 @@ impl Auth {
             };
             let user = self.write_user(existing.id, update).await?.ok_or(AuthError::NotFound)?;
             let user_id = user.id.get();
+            // The actor is the operator's configuration, not a user.
+            let actor = "bootstrap";
             if existing.role != Role::Admin {
-                audit!(info, "role_changed", ctx, user_id, from = %existing.role, to = %Role::Admin);
+                let (from, to) = (existing.role, Role::Admin);
+                audit!(info, "role_changed", ctx, user_id, actor, from = %from, to = %to);
             }
             if !existing.is_active {
-                audit!(info, "user_activated", ctx, user_id);
+                audit!(warn, "user_activated", ctx, user_id, actor);
             }
             audit!(info, "admin_bootstrapped", ctx, user_id, created = false, outcome = ?outcome);
             return Ok(AdminBootstrap { user: user.into(), outcome });
