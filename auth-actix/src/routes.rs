@@ -16,15 +16,15 @@ use auth_core::http::{
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, TokenEndpointError,
+    Admin, ApiError, ApiJson, ApiPath, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
+    MaybeUser, OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{ExtractorFuture, auth_state, authorization, body_of, in_argument_order},
 };
 
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, me, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
@@ -47,6 +47,8 @@ fn handler(route: &AuthRoute) -> Route {
         ("POST", "/logout") => web::post().to(logout),
         ("POST", "/logout-all") => web::post().to(logout_all),
         ("GET", "/me") => get_or_head().to(me),
+        ("GET", "/sessions") => get_or_head().to(sessions),
+        ("DELETE", "/sessions/{id}") => web::delete().to(end_session),
         ("GET", "/admin") => get_or_head().to(admin),
         (method, path) => unreachable!("no handler for {method} /auth{path}"),
     }
@@ -157,6 +159,25 @@ async fn logout_all(
 
 async fn me(CurrentUser(user): CurrentUser) -> HttpResponse {
     with_no_store().json(user)
+}
+
+async fn sessions(
+    State(state): State,
+    CurrentUser(user): CurrentUser,
+    Claims(claims): Claims,
+) -> Result<HttpResponse, ApiError> {
+    let sessions = state.auth.sessions(&user, claims.sid).await?;
+    Ok(with_no_store().json(sessions))
+}
+
+async fn end_session(
+    State(state): State,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<HttpResponse, ApiError> {
+    http::end_session(&state, &user, &id, &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn admin(admin: Admin) -> HttpResponse {

@@ -14,15 +14,15 @@ use axum::{
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, Client, CurrentUser, JsonOrForm, MaybeUser, OptionalJsonOrForm,
-    TokenEndpointError,
+    Admin, ApiError, ApiJson, ApiPath, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
+    OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{authorization, body_of},
 };
 
 /// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, me, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
@@ -51,6 +51,8 @@ where
         ("POST", "/logout") => post(logout),
         ("POST", "/logout-all") => post(logout_all),
         ("GET", "/me") => get(me),
+        ("GET", "/sessions") => get(sessions),
+        ("DELETE", "/sessions/{id}") => axum::routing::delete(end_session),
         ("GET", "/admin") => get(admin),
         (method, path) => unreachable!("no handler for {method} /auth{path}"),
     }
@@ -132,6 +134,25 @@ async fn logout_all(
 
 async fn me(CurrentUser(user): CurrentUser) -> Response {
     (no_store(), Json(user)).into_response()
+}
+
+async fn sessions(
+    State(state): State<AuthState>,
+    CurrentUser(user): CurrentUser,
+    Claims(claims): Claims,
+) -> Result<Response, ApiError> {
+    let sessions = state.auth.sessions(&user, claims.sid).await?;
+    Ok((no_store(), Json(sessions)).into_response())
+}
+
+async fn end_session(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    http::end_session(&state, &user, &id, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn admin(admin: Admin) -> Json<AdminGreeting> {

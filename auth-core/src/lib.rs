@@ -8,9 +8,10 @@
 //!
 //! By file: `user/` (ids, usernames, roles, records), `password/` (policy,
 //! `hashing_config`, `hashing_pool`, `argon2id`), `token/` (access tokens, keys, the
-//! verified-token cache, refresh tokens), `store/` (traits, memory store), `service/` (the use
-//! cases of [`Auth`], one file each: `register`, `login`, `refresh_rotation`, `logout`,
-//! `access`, `authorization`, `password`, `admin`), `throttle/`, `http/`.
+//! verified-token cache, refresh tokens, sessions), `store/` (traits, memory store),
+//! `service/` (the use cases of [`Auth`], one file each: `register`, `login`,
+//! `refresh_rotation`, `logout`, `access`, `authorization`, `password`, `sessions`, `admin`;
+//! `store_cache` for what store-checked requests read), `throttle/`, `http/`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -45,13 +46,13 @@ pub use password::{
 };
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, Registration,
-    RequiredRole, Session, UserPatch, UserRole,
+    RequiredRole, SignedIn, UserPatch, UserRole,
 };
 pub use store::{AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserStore};
 pub use token::{
-    AccessClaims, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId, KeySet,
-    MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
-    RotateOutcome, SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
+    KeySet, MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
+    RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username, UsernameRules,

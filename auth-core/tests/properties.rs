@@ -6,8 +6,8 @@
 use std::{net::IpAddr, sync::Arc};
 
 use auth_core::{
-    AccessTokens, Auth, AuthConfig, Email, KeySet, MemoryStore, Password, RefreshToken, Role,
-    SigningKey, SystemClock, UserId, Username, UsernameRules,
+    AccessGrant, AccessTokens, Auth, AuthConfig, Email, KeySet, MemoryStore, Password,
+    RefreshToken, Role, SigningKey, SystemClock, UserId, Username, UsernameRules,
     http::{TrustedProxies, bearer_token},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -140,7 +140,7 @@ proptest! {
     fn any_edit_of_a_token_is_refused(at in any::<prop::sample::Index>(), with in prop::sample::select(format!("{B64URL}.").chars().collect::<Vec<_>>())) {
         let auth = auth();
         let tokens = AccessTokens::new(config().access_token_config(), Arc::new(SystemClock));
-        let (token, _) = tokens.issue(UserId::new(7), "alice", Role::User, None).unwrap();
+        let (token, _) = tokens.issue(&AccessGrant::new(UserId::new(7), "alice", Role::User)).unwrap();
         let original = token.expose().to_owned();
         prop_assert!(auth.verify_access(&original).is_ok());
         let i = at.index(original.len());

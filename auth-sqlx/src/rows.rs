@@ -2,8 +2,8 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Email, FamilyId, RefreshTokenRecord, Role, StoreError, StoredHash, TokenDigest, UserId,
-    UserRecord, Username, throttle::Failures,
+    Email, FamilyId, RefreshTokenRecord, Role, SessionRecord, StoreError, StoredHash, TokenDigest,
+    UserId, UserRecord, Username, throttle::Failures,
 };
 use time::OffsetDateTime;
 
@@ -127,6 +127,35 @@ impl TokenRow {
             revoked_at: self.revoked_at.map(time_of).transpose()?,
             ip: self.ip,
             user_agent: self.user_agent,
+        })
+    }
+}
+
+/// A live token with when its family began (`began_at`): a session.
+#[derive(Debug)]
+pub(crate) struct SessionRow {
+    token: TokenRow,
+    began_at: i64,
+}
+
+impl ReadRow for SessionRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self { token: TokenRow::from_row::<DB>(row)?, began_at: DB::i64(row, "began_at")? })
+    }
+}
+
+impl SessionRow {
+    pub(crate) fn into_record(self) -> Result<SessionRecord, StoreError> {
+        let began_at = time_of(self.began_at)?;
+        let token = self.token.into_record()?;
+        Ok(SessionRecord {
+            id: token.family_id,
+            user_id: token.user_id,
+            created_at: began_at,
+            last_used_at: token.created_at,
+            expires_at: token.expires_at,
+            ip: token.ip,
+            user_agent: token.user_agent,
         })
     }
 }

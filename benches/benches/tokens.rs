@@ -17,8 +17,8 @@
 use std::{hint::black_box, sync::Arc, time::Duration};
 
 use auth_core::{
-    AccessToken, AccessTokens, Auth, AuthConfig, KeySet, MemoryStore, RefreshToken, Role,
-    SigningKey, SystemClock, UserId,
+    AccessGrant, AccessToken, AccessTokens, Auth, AuthConfig, KeySet, MemoryStore, RefreshToken,
+    Role, SigningKey, SystemClock, UserId,
 };
 use criterion::{BatchSize, Criterion};
 
@@ -47,7 +47,7 @@ fn services() -> Vec<(&'static str, Auth, AccessTokens)> {
 }
 
 fn issue(tokens: &AccessTokens) -> AccessToken {
-    tokens.issue(UserId::new(1), "alice", Role::User, None).expect("sign").0
+    tokens.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).expect("sign").0
 }
 
 fn access_tokens(c: &mut Criterion) {
@@ -60,7 +60,13 @@ fn access_tokens(c: &mut Criterion) {
     let mut group = c.benchmark_group("tokens_sign");
     for (name, _, tokens) in &services {
         group.bench_function(*name, |b| {
-            b.iter(|| tokens.issue(black_box(UserId::new(1)), black_box("alice"), Role::User, None))
+            b.iter(|| {
+                tokens.issue(&AccessGrant::new(
+                    black_box(UserId::new(1)),
+                    black_box("alice"),
+                    Role::User,
+                ))
+            })
         });
     }
     group.finish();

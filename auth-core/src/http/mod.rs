@@ -34,7 +34,9 @@ pub use headers::{
 };
 pub use path_params::decode_path;
 pub use proxies::TrustedProxies;
-pub use routes::{AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, login, logout, refresh, register};
+pub use routes::{
+    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, end_session, login, logout, refresh, register,
+};
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
 pub use wire::{AdminGreeting, LoginRequest, RefreshRequest, RegisterRequest, UserPatchRequest};

@@ -6,7 +6,7 @@ use super::{
     AuthState, ErrorResponse, LoginRequest, RefreshRequest, RegisterRequest, bearer_token,
     check_login_authorization,
 };
-use crate::{AuthError, RequestContext, TokenPair, User};
+use crate::{AuthError, FamilyId, RequestContext, TokenPair, User};
 
 /// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes). Larger
 /// bodies are refused with 413.
@@ -34,8 +34,10 @@ pub struct AuthRoute {
 /// | `POST /logout` | refresh token → 204; ends that session |
 /// | `POST /logout-all` | access bearer → 204; ends every session |
 /// | `GET /me` | access bearer → user |
+/// | `GET /sessions` | access bearer → the caller's open sessions |
+/// | `DELETE /sessions/{id}` | access bearer → 204; ends that session |
 /// | `GET /admin` | admin bearer → greeting |
-pub const AUTH_ROUTES: [AuthRoute; 8] = [
+pub const AUTH_ROUTES: [AuthRoute; 10] = [
     AuthRoute { method: "POST", path: "/register", summary: "create a user" },
     AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
     AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
@@ -43,6 +45,8 @@ pub const AUTH_ROUTES: [AuthRoute; 8] = [
     AuthRoute { method: "POST", path: "/logout", summary: "end one session" },
     AuthRoute { method: "POST", path: "/logout-all", summary: "end every session" },
     AuthRoute { method: "GET", path: "/me", summary: "the current user" },
+    AuthRoute { method: "GET", path: "/sessions", summary: "the caller's open sessions" },
+    AuthRoute { method: "DELETE", path: "/sessions/{id}", summary: "end one of them" },
     AuthRoute { method: "GET", path: "/admin", summary: "the admin greeting" },
 ];
 
@@ -109,6 +113,22 @@ pub async fn logout(
 ) -> Result<(), ErrorResponse> {
     let presented = presented_refresh_token(body.as_ref(), authorization)?;
     state.auth.logout(presented, ctx).await.map_err(ErrorResponse::from)
+}
+
+/// `DELETE /auth/sessions/{id}`: ends one of the caller's sessions. `id` is the path
+/// parameter as the router matched it.
+///
+/// # Errors
+/// 404 `not_found` when the caller has no open session with that id (a value that is no
+/// session id at all included); as [`Auth::end_session`](crate::Auth::end_session).
+pub async fn end_session(
+    state: &AuthState,
+    user: &User,
+    id: &str,
+    ctx: &RequestContext,
+) -> Result<(), ErrorResponse> {
+    let id: FamilyId = id.parse().map_err(|_| ErrorResponse::from(AuthError::NotFound))?;
+    state.auth.end_session(user, id, ctx).await.map_err(ErrorResponse::from)
 }
 
 /// The refresh token a request presents: the body's, else the bearer.

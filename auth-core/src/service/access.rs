@@ -2,7 +2,7 @@
 //! ([`Auth::current_user`], [`Auth::authenticate`]).
 
 use super::Auth;
-use crate::{AccessClaims, AuthError, Result, TokenRejection, User};
+use crate::{AccessClaims, AuthError, FamilyId, Result, TokenRejection, User};
 
 impl Auth {
     /// Verifies an access token's signature and claims. No I/O: revocation is not seen
@@ -19,7 +19,8 @@ impl Auth {
     /// change made through this service bypasses at once): the user exists, is
     /// active, still has the role the token claims (a role change ends old tokens), and the
     /// token was issued after their revocation stamp (logout-all, password change,
-    /// deactivation).
+    /// deactivation), and the token's session (`sid`) is still open (not logged out or
+    /// ended; read through a cache of the same time-to-live).
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] (`UserInactive` or `Revoked`); [`AuthError::Store`].
@@ -30,7 +31,7 @@ impl Auth {
             None => {
                 let read = self.inner.store.user_by_id(claims.sub).await?;
                 if let Some(u) = &read {
-                    self.inner.users.put(u, now);
+                    self.inner.users.put(u.id, u.clone(), now);
                 }
                 read
             }
@@ -47,7 +48,22 @@ impl Auth {
         {
             return Err(AuthError::InvalidToken(TokenRejection::Revoked));
         }
+        if let Some(sid) = claims.sid
+            && !self.session_is_open(sid, now).await?
+        {
+            return Err(AuthError::InvalidToken(TokenRejection::Revoked));
+        }
         Ok(user.into())
+    }
+
+    /// Whether session `sid` is open, from the cache when it is fresh.
+    async fn session_is_open(&self, sid: FamilyId, now: time::OffsetDateTime) -> Result<bool> {
+        if let Some(open) = self.inner.sessions.get(sid, now) {
+            return Ok(open);
+        }
+        let open = self.inner.store.session_is_live(sid, now).await?;
+        self.inner.sessions.put(sid, open, now);
+        Ok(open)
     }
 
     /// [`verify_access`](Self::verify_access) then [`current_user`](Self::current_user).

@@ -6,9 +6,10 @@ use crate::{
     UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
-/// A logged-in session: the user and their first token pair.
+/// A successful login (or password change): the user and the first token pair of their new
+/// session.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct SignedIn {
     /// Who logged in.
     pub user: User,
     /// The access and refresh tokens.
@@ -36,7 +37,7 @@ impl Auth {
         username: &str,
         password: &Password,
         ctx: &RequestContext,
-    ) -> Result<Session> {
+    ) -> Result<SignedIn> {
         let throttle = &self.inner.throttle;
         let now = self.now();
         throttle.take(Bucket::Login, ctx.ip(), now).await?;
@@ -58,7 +59,7 @@ impl Auth {
         let user = result?;
         let tokens = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
-        Ok(Session { user: user.into(), tokens })
+        Ok(SignedIn { user: user.into(), tokens })
     }
 
     /// Verifies a password against the account `lookup` names, at the same cost whether it

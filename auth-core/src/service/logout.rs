@@ -4,7 +4,8 @@ use super::Auth;
 use crate::{AuthError, RefreshToken, RequestContext, Result, UserId, UserUpdate, audit::audit};
 
 impl Auth {
-    /// Ends the session a refresh token belongs to (its whole family). Idempotent: an
+    /// Ends the session a refresh token belongs to (its whole family), and with it the
+    /// session's access tokens at their next store-checked request. Idempotent: an
     /// unknown, spent or already revoked token is not an error.
     ///
     /// # Errors
@@ -13,7 +14,7 @@ impl Auth {
     pub async fn logout(&self, presented: &str, ctx: &RequestContext) -> Result<()> {
         let token = RefreshToken::parse(presented).map_err(AuthError::InvalidToken)?;
         if let Some(record) = self.inner.store.refresh_token(&token.digest()).await? {
-            let revoked = self.inner.store.revoke_family(record.family_id, self.now()).await?;
+            let revoked = self.end_family(record.family_id).await?;
             audit!(info, "logout", ctx, user_id = record.user_id.get(), family = %record.family_id, revoked);
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! [`Auth`]: the one entry point, and [`AuthBuilder`]. Each submodule holds one group of use
 //! cases: registration, login, refresh rotation, logout, store-checked access, the
-//! authorization rule, password change, and administration.
+//! authorization rule, password change, sessions, and administration.
 
 mod access;
 mod admin;
@@ -10,7 +10,8 @@ mod logout;
 mod password;
 mod refresh_rotation;
 mod register;
-mod user_cache;
+mod sessions;
+mod store_cache;
 
 use std::{fmt, sync::Arc, time::Duration};
 
@@ -18,13 +19,13 @@ use time::OffsetDateTime;
 
 pub use admin::{AdminBootstrap, BootstrapOutcome, UserPatch};
 pub use authorization::{AdminRole, Authorized, RequiredRole, UserRole};
-pub use login::Session;
+pub use login::SignedIn;
 pub use register::Registration;
 
 use crate::{
-    AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, HasherStats, NewRefreshToken,
-    PasswordHasher, RefreshToken, RequestContext, Result, SystemClock, TokenPair, UserId,
-    UserRecord, UserUpdate,
+    AccessGrant, AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, HasherStats,
+    NewRefreshToken, PasswordHasher, RefreshToken, RequestContext, Result, SystemClock, TokenPair,
+    UserId, UserRecord, UserUpdate,
     throttle::{MemoryThrottle, Throttle, ThrottleStore},
 };
 
@@ -65,7 +66,10 @@ struct Inner {
     hasher: PasswordHasher,
     tokens: AccessTokens,
     clock: Arc<dyn Clock>,
-    users: user_cache::UserCache,
+    /// User records read by store-checked requests.
+    users: store_cache::StoreCache<UserId, UserRecord>,
+    /// Whether a session is open, as store-checked requests read it.
+    sessions: store_cache::StoreCache<FamilyId, bool>,
     throttle: Throttle,
 }
 
@@ -128,8 +132,9 @@ impl AuthBuilder {
         self
     }
 
-    /// How long store-checked requests ([`Auth::current_user`]) may reuse a user record
-    /// instead of reading it again. Changes made through this service are seen at once;
+    /// How long store-checked requests ([`Auth::current_user`]) may reuse a user record, and
+    /// the answer to "is this session still open", instead of reading them again. Changes
+    /// made through this service are seen at once;
     /// changes made by another instance within this time. Defaults to 1 s; at most 60 s;
     /// zero reads the store on every request.
     pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
@@ -167,10 +172,22 @@ impl AuthBuilder {
         }
         let tokens = AccessTokens::new(config.access_token_config(), clock.clone());
         let hasher = PasswordHasher::new(config.hashing().clone());
-        let users = user_cache::UserCache::new(user_cache_ttl);
+        let users = store_cache::StoreCache::new(user_cache_ttl);
+        let sessions = store_cache::StoreCache::new(user_cache_ttl);
         let throttle = throttle.unwrap_or_else(|| Arc::new(MemoryThrottle::new()));
         let throttle = Throttle::new(config.rate_limits().clone(), throttle);
-        Auth { inner: Arc::new(Inner { config, store, hasher, tokens, clock, users, throttle }) }
+        Auth {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                hasher,
+                tokens,
+                clock,
+                users,
+                sessions,
+                throttle,
+            }),
+        }
     }
 }
 
@@ -263,28 +280,34 @@ impl Auth {
     async fn start_session(&self, user: &UserRecord, ctx: &RequestContext) -> Result<TokenPair> {
         let refresh = RefreshToken::generate();
         let now = self.now();
+        let family_id = FamilyId::generate();
         self.inner
             .store
             .insert_refresh_token(NewRefreshToken {
                 digest: refresh.digest(),
                 user_id: user.id,
-                family_id: FamilyId::generate(),
+                family_id,
                 created_at: now,
                 expires_at: now + self.inner.config.refresh_ttl(),
                 ip: ctx.ip_string(),
                 user_agent: ctx.user_agent().map(str::to_owned),
             })
             .await?;
-        self.pair_for(user, refresh)
+        self.pair_for(user, family_id, refresh)
     }
 
-    fn pair_for(&self, user: &UserRecord, refresh: RefreshToken) -> Result<TokenPair> {
-        let (access_token, _) = self.inner.tokens.issue(
-            user.id,
-            user.username.as_str(),
-            user.role,
-            user.tokens_valid_after,
-        )?;
+    /// A pair for `user` in session `sid`: an access token naming it, and `refresh`.
+    fn pair_for(
+        &self,
+        user: &UserRecord,
+        sid: FamilyId,
+        refresh: RefreshToken,
+    ) -> Result<TokenPair> {
+        let (access_token, _) = self.inner.tokens.issue(&AccessGrant {
+            sid: Some(sid),
+            not_before_stamp: user.tokens_valid_after,
+            ..AccessGrant::new(user.id, user.username.as_str(), user.role)
+        })?;
         Ok(TokenPair {
             access_token,
             expires_in: self.inner.config.access_ttl().as_secs(),
@@ -343,7 +366,7 @@ pub(crate) mod test_support {
             self.auth.bootstrap_admin(name, &Password::new(PASSWORD)).await.unwrap().user
         }
 
-        pub async fn login(&self, name: &str) -> Session {
+        pub async fn login(&self, name: &str) -> SignedIn {
             self.auth.login(name, &Password::new(PASSWORD), &self.ctx).await.unwrap()
         }
     }

@@ -1,7 +1,7 @@
 //! Password change: verify the current password, store the new hash, end every other
 //! session and outstanding access token, and start a fresh session.
 
-use super::{Auth, Session};
+use super::{Auth, SignedIn};
 use crate::{
     AuthError, Password, RequestContext, Result, TokenRejection, UserId, UserUpdate, audit::audit,
 };
@@ -21,7 +21,7 @@ impl Auth {
         current: &Password,
         new: &Password,
         ctx: &RequestContext,
-    ) -> Result<Session> {
+    ) -> Result<SignedIn> {
         let store = &self.inner.store;
         let Some(user) = store.user_by_id(user_id).await?.filter(|u| u.is_active) else {
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
@@ -46,7 +46,7 @@ impl Auth {
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
         let tokens = self.start_session(&user, ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
-        Ok(Session { user: user.into(), tokens })
+        Ok(SignedIn { user: user.into(), tokens })
     }
 }
 

@@ -39,10 +39,10 @@ impl Auth {
                 match user {
                     Some(user) if user.is_active && !revoked_by_stamp(&user) => {
                         audit!(info, "token_refreshed", ctx, user_id = user.id.get(), family = %old.family_id);
-                        self.pair_for(&user, next)
+                        self.pair_for(&user, old.family_id, next)
                     }
                     other => {
-                        store.revoke_family(old.family_id, now).await?;
+                        self.end_family(old.family_id).await?;
                         let why = if other.is_some_and(|u| u.is_active) {
                             TokenRejection::Revoked
                         } else {
@@ -54,7 +54,7 @@ impl Auth {
                 }
             }
             RotateOutcome::Replayed(spent) => {
-                let revoked = store.revoke_family(spent.family_id, now).await?;
+                let revoked = self.end_family(spent.family_id).await?;
                 audit!(warn, "refresh_reuse_detected", ctx, user_id = spent.user_id.get(), family = %spent.family_id, revoked);
                 Err(AuthError::InvalidToken(TokenRejection::RefreshReused))
             }

@@ -1,47 +1,51 @@
-//! A short-lived cache of user records for store-checked requests (`current_user`), so a
-//! busy API does not read the same user from the database on every request.
+//! Short-lived caches of what store-checked requests ([`Auth::current_user`]) read: the
+//! user record, and whether the token's session is still open. A busy API then does not
+//! read the same rows from the database on every request.
 //!
-//! Every write through [`Auth`](super::Auth) replaces or drops the cached record at once, so
-//! a deactivation, a role change or a logout-all on this instance takes effect on its next
-//! request. A change made elsewhere (another instance, or the store directly) is seen within
-//! the time-to-live. Entries expire on the service's [`Clock`](crate::Clock).
+//! Every write through [`Auth`] replaces or drops the cached entry at once, so a
+//! deactivation, a role change, a logout or an ended session on this instance takes effect
+//! on its next request. A change made elsewhere (another instance, or the store directly)
+//! is seen within the time-to-live. Entries expire on the service's
+//! [`Clock`](crate::Clock).
+//!
+//! [`Auth`]: super::Auth
+//! [`Auth::current_user`]: super::Auth::current_user
 
-use std::{collections::HashMap, sync::Mutex, time::Duration};
+use std::{collections::HashMap, hash::Hash, sync::Mutex, time::Duration};
 
 use time::OffsetDateTime;
-
-use crate::{UserId, UserRecord};
 
 /// The most entries kept; past it, expired entries are dropped, then everything.
 const MAX_ENTRIES: usize = 10_000;
 
+/// Values read from the store at a time, kept for a time-to-live. A zero TTL caches nothing.
 #[derive(Debug)]
-pub(crate) struct UserCache {
+pub(crate) struct StoreCache<K, V> {
     ttl: Duration,
-    entries: Mutex<HashMap<UserId, (OffsetDateTime, UserRecord)>>,
+    entries: Mutex<HashMap<K, (OffsetDateTime, V)>>,
 }
 
-impl UserCache {
+impl<K: Hash + Eq + Copy, V: Clone> StoreCache<K, V> {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, (OffsetDateTime, UserRecord)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (OffsetDateTime, V)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The cached record, if it is younger than the time-to-live at `now`.
-    pub(crate) fn get(&self, id: UserId, now: OffsetDateTime) -> Option<UserRecord> {
+    /// The cached value, if it is younger than the time-to-live at `now`.
+    pub(crate) fn get(&self, key: K, now: OffsetDateTime) -> Option<V> {
         if self.ttl.is_zero() {
             return None;
         }
         let entries = self.lock();
-        let (at, user) = entries.get(&id)?;
-        (now - *at < self.ttl && now >= *at).then(|| user.clone())
+        let (at, value) = entries.get(&key)?;
+        (now - *at < self.ttl && now >= *at).then(|| value.clone())
     }
 
-    /// Caches `user` as read at `now`.
-    pub(crate) fn put(&self, user: &UserRecord, now: OffsetDateTime) {
+    /// Caches `value` as read at `now`.
+    pub(crate) fn put(&self, key: K, value: V, now: OffsetDateTime) {
         if self.ttl.is_zero() {
             return;
         }
@@ -53,11 +57,41 @@ impl UserCache {
                 entries.clear();
             }
         }
-        entries.insert(user.id, (now, user.clone()));
+        entries.insert(key, (now, value));
     }
 
-    /// Drops the record of `id`.
-    pub(crate) fn forget(&self, id: UserId) {
-        self.lock().remove(&id);
+    /// Drops the entry of `key`.
+    pub(crate) fn forget(&self, key: K) {
+        self.lock().remove(&key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_live_for_the_ttl_and_can_be_forgotten() {
+        let now = OffsetDateTime::now_utc();
+        let cache = StoreCache::new(Duration::from_secs(1));
+        cache.put(1, "a", now);
+        assert_eq!(cache.get(1, now + Duration::from_millis(999)), Some("a"));
+        assert_eq!(cache.get(1, now + Duration::from_secs(1)), None);
+        assert_eq!(cache.get(1, now - Duration::from_secs(1)), None, "a clock that went back");
+        cache.forget(1);
+        assert_eq!(cache.get(1, now), None);
+    }
+
+    #[test]
+    fn a_zero_ttl_keeps_nothing_and_the_size_is_bounded() {
+        let now = OffsetDateTime::now_utc();
+        let off = StoreCache::new(Duration::ZERO);
+        off.put(1, (), now);
+        assert_eq!(off.get(1, now), None);
+        let cache = StoreCache::new(Duration::from_secs(1));
+        for k in 0..MAX_ENTRIES + 5 {
+            cache.put(k, (), now);
+        }
+        assert!(cache.lock().len() <= MAX_ENTRIES);
     }
 }

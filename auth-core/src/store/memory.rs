@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::{RefreshTokenStore, StoreResult, UserStore};
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
-    StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
@@ -183,6 +183,35 @@ impl RefreshTokenStore for MemoryStore {
             .collect();
         live.sort_by_key(|t| std::cmp::Reverse(t.created_at));
         Ok(live)
+    }
+
+    async fn sessions(&self, user: UserId, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
+        let inner = self.lock();
+        let mut began: HashMap<FamilyId, OffsetDateTime> = HashMap::new();
+        for t in inner.tokens.values().filter(|t| t.user_id == user) {
+            let at = began.entry(t.family_id).or_insert(t.created_at);
+            *at = (*at).min(t.created_at);
+        }
+        let mut sessions: Vec<_> = inner
+            .tokens
+            .values()
+            .filter(|t| t.user_id == user && t.is_live(now))
+            .map(|t| SessionRecord {
+                id: t.family_id,
+                user_id: t.user_id,
+                created_at: began[&t.family_id],
+                last_used_at: t.created_at,
+                expires_at: t.expires_at,
+                ip: t.ip.clone(),
+                user_agent: t.user_agent.clone(),
+            })
+            .collect();
+        sessions.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id.as_uuid())));
+        Ok(sessions)
+    }
+
+    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool> {
+        Ok(self.lock().tokens.values().any(|t| t.family_id == family && t.is_live(now)))
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {

@@ -15,7 +15,7 @@ pub use memory::MemoryStore;
 
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
-    StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// The result type of store methods.
@@ -88,6 +88,14 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
         user: UserId,
         now: OffsetDateTime,
     ) -> StoreResult<Vec<RefreshTokenRecord>>;
+
+    /// The open sessions of a user at `now`, newest first (by when they began): one per
+    /// family that has a live token, described by that token and the family's first.
+    async fn sessions(&self, user: UserId, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>>;
+
+    /// Whether the session (family) has a live token at `now`: what store-checked requests
+    /// ask of an access token's `sid`. Reads one indexed row at most.
+    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool>;
 
     /// Deletes tokens that expired before `before`. Returns how many were deleted.
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;

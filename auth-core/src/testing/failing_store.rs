@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
-    RotateOutcome, StoreError, StoreResult, TokenDigest, UserId, UserRecord, UserStore, UserUpdate,
-    Username,
+    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserId, UserRecord,
+    UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -69,6 +69,12 @@ impl RefreshTokenStore for FailingStore {
         _: UserId,
         _: OffsetDateTime,
     ) -> StoreResult<Vec<RefreshTokenRecord>> {
+        down()
+    }
+    async fn sessions(&self, _: UserId, _: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
+        down()
+    }
+    async fn session_is_live(&self, _: FamilyId, _: OffsetDateTime) -> StoreResult<bool> {
         down()
     }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {

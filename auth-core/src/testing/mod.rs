@@ -71,6 +71,8 @@ macro_rules! store_contract_tests {
             concurrent_spends_exactly_one_wins,
             revokes_families_and_users,
             lists_live_sessions_newest_first,
+            lists_sessions_with_their_start_and_last_use,
+            tells_whether_a_session_is_live,
             purges_expired_tokens,
             ping_answers,
         );

@@ -366,6 +366,68 @@ pub async fn lists_live_sessions_newest_first<S: AuthStore + ?Sized>(store: Arc<
     assert!(store.live_refresh_tokens(a.id, late).await.unwrap().is_empty());
 }
 
+/// Sessions: one per family with a live token, newest login first, with the family's start,
+/// its current token's issue time, IP and user agent, and the family's expiry.
+pub async fn lists_sessions_with_their_start_and_last_use<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let a = user(&*store, "alice").await;
+    let b = user(&*store, "bob1").await;
+    let (first, n) = session(a.id, t0());
+    let rotated = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    let (_, n) = session(a.id, t0() + Duration::minutes(1));
+    let newer = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    let (_, n) = session(a.id, t0() + Duration::minutes(2));
+    let ended = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    store.revoke_family(ended, t0() + Duration::minutes(2)).await.unwrap();
+    let (_, n) = session(b.id, t0() + Duration::minutes(3));
+    store.insert_refresh_token(n).await.unwrap();
+    let at = t0() + Duration::minutes(4);
+    let (_, repl) = replacement(at);
+    let outcome = store.rotate_refresh_token(&first.digest(), repl, at).await.unwrap();
+    assert!(matches!(outcome, RotateOutcome::Rotated { .. }));
+
+    let now = t0() + Duration::minutes(5);
+    let sessions = store.sessions(a.id, now).await.unwrap();
+    assert_eq!(sessions.iter().map(|s| s.id).collect::<Vec<_>>(), [newer, rotated]);
+    let [n, r] = &sessions[..] else { unreachable!() };
+    assert_eq!(
+        (n.user_id, n.created_at, n.last_used_at),
+        (a.id, t0() + Duration::minutes(1), t0() + Duration::minutes(1))
+    );
+    assert_eq!(
+        (n.ip.as_deref(), n.user_agent.as_deref()),
+        (Some("203.0.113.7"), Some("contract/1.0"))
+    );
+    assert_eq!(
+        (r.created_at, r.last_used_at),
+        (t0(), at),
+        "began at the login, used at the rotation"
+    );
+    assert_eq!(r.expires_at, t0() + Duration::days(30));
+    assert_eq!((r.ip.as_deref(), r.user_agent.as_deref()), (None, Some("ua-2")));
+    assert!(store.sessions(a.id, t0() + Duration::days(31)).await.unwrap().is_empty());
+    assert!(store.sessions(UserId::new(i64::MAX), now).await.unwrap().is_empty());
+}
+
+/// A session is live while its family has a live token: through rotations, until it is
+/// revoked or expires.
+pub async fn tells_whether_a_session_is_live<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let a = user(&*store, "alice").await;
+    let (token, n) = session(a.id, t0());
+    let family = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    assert!(store.session_is_live(family, t0()).await.unwrap());
+    let (_, repl) = replacement(t0() + Duration::minutes(1));
+    store.rotate_refresh_token(&token.digest(), repl, t0() + Duration::minutes(1)).await.unwrap();
+    assert!(store.session_is_live(family, t0() + Duration::minutes(1)).await.unwrap());
+    assert!(!store.session_is_live(family, t0() + Duration::days(30)).await.unwrap(), "expired");
+    assert!(!store.session_is_live(FamilyId::generate(), t0()).await.unwrap(), "unknown");
+    store.revoke_family(family, t0() + Duration::minutes(2)).await.unwrap();
+    assert!(!store.session_is_live(family, t0() + Duration::minutes(2)).await.unwrap());
+}
+
 /// Purging deletes only tokens that expired before the cut-off.
 pub async fn purges_expired_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
     let a = user(&*store, "alice").await;

@@ -6,7 +6,7 @@ use jsonwebtoken::{Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
 use super::{Algorithm, KeySet, VerifyingKey, verified_cache::VerifiedTokenCache};
-use crate::{AuthError, Clock, Result, Role, TokenRejection, UserId};
+use crate::{AuthError, Clock, FamilyId, Result, Role, TokenRejection, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
 /// have an `iat` below it, tokens issued after it have an `iat` at or above it.
@@ -41,6 +41,35 @@ pub struct AccessClaims {
     pub iss: String,
     /// The audience.
     pub aud: String,
+    /// The session (refresh-token family) the token was issued in. Store-checked requests
+    /// refuse it once that session has ended. Absent only in tokens issued before sessions
+    /// had ids (they expire within the access-token lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<FamilyId>,
+}
+
+/// Who and what an access token is issued for: see [`AccessTokens::issue`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessGrant<'a> {
+    /// The user.
+    pub sub: UserId,
+    /// Their username.
+    pub username: &'a str,
+    /// Their role.
+    pub role: Role,
+    /// The session the token belongs to (its `sid`).
+    pub sid: Option<FamilyId>,
+    /// The user's revocation stamp: the token's `iat` is never earlier than the first whole
+    /// second at or after it, so a token issued in the same second as a revocation (but
+    /// after it) still passes the store check.
+    pub not_before_stamp: Option<time::OffsetDateTime>,
+}
+
+impl<'a> AccessGrant<'a> {
+    /// A grant for a user, with no session and no revocation stamp.
+    pub fn new(sub: UserId, username: &'a str, role: Role) -> Self {
+        Self { sub, username, role, sid: None, not_before_stamp: None }
+    }
 }
 
 mod sub_as_string {
@@ -100,12 +129,12 @@ pub struct AccessTokenConfig {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use auth_core::{AccessTokens, AuthConfig, KeySet, Role, SigningKey, SystemClock, UserId};
+/// use auth_core::{AccessGrant, AccessTokens, AuthConfig, KeySet, Role, SigningKey, SystemClock, UserId};
 ///
 /// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
 /// let config = AuthConfig::builder(keys).build()?;
 /// let tokens = AccessTokens::new(config.access_token_config(), Arc::new(SystemClock));
-/// let (token, _) = tokens.issue(UserId::new(1), "alice", Role::User, None)?;
+/// let (token, _) = tokens.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User))?;
 /// assert_eq!(tokens.verify(token.expose())?.username, "alice");
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
@@ -156,31 +185,24 @@ impl AccessTokens {
         self.ttl
     }
 
-    /// Signs a token for a user. `not_before_stamp` is the user's revocation stamp: the
-    /// token's `iat` is never earlier than the first whole second at or after it, so a token issued in the
-    /// same second as a revocation (but after it) still passes the store check.
+    /// Signs a token for a grant (see [`AccessGrant`] for its revocation stamp).
     ///
     /// # Errors
     /// [`AuthError::Internal`] if signing fails (a broken key).
-    pub fn issue(
-        &self,
-        sub: UserId,
-        username: &str,
-        role: Role,
-        not_before_stamp: Option<time::OffsetDateTime>,
-    ) -> Result<(AccessToken, AccessClaims)> {
+    pub fn issue(&self, grant: &AccessGrant<'_>) -> Result<(AccessToken, AccessClaims)> {
         let now = self.clock.now().unix_timestamp();
-        let iat = not_before_stamp.map_or(now, |s| now.max(stamp_second(s)));
+        let iat = grant.not_before_stamp.map_or(now, |s| now.max(stamp_second(s)));
         let claims = AccessClaims {
-            sub,
-            username: username.to_owned(),
-            role,
+            sub: grant.sub,
+            username: grant.username.to_owned(),
+            role: grant.role,
             iat,
             nbf: now,
             exp: now + self.ttl.as_secs() as i64,
             jti: uuid::Uuid::new_v4().to_string(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            sid: grant.sid,
         };
         let signing = self.keys.signing();
         let mut header = Header::new(signing.algorithm());
@@ -407,7 +429,8 @@ mod tests {
         ] {
             let alg = key.algorithm();
             let t = tokens_with(KeySet::new(key), &clock);
-            let (token, claims) = t.issue(UserId::new(42), "alice", Role::Admin, None).unwrap();
+            let (token, claims) =
+                t.issue(&AccessGrant::new(UserId::new(42), "alice", Role::Admin)).unwrap();
             assert_eq!(t.verify(token.expose()).unwrap(), claims, "{alg:?}");
             let header = jsonwebtoken::decode_header(token.expose()).unwrap();
             assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -418,7 +441,7 @@ mod tests {
     #[test]
     fn claims_are_as_the_api_says() {
         let (t, clock) = hs();
-        let (token, _) = t.issue(UserId::new(7), "alice", Role::User, None).unwrap();
+        let (token, _) = t.issue(&AccessGrant::new(UserId::new(7), "alice", Role::User)).unwrap();
         let payload = token.expose().split('.').nth(1).unwrap();
         let v: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         let now = clock.now().unix_timestamp();
@@ -436,7 +459,8 @@ mod tests {
     #[test]
     fn expiry_honours_the_leeway_to_the_second() {
         let (t, clock) = hs();
-        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (token, claims) =
+            t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         clock.set(time::OffsetDateTime::from_unix_timestamp(claims.exp + 30).unwrap());
         assert!(t.verify(token.expose()).is_ok());
         clock.advance(Duration::from_secs(1));
@@ -446,7 +470,8 @@ mod tests {
     #[test]
     fn a_cached_token_is_rechecked_on_the_clock_and_never_shown() {
         let (t, clock) = hs();
-        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (token, claims) =
+            t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
         assert_eq!(t.verified.len(), 1, "cached after it verified");
         // Every handle of one `Auth` shares the cache.
@@ -476,7 +501,8 @@ mod tests {
         let clock = ManualClock::starting_now();
         let keys = KeySet::new(SigningKey::hs256(SECRET).unwrap());
         let t = AccessTokens::new(config(keys, 0), Arc::new(clock));
-        let (token, claims) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (token, claims) =
+            t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
         assert_eq!(t.verified.len(), 0);
     }
@@ -583,7 +609,7 @@ mod tests {
     #[test]
     fn tampering_and_foreign_keys_are_refused() {
         let (t, clock) = hs();
-        let (token, _) = t.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (token, _) = t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         let mut parts: Vec<String> = token.expose().split('.').map(str::to_owned).collect();
         let mut c = good_claims(clock.now().unix_timestamp());
         c["role"] = json!("admin");
@@ -600,12 +626,13 @@ mod tests {
             ),
             &clock,
         );
-        let (foreign, _) = other.issue(UserId::new(1), "alice", Role::Admin, None).unwrap();
+        let (foreign, _) =
+            other.issue(&AccessGrant::new(UserId::new(1), "alice", Role::Admin)).unwrap();
         assert_eq!(rejection(&t, foreign.expose()), TokenRejection::BadSignature);
 
         // ES256 with an all-zero signature.
         let es = tokens_with(KeySet::new(SigningKey::es256_pem(ES).unwrap()), &clock);
-        let (good, _) = es.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (good, _) = es.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         let (msg, _) = good.expose().rsplit_once('.').unwrap();
         let zero = URL_SAFE_NO_PAD.encode([0u8; 64]);
         assert_eq!(rejection(&es, &format!("{msg}.{zero}")), TokenRejection::BadSignature);
@@ -619,7 +646,8 @@ mod tests {
             ),
             &clock,
         );
-        let (forged, _) = es_other.issue(UserId::new(1), "alice", Role::Admin, None).unwrap();
+        let (forged, _) =
+            es_other.issue(&AccessGrant::new(UserId::new(1), "alice", Role::Admin)).unwrap();
         assert_eq!(rejection(&es, forged.expose()), TokenRejection::BadSignature);
     }
 
@@ -641,7 +669,8 @@ mod tests {
             KeySet::new(SigningKey::hs256(b"old secret old secret old secret!").unwrap()),
             &clock,
         );
-        let (old_token, _) = old.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (old_token, _) =
+            old.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         let rotated = tokens_with(
             KeySet::new(SigningKey::eddsa_pem(ED).unwrap())
                 .with_previous(VerifyingKey::hs256(b"old secret old secret old secret!").unwrap())
@@ -649,7 +678,8 @@ mod tests {
             &clock,
         );
         assert!(rotated.verify(old_token.expose()).is_ok());
-        let (new_token, _) = rotated.issue(UserId::new(1), "alice", Role::User, None).unwrap();
+        let (new_token, _) =
+            rotated.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         assert_eq!(jsonwebtoken::decode_header(new_token.expose()).unwrap().alg, Algorithm::EdDSA);
         // The old-key-only service cannot verify the new token.
         assert!(old.verify(new_token.expose()).is_err());
@@ -659,7 +689,12 @@ mod tests {
     fn iat_is_never_before_the_revocation_stamp() {
         let (t, clock) = hs();
         let stamp = clock.now() + time::Duration::milliseconds(1500);
-        let (_, claims) = t.issue(UserId::new(1), "alice", Role::User, Some(stamp)).unwrap();
+        let (_, claims) = t
+            .issue(&AccessGrant {
+                not_before_stamp: Some(stamp),
+                ..AccessGrant::new(UserId::new(1), "alice", Role::User)
+            })
+            .unwrap();
         assert_eq!(claims.iat, stamp_second(stamp));
         assert!(claims.iat > stamp.unix_timestamp() || stamp.nanosecond() == 0);
         assert_eq!(claims.nbf, clock.now().unix_timestamp());

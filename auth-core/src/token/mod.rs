@@ -9,16 +9,18 @@ mod access;
 mod keys;
 mod pair;
 mod refresh;
+mod session;
 mod verified_cache;
 
 pub(crate) use access::stamp_second;
-pub use access::{AccessClaims, AccessToken, AccessTokenConfig, AccessTokens};
+pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use pair::TokenPair;
 pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,
     TokenDigest,
 };
+pub use session::{Session, SessionRecord};
 
 /// Algorithms re-exported from `jsonwebtoken` for configuring keys.
 pub use jsonwebtoken::Algorithm;

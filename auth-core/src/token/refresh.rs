@@ -96,9 +96,11 @@ impl fmt::Debug for TokenDigest {
     }
 }
 
-/// The family of a refresh token: every token rotated from one login. Replaying a spent
-/// member revokes the whole family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The family of a refresh token: every token rotated from one login, which is what the API
+/// calls a session (its id is the `sid` of the session's access tokens). Replaying a spent
+/// member revokes the whole family. On the wire: the UUID as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct FamilyId(uuid::Uuid);
 
 impl FamilyId {
@@ -120,6 +122,15 @@ impl FamilyId {
     /// The id's 16 bytes, as stores keep it.
     pub fn as_bytes(&self) -> &[u8; 16] {
         self.0.as_bytes()
+    }
+}
+
+impl std::str::FromStr for FamilyId {
+    type Err = uuid::Error;
+
+    /// Parses the UUID form that [`Display`](fmt::Display) writes.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::try_parse(s).map(Self)
     }
 }
 

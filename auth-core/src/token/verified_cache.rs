@@ -98,6 +98,7 @@ mod tests {
             jti: "j".into(),
             iss: "i".into(),
             aud: "a".into(),
+            sid: None,
         }
     }
 

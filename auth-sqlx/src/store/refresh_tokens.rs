@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use auth_core::{
     FamilyId, NewRefreshToken, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
-    StoreResult, TokenDigest, UserId,
+    SessionRecord, StoreResult, TokenDigest, UserId,
 };
 use time::OffsetDateTime;
 
@@ -12,7 +12,7 @@ use super::Store;
 use crate::{
     error::{other_error, retry},
     portable::{Arg, On, Portable, Statement},
-    rows::{TokenRow, micros, token_args},
+    rows::{SessionRow, TokenRow, micros, token_args},
 };
 
 #[async_trait]
@@ -105,6 +105,21 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
         rows.into_iter().map(TokenRow::into_record).collect()
     }
 
+    async fn sessions(&self, user: UserId, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
+        let args = [Arg::I64(user.get()), Arg::I64(micros(now))];
+        let rows: Vec<SessionRow> =
+            DB::fetch_all(On::Pool(&self.pool), &SESSIONS, &args).await.map_err(other_error)?;
+        rows.into_iter().map(SessionRow::into_record).collect()
+    }
+
+    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool> {
+        let args = [Arg::Bytes(family.as_bytes()), Arg::I64(micros(now))];
+        let row: Option<TokenRow> =
+            retry!(DB::fetch_optional(On::Pool(&self.pool), &LIVE_IN_FAMILY, &args).await)
+                .map_err(other_error)?;
+        Ok(row.is_some())
+    }
+
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(before))];
         retry!(DB::execute(On::Pool(&self.pool), &PURGE_EXPIRED, &args).await).map_err(other_error)
@@ -148,6 +163,26 @@ static LIVE_TOKENS: Statement = Statement::new(concat!(
     " FROM auth_refresh_tokens \
      WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
      ORDER BY created_at DESC, digest"
+));
+
+// A session is a family with a live token: that token, and when the family's first one was
+// issued (every member stays until the family expires, so the minimum is the login).
+static SESSIONS: Statement = Statement::new(concat!(
+    "SELECT ",
+    token_columns!(),
+    ", (SELECT MIN(f.created_at) FROM auth_refresh_tokens f \
+        WHERE f.family_id = auth_refresh_tokens.family_id) AS began_at \
+     FROM auth_refresh_tokens \
+     WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
+     ORDER BY began_at DESC, family_id"
+));
+
+static LIVE_IN_FAMILY: Statement = Statement::new(concat!(
+    "SELECT ",
+    token_columns!(),
+    " FROM auth_refresh_tokens \
+     WHERE family_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
+     LIMIT 1"
 ));
 
 static PURGE_EXPIRED: Statement =

@@ -29,7 +29,7 @@ use actix_web::{
 };
 use auth_actix::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, api_errors,
-    auth_scope, get_or_head,
+    auth_scope, get_or_head, no_store,
 };
 use auth_core::{
     UserId,
@@ -116,6 +116,11 @@ impl AppFactory {
                 web::resource("/admin/users/{id}")
                     .route(get_or_head().to(admin_get_user))
                     .route(web::patch().to(admin_patch_user)),
+            )
+            .service(
+                web::resource("/admin/users/{id}/sessions")
+                    .route(get_or_head().to(admin_user_sessions))
+                    .route(web::delete().to(admin_end_user_sessions)),
             )
             .service(web::resource("/admin/tasks").route(get_or_head().to(admin_tasks)))
             .wrap(from_fn(request_timeout))
@@ -342,6 +347,29 @@ async fn admin_patch_user(
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_patch()?;
     Ok(HttpResponse::Ok().json(app.auth.update_user(&admin, UserId::new(id), patch, &ctx).await?))
+}
+
+async fn admin_user_sessions(
+    app: Data<App>,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let sessions = app.auth.user_sessions(&admin, UserId::new(id)).await?;
+    let mut res = HttpResponse::Ok();
+    for h in no_store() {
+        res.insert_header(h);
+    }
+    Ok(res.json(sessions))
+}
+
+async fn admin_end_user_sessions(
+    app: Data<App>,
+    Client(ctx): Client,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    app.auth.end_user_sessions(&admin, UserId::new(id), &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn admin_tasks(

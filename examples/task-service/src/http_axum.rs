@@ -5,6 +5,7 @@ use std::{future::Future, net::SocketAddr};
 
 use auth_axum::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, api_errors, auth_router,
+    no_store,
 };
 use auth_core::{
     User, UserId,
@@ -76,6 +77,10 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         .route("/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
         .route("/admin/users", get(admin_users))
         .route("/admin/users/{id}", get(admin_get_user).patch(admin_patch_user))
+        .route(
+            "/admin/users/{id}/sessions",
+            get(admin_user_sessions).delete(admin_end_user_sessions),
+        )
         .route("/admin/tasks", get(admin_tasks))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app, auth });
@@ -257,6 +262,25 @@ async fn admin_patch_user(
 ) -> Result<Json<User>, ApiError> {
     let patch = body.into_patch()?;
     Ok(Json(app.auth.update_user(&admin, UserId::new(id), patch, &ctx).await?))
+}
+
+async fn admin_user_sessions(
+    State(app): State<App>,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Response, ApiError> {
+    let sessions = app.auth.user_sessions(&admin, UserId::new(id)).await?;
+    Ok((no_store(), Json(sessions)).into_response())
+}
+
+async fn admin_end_user_sessions(
+    State(app): State<App>,
+    Client(ctx): Client,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<StatusCode, ApiError> {
+    app.auth.end_user_sessions(&admin, UserId::new(id), &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn admin_tasks(

@@ -62,6 +62,26 @@ pub struct UserOut {
     created_at: time::OffsetDateTime,
 }
 
+/// An open session (a login, kept alive by refreshes): `GET /auth/sessions`.
+#[derive(ToSchema)]
+pub struct Session {
+    /// Opaque id, the `sid` claim of the session's access tokens.
+    #[schema(example = "0b7e5f7c-2f54-4a8e-9d8e-6d0c2b1f4a21")]
+    id: String,
+    /// When the session began (the login).
+    created_at: time::OffsetDateTime,
+    /// When it last got tokens (the login or the latest refresh).
+    last_used_at: time::OffsetDateTime,
+    /// When it ends at the latest (the refresh lifetime from the login).
+    expires_at: time::OffsetDateTime,
+    /// Client IP of the latest login or refresh.
+    ip: Option<String>,
+    /// Client `User-Agent` of the latest login or refresh (at most 256 characters).
+    user_agent: Option<String>,
+    /// Whether it is the session of the token that asked (always false for an admin's view).
+    current: bool,
+}
+
 /// `POST /auth/register`.
 #[derive(ToSchema)]
 pub struct RegisterBody {
@@ -329,6 +349,18 @@ mod paths {
         responses((status = 200, body = UserOut), BearerErrors, CommonErrors))]
     fn me() {}
 
+    #[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "The caller's open sessions, newest first", body = [Session]),
+            BearerErrors, CommonErrors))]
+    fn sessions() {}
+
+    #[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth", params(("id" = String, Path, description = "Session id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "Session ended: its refresh token, and its access tokens at their next request"),
+            (status = 404, description = "No open session of the caller with this id", body = ErrorBody),
+            BearerErrors, CommonErrors))]
+    fn end_session() {}
+
     #[utoipa::path(get, path = "/auth/admin", tag = "auth", security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = AdminGreeting), AdminErrors, CommonErrors))]
     fn admin() {}
@@ -375,6 +407,18 @@ mod paths {
             BodyErrors, AdminErrors, CommonErrors))]
     fn admin_patch_user() {}
 
+    #[utoipa::path(get, path = "/admin/users/{id}/sessions", tag = "admin", params(("id" = i64, Path, description = "User id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "The user's open sessions, newest first", body = [Session]),
+            (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
+    fn admin_user_sessions() {}
+
+    #[utoipa::path(delete, path = "/admin/users/{id}/sessions", tag = "admin", params(("id" = i64, Path, description = "User id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "Every session of the user ended, with its access tokens"),
+            (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
+    fn admin_end_user_sessions() {}
+
     #[utoipa::path(get, path = "/admin/tasks", tag = "admin", params(PageParams), security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = [Task]), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
     fn admin_tasks() {}
@@ -383,8 +427,9 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, me, admin, list_tasks, create_task,
-            get_task, update_task, delete_task, admin_users, admin_get_user, admin_patch_user, admin_tasks),
+        paths(health, register, login, token, refresh, logout, logout_all, me, sessions, end_session, admin,
+            list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
+            admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_tasks),
         modifiers(&SecurityAddon),
         tags((name = "auth"), (name = "tasks"), (name = "admin"), (name = "service"))
     )]
@@ -418,11 +463,14 @@ mod tests {
             "/auth/logout",
             "/auth/logout-all",
             "/auth/me",
+            "/auth/sessions",
+            "/auth/sessions/{id}",
             "/auth/admin",
             "/tasks",
             "/tasks/{id}",
             "/admin/users",
             "/admin/users/{id}",
+            "/admin/users/{id}/sessions",
             "/admin/tasks",
         ] {
             assert!(doc["paths"][path].is_object(), "missing {path}");

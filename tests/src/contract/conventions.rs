@@ -17,11 +17,14 @@ pub const ROUTES: &[&str] = &[
     "/auth/logout",
     "/auth/logout-all",
     "/auth/me",
+    "/auth/sessions",
+    "/auth/sessions/{id}",
     "/auth/admin",
     "/tasks",
     "/tasks/{id}",
     "/admin/users",
     "/admin/users/{id}",
+    "/admin/users/{id}/sessions",
     "/admin/tasks",
 ];
 

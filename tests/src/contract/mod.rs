@@ -42,6 +42,7 @@ pub mod bad_input;
 pub mod client;
 pub mod conventions;
 pub mod raw;
+pub mod session_list;
 pub mod sessions;
 pub mod tasks;
 pub mod throttling;
@@ -201,6 +202,15 @@ macro_rules! http_contract_tests {
             role_change_revokes_access_and_refresh_carries_it,
         });
     };
+    (@group session_list [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; session_list {
+            sessions_lists_the_callers_open_sessions,
+            refresh_keeps_the_session,
+            ending_a_session_ends_its_tokens,
+            logout_ends_the_sessions_access_tokens,
+            admin_lists_and_ends_a_users_sessions,
+        });
+    };
     (@group tokens [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; tokens {
             crafted_token_is_accepted,
@@ -317,7 +327,7 @@ macro_rules! http_contract_tests {
     };
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
-            auth, sessions, tokens, tasks, admin, conventions, throttling, bad_input
+            auth, sessions, session_list, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {
