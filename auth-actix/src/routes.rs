@@ -12,27 +12,38 @@ use actix_web::{
 };
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ErrorResponse, LoginRequest, RefreshRequest, RegisterRequest, TokenRequest,
+    ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, LoginRequest, RefreshRequest,
+    RegisterRequest, TokenRequest,
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, ApiPath, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
-    MaybeUser, OptionalJsonOrForm, TokenEndpointError,
+    Admin, ApiError, ApiJson, ApiPath, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
+    OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{ExtractorFuture, auth_state, authorization, body_of, in_argument_order},
 };
 
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, me, sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
-    AUTH_ROUTES
-        .iter()
-        .fold(web::scope("/auth").app_data(BodyLimit(AUTH_BODY_LIMIT)), |scope, route| {
-            scope.service(web::resource(route.path).route(handler(route)))
-        })
+    // One resource per path, with a route per method (a second resource for the same path
+    // would never be reached: the first answers 405 to the methods it lacks).
+    let mut paths: Vec<&str> = Vec::new();
+    for route in &AUTH_ROUTES {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
+    paths.into_iter().fold(
+        web::scope("/auth").app_data(BodyLimit(AUTH_BODY_LIMIT)),
+        |scope, path| {
+            let routes = AUTH_ROUTES.iter().filter(|r| r.path == path);
+            scope.service(routes.fold(web::resource(path), |res, route| res.route(handler(route))))
+        },
+    )
 }
 
 /// The handler of a route of the table. The scope is built from the table, so it serves
@@ -46,7 +57,9 @@ fn handler(route: &AuthRoute) -> Route {
         ("POST", "/refresh") => web::post().to(refresh),
         ("POST", "/logout") => web::post().to(logout),
         ("POST", "/logout-all") => web::post().to(logout_all),
+        ("POST", "/password") => web::post().to(change_password),
         ("GET", "/me") => get_or_head().to(me),
+        ("DELETE", "/me") => web::delete().to(delete_account),
         ("GET", "/sessions") => get_or_head().to(sessions),
         ("DELETE", "/sessions/{id}") => web::delete().to(end_session),
         ("GET", "/admin") => get_or_head().to(admin),
@@ -161,12 +174,28 @@ async fn me(CurrentUser(user): CurrentUser) -> HttpResponse {
     with_no_store().json(user)
 }
 
-async fn sessions(
+async fn change_password(
     State(state): State,
+    Client(ctx): Client,
     CurrentUser(user): CurrentUser,
-    Claims(claims): Claims,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let sessions = state.auth.sessions(&user, claims.sid).await?;
+    let pair = http::change_password(&state, &user, body, &ctx).await?;
+    Ok(with_no_store().json(pair))
+}
+
+async fn delete_account(
+    State(state): State,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<DeleteAccountRequest>,
+) -> Result<HttpResponse, ApiError> {
+    http::delete_account(&state, &user, body, &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn sessions(State(state): State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let sessions = http::sessions(&state, authorization(&req)).await?;
     Ok(with_no_store().json(sessions))
 }
 

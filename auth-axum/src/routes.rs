@@ -3,7 +3,8 @@
 
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    LoginRequest, RefreshRequest, RegisterRequest, TokenRequest,
+    ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    TokenRequest,
 };
 use axum::{
     Json, Router,
@@ -14,7 +15,7 @@ use axum::{
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, ApiPath, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
+    Admin, ApiError, ApiJson, ApiPath, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{authorization, body_of},
@@ -22,7 +23,7 @@ use crate::{
 
 /// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, me, sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
@@ -50,7 +51,9 @@ where
         ("POST", "/refresh") => post(refresh),
         ("POST", "/logout") => post(logout),
         ("POST", "/logout-all") => post(logout_all),
+        ("POST", "/password") => post(change_password),
         ("GET", "/me") => get(me),
+        ("DELETE", "/me") => axum::routing::delete(delete_account),
         ("GET", "/sessions") => get(sessions),
         ("DELETE", "/sessions/{id}") => axum::routing::delete(end_session),
         ("GET", "/admin") => get(admin),
@@ -136,12 +139,31 @@ async fn me(CurrentUser(user): CurrentUser) -> Response {
     (no_store(), Json(user)).into_response()
 }
 
+async fn change_password(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> Result<Response, ApiError> {
+    let pair = http::change_password(&state, &user, body, &ctx).await?;
+    Ok((no_store(), Json(pair)).into_response())
+}
+
+async fn delete_account(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<DeleteAccountRequest>,
+) -> Result<StatusCode, ApiError> {
+    http::delete_account(&state, &user, body, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn sessions(
     State(state): State<AuthState>,
-    CurrentUser(user): CurrentUser,
-    Claims(claims): Claims,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let sessions = state.auth.sessions(&user, claims.sid).await?;
+    let sessions = http::sessions(&state, authorization(&headers)).await?;
     Ok((no_store(), Json(sessions)).into_response())
 }
 

@@ -129,7 +129,7 @@ async fn unknown_routes_and_methods_get_the_api_body() {
     let (status, _, body) = call(app(auth.clone()), get_with("/nope", None)).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let mut req = get_with("/auth/me", None);
-    *req.method_mut() = axum::http::Method::DELETE;
+    *req.method_mut() = axum::http::Method::PUT;
     let (status, _, body) = call(app(auth), req).await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -182,6 +182,10 @@ pub enum AuthError {
     /// code `invalid_credentials`).
     #[error("Incorrect username or password")]
     InvalidCredentials,
+    /// The current password, asked again before an account change, is wrong (HTTP 403, code
+    /// `invalid_credentials`: the caller is signed in, so this is not a 401).
+    #[error("Incorrect password")]
+    WrongPassword,
     /// No credentials were presented where they are required (HTTP 401, code
     /// `not_authenticated`).
     #[error("Not authenticated")]
@@ -196,6 +200,10 @@ pub enum AuthError {
     /// No such resource, or it belongs to someone else (HTTP 404, code `not_found`).
     #[error("Not found")]
     NotFound,
+    /// The last active admin may not delete their own account (HTTP 409, code
+    /// `last_admin`).
+    #[error("The last active admin cannot delete their account")]
+    LastAdmin,
     /// The operation conflicts with the current state (HTTP 409, code `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
@@ -234,11 +242,12 @@ impl AuthError {
         match self {
             Self::Validation(_) => "validation_error",
             Self::UsernameTaken => "username_taken",
-            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidCredentials | Self::WrongPassword => "invalid_credentials",
             Self::MissingCredentials => "not_authenticated",
             Self::InvalidToken(_) => "invalid_token",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::LastAdmin => "last_admin",
             Self::Conflict(_) => "conflict",
             Self::Overloaded { .. } => "overloaded",
             Self::RateLimited { .. } => "rate_limited",

@@ -11,6 +11,7 @@ impl Dialect for MySql {
     const INSERT_RETURNS_ID: bool = false;
     const UPSERT: Upsert = Upsert::OnDuplicateKey;
     const BEGIN_WRITE: Option<&'static str> = None;
+    const ROW_LOCKS: bool = true;
 
     fn migrator() -> Migrator {
         let mut m = sqlx::migrate!("migrations/mysql");

@@ -127,6 +127,9 @@ pub trait Dialect: Database<Connection: Migrate> + sealed::Sealed {
     const UPSERT: Upsert;
     /// The statement that begins a write transaction, when not the plain `BEGIN`.
     const BEGIN_WRITE: Option<&'static str>;
+    /// Whether `SELECT … FOR UPDATE` locks rows. SQLite has no such clause and needs none:
+    /// its write transaction (`BEGIN IMMEDIATE`) already keeps every other writer out.
+    const ROW_LOCKS: bool;
 
     /// The embedded migrations of this crate's tables, bookkept in `_auth_sqlx_migrations`.
     fn migrator() -> Migrator;

@@ -11,6 +11,7 @@ impl Dialect for Postgres {
     const INSERT_RETURNS_ID: bool = true;
     const UPSERT: Upsert = Upsert::OnConflict;
     const BEGIN_WRITE: Option<&'static str> = None;
+    const ROW_LOCKS: bool = true;
 
     fn migrator() -> Migrator {
         let mut m = sqlx::migrate!("migrations/postgres");

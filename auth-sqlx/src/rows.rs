@@ -31,6 +31,13 @@ pub(crate) struct UserRow {
     updated_at: i64,
 }
 
+impl UserRow {
+    /// The user's id, as stored.
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl ReadRow for UserRow {
     fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
         Ok(Self {

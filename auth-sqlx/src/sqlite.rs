@@ -19,6 +19,7 @@ impl Dialect for Sqlite {
     /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never has to
     /// upgrade a read lock (which SQLite refuses under contention instead of waiting).
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
+    const ROW_LOCKS: bool = false;
 
     fn migrator() -> Migrator {
         let mut m = sqlx::migrate!("migrations/sqlite");

@@ -62,7 +62,8 @@ fn assert_has_indexes(schema: &[String]) {
     for index in [
         "auth_users_username_key_unique",
         "auth_refresh_tokens_user",
-        "auth_refresh_tokens_family",
+        "auth_refresh_tokens_family_live",
+        "auth_refresh_tokens_family_start",
         "auth_refresh_tokens_expires",
     ] {
         assert!(text.contains(index), "missing index {index}:\n{text}");

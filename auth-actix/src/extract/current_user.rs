@@ -8,8 +8,9 @@ use super::{ExtractorFuture, auth_state, authorization, in_argument_order};
 use crate::ApiError;
 
 /// The authenticated user, checked against the store: the token verifies, the user exists
-/// and is active, and the token was issued after their last revocation (logout-all,
-/// password or role change, deactivation).
+/// and is active, the token was issued after their last revocation (logout-all,
+/// password or role change, deactivation), and its session (`sid`) is still open
+/// (`Auth::current_user`).
 ///
 /// Fails closed: 401 for a missing or refused token, 503 when the store is unavailable.
 #[derive(Debug, Clone)]

@@ -10,8 +10,9 @@ use axum::{
 use crate::ApiError;
 
 /// The authenticated user, checked against the store: the token verifies, the user exists
-/// and is active, and the token was issued after their last revocation (logout-all,
-/// password or role change, deactivation).
+/// and is active, the token was issued after their last revocation (logout-all,
+/// password or role change, deactivation), and its session (`sid`) is still open
+/// (`Auth::current_user`).
 ///
 /// Fails closed: 401 for a missing or refused token, 503 when the store is unavailable.
 #[derive(Debug, Clone)]

@@ -123,11 +123,11 @@ impl ErrorResponse {
     pub(crate) fn unlogged(e: &AuthError) -> Self {
         let status = match e {
             AuthError::Validation(_) => 422,
-            AuthError::UsernameTaken | AuthError::Conflict(_) => 409,
+            AuthError::UsernameTaken | AuthError::Conflict(_) | AuthError::LastAdmin => 409,
             AuthError::InvalidCredentials
             | AuthError::MissingCredentials
             | AuthError::InvalidToken(_) => 401,
-            AuthError::Forbidden => 403,
+            AuthError::Forbidden | AuthError::WrongPassword => 403,
             AuthError::NotFound => 404,
             AuthError::RateLimited { .. } => 429,
             AuthError::Overloaded { .. } | AuthError::Store(_) => 503,
@@ -197,8 +197,10 @@ mod tests {
                 Some(WWW_AUTHENTICATE_INVALID),
             ),
             (AuthError::Forbidden, 403, "forbidden", Some(WWW_AUTHENTICATE_SCOPE)),
+            (AuthError::WrongPassword, 403, "invalid_credentials", None),
             (AuthError::NotFound, 404, "not_found", None),
             (AuthError::Conflict("x"), 409, "conflict", None),
+            (AuthError::LastAdmin, 409, "last_admin", None),
             (
                 AuthError::Overloaded { retry_after: Duration::from_secs(1) },
                 503,

@@ -35,8 +35,12 @@ pub use headers::{
 pub use path_params::decode_path;
 pub use proxies::TrustedProxies;
 pub use routes::{
-    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, end_session, login, logout, refresh, register,
+    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_password, delete_account, end_session, login,
+    logout, refresh, register, sessions,
 };
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
-pub use wire::{AdminGreeting, LoginRequest, RefreshRequest, RegisterRequest, UserPatchRequest};
+pub use wire::{
+    AdminGreeting, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest,
+    RegisterRequest, UserPatchRequest,
+};

@@ -3,10 +3,10 @@
 //! framework has read the request. The framework crates only extract and answer.
 
 use super::{
-    AuthState, ErrorResponse, LoginRequest, RefreshRequest, RegisterRequest, bearer_token,
-    check_login_authorization,
+    AuthState, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, LoginRequest,
+    RefreshRequest, RegisterRequest, bearer_token, check_login_authorization, require_bearer,
 };
-use crate::{AuthError, FamilyId, RequestContext, TokenPair, User};
+use crate::{AuthError, FamilyId, RequestContext, Session, TokenPair, User};
 
 /// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes). Larger
 /// bodies are refused with 413.
@@ -33,18 +33,22 @@ pub struct AuthRoute {
 /// | `POST /refresh` | refresh token (JSON, form or bearer) → new pair; rotation |
 /// | `POST /logout` | refresh token → 204; ends that session |
 /// | `POST /logout-all` | access bearer → 204; ends every session |
+/// | `POST /password` | access bearer, JSON `{current_password, new_password}` → new pair |
 /// | `GET /me` | access bearer → user |
+/// | `DELETE /me` | access bearer, JSON `{current_password}` → 204; deletes the account |
 /// | `GET /sessions` | access bearer → the caller's open sessions |
 /// | `DELETE /sessions/{id}` | access bearer → 204; ends that session |
 /// | `GET /admin` | admin bearer → greeting |
-pub const AUTH_ROUTES: [AuthRoute; 10] = [
+pub const AUTH_ROUTES: [AuthRoute; 12] = [
     AuthRoute { method: "POST", path: "/register", summary: "create a user" },
     AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
     AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
     AuthRoute { method: "POST", path: "/refresh", summary: "rotate a refresh token" },
     AuthRoute { method: "POST", path: "/logout", summary: "end one session" },
     AuthRoute { method: "POST", path: "/logout-all", summary: "end every session" },
+    AuthRoute { method: "POST", path: "/password", summary: "change the password" },
     AuthRoute { method: "GET", path: "/me", summary: "the current user" },
+    AuthRoute { method: "DELETE", path: "/me", summary: "delete the account" },
     AuthRoute { method: "GET", path: "/sessions", summary: "the caller's open sessions" },
     AuthRoute { method: "DELETE", path: "/sessions/{id}", summary: "end one of them" },
     AuthRoute { method: "GET", path: "/admin", summary: "the admin greeting" },
@@ -115,6 +119,55 @@ pub async fn logout(
     state.auth.logout(presented, ctx).await.map_err(ErrorResponse::from)
 }
 
+/// `POST /auth/password`: changes the caller's password; every session ends, and the caller
+/// gets a pair in a new one.
+///
+/// # Errors
+/// As [`Auth::change_password`](crate::Auth::change_password).
+pub async fn change_password(
+    state: &AuthState,
+    user: &User,
+    body: ChangePasswordRequest,
+    ctx: &RequestContext,
+) -> Result<TokenPair, ErrorResponse> {
+    let ChangePasswordRequest { current_password, new_password } = body;
+    let signed_in = state
+        .auth
+        .change_password(user.id, &current_password, &new_password, ctx)
+        .await
+        .map_err(ErrorResponse::from)?;
+    Ok(signed_in.tokens)
+}
+
+/// `DELETE /auth/me`: deletes the caller's account.
+///
+/// # Errors
+/// As [`Auth::delete_account`](crate::Auth::delete_account).
+pub async fn delete_account(
+    state: &AuthState,
+    user: &User,
+    body: DeleteAccountRequest,
+    ctx: &RequestContext,
+) -> Result<(), ErrorResponse> {
+    Ok(state.auth.delete_account(user, &body.current_password, ctx).await?)
+}
+
+/// `GET /auth/sessions`: the caller's open sessions, the one of the presented token marked
+/// `current`. `authorization` is the request's `Authorization` header; the token is
+/// verified once and store-checked like [`Auth::authenticate`](crate::Auth::authenticate).
+///
+/// # Errors
+/// 401 without a bearer or with a refused one; as [`Auth::sessions`](crate::Auth::sessions).
+pub async fn sessions(
+    state: &AuthState,
+    authorization: Option<&str>,
+) -> Result<Vec<Session>, ErrorResponse> {
+    let auth = &state.auth;
+    let claims = auth.verify_access(require_bearer(authorization)?)?;
+    let user = auth.current_user(&claims).await?;
+    Ok(auth.sessions(&user, claims.sid).await?)
+}
+
 /// `DELETE /auth/sessions/{id}`: ends one of the caller's sessions. `id` is the path
 /// parameter as the router matched it.
 ///
@@ -127,7 +180,7 @@ pub async fn end_session(
     id: &str,
     ctx: &RequestContext,
 ) -> Result<(), ErrorResponse> {
-    let id: FamilyId = id.parse().map_err(|_| ErrorResponse::from(AuthError::NotFound))?;
+    let id = FamilyId::parse(id).ok_or_else(|| ErrorResponse::from(AuthError::NotFound))?;
     state.auth.end_session(user, id, ctx).await.map_err(ErrorResponse::from)
 }
 

@@ -49,6 +49,22 @@ pub struct LoginRequest {
     pub password: Password,
 }
 
+/// The body of `POST /auth/password`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangePasswordRequest {
+    /// The password the account has now.
+    pub current_password: Password,
+    /// The one it should have.
+    pub new_password: Password,
+}
+
+/// The body of `DELETE /auth/me`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeleteAccountRequest {
+    /// The password the account has now.
+    pub current_password: Password,
+}
+
 /// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`). `Debug`
 /// prints `[redacted]` for the token.
 #[derive(Clone, Deserialize)]
@@ -108,5 +124,11 @@ mod tests {
         assert!(!format!("{refresh:?}").contains("live-refresh"));
         let login = LoginRequest { username: "alice".into(), password: "hunter2hunter2".into() };
         assert!(!format!("{login:?}").contains("hunter2"));
+        let change = ChangePasswordRequest {
+            current_password: "hunter2hunter2".into(),
+            new_password: "swordfish-swordfish".into(),
+        };
+        assert!(!format!("{change:?}").contains("hunter2"));
+        assert!(!format!("{change:?}").contains("swordfish"));
     }
 }

@@ -2,7 +2,7 @@
 //! ([`Auth::current_user`], [`Auth::authenticate`]).
 
 use super::Auth;
-use crate::{AccessClaims, AuthError, FamilyId, Result, TokenRejection, User};
+use crate::{AccessClaims, AuthError, FamilyId, Result, TokenRejection, User, UserId};
 
 impl Auth {
     /// Verifies an access token's signature and claims. No I/O: revocation is not seen
@@ -19,8 +19,9 @@ impl Auth {
     /// change made through this service bypasses at once): the user exists, is
     /// active, still has the role the token claims (a role change ends old tokens), and the
     /// token was issued after their revocation stamp (logout-all, password change,
-    /// deactivation), and the token's session (`sid`) is still open (not logged out or
-    /// ended; read through a cache of the same time-to-live).
+    /// deactivation), and the token's session (`sid`) is still open, and the user's (not
+    /// logged out or ended; read through a cache of the same time-to-live). A token without
+    /// a `sid` is refused: only tokens of a session pass.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] (`UserInactive` or `Revoked`); [`AuthError::Store`].
@@ -29,9 +30,10 @@ impl Auth {
         let user = match self.inner.users.get(claims.sub, now) {
             Some(cached) => Some(cached),
             None => {
+                let generation = self.inner.users.generation();
                 let read = self.inner.store.user_by_id(claims.sub).await?;
                 if let Some(u) = &read {
-                    self.inner.users.put(u.id, u.clone(), now);
+                    self.inner.users.put(u.id, u.clone(), now, generation);
                 }
                 read
             }
@@ -48,21 +50,30 @@ impl Auth {
         {
             return Err(AuthError::InvalidToken(TokenRejection::Revoked));
         }
-        if let Some(sid) = claims.sid
-            && !self.session_is_open(sid, now).await?
-        {
+        // A token names the session it was issued in; one that names none (issued by
+        // `AccessTokens` directly, or before sessions had ids) has no session to be open.
+        let Some(sid) = claims.sid else {
+            return Err(AuthError::InvalidToken(TokenRejection::Revoked));
+        };
+        if !self.session_is_open(user.id, sid, now).await? {
             return Err(AuthError::InvalidToken(TokenRejection::Revoked));
         }
         Ok(user.into())
     }
 
-    /// Whether session `sid` is open, from the cache when it is fresh.
-    async fn session_is_open(&self, sid: FamilyId, now: time::OffsetDateTime) -> Result<bool> {
-        if let Some(open) = self.inner.sessions.get(sid, now) {
+    /// Whether `user` has session `sid` open, from the cache when it is fresh.
+    async fn session_is_open(
+        &self,
+        user: UserId,
+        sid: FamilyId,
+        now: time::OffsetDateTime,
+    ) -> Result<bool> {
+        if let Some(open) = self.inner.sessions.get((user, sid), now) {
             return Ok(open);
         }
-        let open = self.inner.store.session_is_live(sid, now).await?;
-        self.inner.sessions.put(sid, open, now);
+        let generation = self.inner.sessions.generation();
+        let open = self.inner.store.session_is_live(user, sid, now).await?;
+        self.inner.sessions.put((user, sid), open, now, generation);
         Ok(open)
     }
 

@@ -14,7 +14,7 @@ impl Auth {
     pub async fn logout(&self, presented: &str, ctx: &RequestContext) -> Result<()> {
         let token = RefreshToken::parse(presented).map_err(AuthError::InvalidToken)?;
         if let Some(record) = self.inner.store.refresh_token(&token.digest()).await? {
-            let revoked = self.end_family(record.family_id).await?;
+            let revoked = self.end_family(record.user_id, record.family_id).await?;
             audit!(info, "logout", ctx, user_id = record.user_id.get(), family = %record.family_id, revoked);
         }
         Ok(())

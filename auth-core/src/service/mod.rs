@@ -5,9 +5,11 @@
 mod access;
 mod admin;
 mod authorization;
+mod delete_account;
 mod login;
 mod logout;
 mod password;
+mod reauthenticate;
 mod refresh_rotation;
 mod register;
 mod sessions;
@@ -69,7 +71,7 @@ struct Inner {
     /// User records read by store-checked requests.
     users: store_cache::StoreCache<UserId, UserRecord>,
     /// Whether a session is open, as store-checked requests read it.
-    sessions: store_cache::StoreCache<FamilyId, bool>,
+    sessions: store_cache::StoreCache<(UserId, FamilyId), bool>,
     throttle: Throttle,
 }
 

@@ -3,18 +3,22 @@
 
 use super::{Auth, SignedIn};
 use crate::{
-    AuthError, Password, RequestContext, Result, TokenRejection, UserId, UserUpdate, audit::audit,
+    AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result, TokenRejection,
+    UserId, UserUpdate, audit::audit,
 };
 
 impl Auth {
-    /// Changes a user's password. Every session of the user ends (refresh tokens revoked,
-    /// access tokens refused by store-checked requests); a new session is returned for the
-    /// caller.
+    /// Changes a signed-in user's password (`POST /auth/password`). `current` is checked
+    /// again, counted in the account's login backoff; `new` must meet the policy and differ
+    /// from it. Every session of the user ends (refresh tokens revoked, access tokens
+    /// refused by store-checked requests, the caller's included); the caller gets a new
+    /// session.
     ///
     /// # Errors
-    /// [`AuthError::InvalidCredentials`] when `current` is wrong; [`AuthError::Validation`]
-    /// when `new` breaks the policy; [`AuthError::InvalidToken`] when the user is gone or
-    /// inactive; [`AuthError::Overloaded`] / [`AuthError::Store`].
+    /// [`AuthError::WrongPassword`] when `current` is wrong; [`AuthError::RateLimited`]
+    /// while the account backs off; [`AuthError::Validation`] on `new_password` when `new`
+    /// breaks the policy or equals `current`; [`AuthError::InvalidToken`] when the user is
+    /// gone or inactive; [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn change_password(
         &self,
         user_id: UserId,
@@ -27,12 +31,18 @@ impl Auth {
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
         };
         let policy = self.inner.config.password_policy();
-        policy.check_length(new)?;
-        if !self.inner.hasher.verify(current, &user.password_hash).await?.matches {
-            audit!(info, "password_change_failed", ctx, user_id = user.id.get());
-            return Err(AuthError::InvalidCredentials);
+        policy.check_length(new).map_err(as_new_password)?;
+        self.reauthenticate(&user, current, ctx).await?;
+        if PasswordPolicy::normalize(new) == PasswordPolicy::normalize(current) {
+            return Err(AuthError::validation(
+                "new_password",
+                "must differ from the current password",
+            ));
         }
-        let hash = self.inner.hasher.check_and_hash(policy, new, &[user.username.as_str()]).await?;
+        let mut known = vec![user.username.as_str()];
+        known.extend(user.email.as_ref().map(Email::as_str));
+        let hash =
+            self.inner.hasher.check_and_hash(policy, new, &known).await.map_err(as_new_password)?;
         let update = UserUpdate {
             password_hash: Some(hash),
             updated_at: Some(self.now()),
@@ -47,6 +57,16 @@ impl Auth {
         let tokens = self.start_session(&user, ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
         Ok(SignedIn { user: user.into(), tokens })
+    }
+}
+
+/// The policy's refusals name `password`; on this route the field is `new_password`.
+fn as_new_password(e: AuthError) -> AuthError {
+    match e {
+        AuthError::Validation(FieldError { field: "password", message }) => {
+            AuthError::Validation(FieldError { field: "new_password", message })
+        }
+        other => other,
     }
 }
 
@@ -84,12 +104,48 @@ mod tests {
             )
             .await
             .unwrap_err();
-        assert!(matches!(err, AuthError::InvalidCredentials));
-        let err = f
-            .auth
-            .change_password(u.id, &Password::new(PASSWORD), &Password::new("password"), &f.ctx)
-            .await;
-        assert_eq!(err.unwrap_err().code(), "validation_error");
+        assert!(matches!(err, AuthError::WrongPassword));
+        let refusal = |new: &'static str| {
+            let auth = f.auth.clone();
+            let ctx = f.ctx.clone();
+            async move {
+                match auth
+                    .change_password(u.id, &Password::new(PASSWORD), &Password::new(new), &ctx)
+                    .await
+                {
+                    Err(AuthError::Validation(e)) => e,
+                    other => panic!("{new:?}: expected a validation error, got {other:?}"),
+                }
+            }
+        };
+        let weak = refusal("password").await;
+        assert_eq!(weak.field, "new_password");
+        let same = refusal(PASSWORD).await;
+        assert_eq!(
+            (same.field, same.message.as_str()),
+            ("new_password", "must differ from the current password")
+        );
         assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_ok());
+        assert!(f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn wrong_current_passwords_count_in_the_login_backoff() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        let limit = throttle::RateLimits::default().login_failures_per_account;
+        let new = Password::new("a brand new passphrase");
+        for _ in 0..limit {
+            let wrong = Password::new("not my password");
+            let r = f.auth.change_password(u.id, &wrong, &new, &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::WrongPassword)));
+        }
+        // The account now backs off: even the right password waits, and so does a login.
+        let r = f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::RateLimited { .. })), "{r:?}");
+        let login = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await;
+        assert!(matches!(login, Err(AuthError::RateLimited { .. })));
+        f.clock.advance(std::time::Duration::from_secs(16 * 60));
+        assert!(f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.is_ok());
     }
 }

@@ -42,7 +42,7 @@ impl Auth {
                         self.pair_for(&user, old.family_id, next)
                     }
                     other => {
-                        self.end_family(old.family_id).await?;
+                        self.end_family(old.user_id, old.family_id).await?;
                         let why = if other.is_some_and(|u| u.is_active) {
                             TokenRejection::Revoked
                         } else {
@@ -54,7 +54,7 @@ impl Auth {
                 }
             }
             RotateOutcome::Replayed(spent) => {
-                let revoked = self.end_family(spent.family_id).await?;
+                let revoked = self.end_family(spent.user_id, spent.family_id).await?;
                 audit!(warn, "refresh_reuse_detected", ctx, user_id = spent.user_id.get(), family = %spent.family_id, revoked);
                 Err(AuthError::InvalidToken(TokenRejection::RefreshReused))
             }

@@ -31,12 +31,10 @@ impl Auth {
     /// [`AuthError::NotFound`] when the user has no open session with this id (someone
     /// else's, ended, expired or made up: the answers are alike); [`AuthError::Store`].
     pub async fn end_session(&self, user: &User, id: FamilyId, ctx: &RequestContext) -> Result<()> {
-        let now = self.now();
-        let open = self.inner.store.sessions(user.id, now).await?;
-        if !open.iter().any(|s| s.id == id) {
+        if !self.inner.store.session_is_live(user.id, id, self.now()).await? {
             return Err(AuthError::NotFound);
         }
-        self.end_family(id).await?;
+        self.end_family(user.id, id).await?;
         audit!(info, "session_ended", ctx, user_id = user.id.get(), family = %id);
         Ok(())
     }
@@ -78,11 +76,11 @@ impl Auth {
         Ok(())
     }
 
-    /// Revokes a family and drops its cached state, so that this instance refuses the
-    /// session's access tokens on their next store-checked request.
-    pub(super) async fn end_family(&self, id: FamilyId) -> Result<u64> {
+    /// Revokes `user`'s family `id` and drops its cached state, so that this instance
+    /// refuses the session's access tokens on their next store-checked request.
+    pub(super) async fn end_family(&self, user: UserId, id: FamilyId) -> Result<u64> {
         let revoked = self.inner.store.revoke_family(id, self.now()).await;
-        self.inner.sessions.forget(id);
+        self.inner.sessions.forget((user, id));
         Ok(revoked?)
     }
 }
@@ -206,12 +204,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn tokens_without_a_session_id_still_pass_until_they_expire() {
-        // Issued before sessions had ids: no `sid`, so there is no session to check.
+    async fn a_token_must_name_an_open_session_of_its_own_user() {
         let f = fixture();
-        let u = f.user("alice").await;
-        let claims = f.auth.verify_access(f.login("alice").await.tokens.access_token.expose());
-        let legacy = AccessClaims { sid: None, ..claims.unwrap() };
-        assert_eq!(f.auth.current_user(&legacy).await.unwrap().id, u.id);
+        f.user("alice").await;
+        f.user("bobby").await;
+        let alice = f.auth.verify_access(f.login("alice").await.tokens.access_token.expose());
+        let bobby = f.auth.verify_access(f.login("bobby").await.tokens.access_token.expose());
+        let (alice, bobby) = (alice.unwrap(), bobby.unwrap());
+        assert!(f.auth.current_user(&alice).await.is_ok());
+        // No session at all (a token made with `AccessTokens` alone): refused.
+        let sessionless = AccessClaims { sid: None, ..alice.clone() };
+        assert!(refused(f.auth.current_user(&sessionless).await));
+        // Another user's open session: refused, though that session is open.
+        let borrowed = AccessClaims { sid: bobby.sid, ..alice.clone() };
+        assert!(refused(f.auth.current_user(&borrowed).await));
+        assert!(f.auth.current_user(&bobby).await.is_ok());
     }
 }

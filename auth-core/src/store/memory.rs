@@ -6,9 +6,9 @@ use std::{
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{RefreshTokenStore, StoreResult, UserStore};
+use super::{RefreshTokenStore, StoreResult, UserDeletion, UserStore};
 use crate::{
-    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
+    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, Role, RotateOutcome,
     SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
@@ -115,6 +115,22 @@ impl UserStore for MemoryStore {
         inner.tokens.retain(|_, t| t.user_id != id);
         Ok(true)
     }
+
+    async fn delete_user_unless_last_admin(&self, id: UserId) -> StoreResult<UserDeletion> {
+        let mut inner = self.lock();
+        let Some(user) = inner.users.get(&id) else {
+            return Ok(UserDeletion::NotFound);
+        };
+        let active_admin = |u: &UserRecord| u.role == Role::Admin && u.is_active;
+        if active_admin(user) && inner.users.values().filter(|u| active_admin(u)).count() == 1 {
+            return Ok(UserDeletion::LastAdmin);
+        }
+        let key = user.username.key().to_owned();
+        inner.users.remove(&id);
+        inner.by_key.remove(&key);
+        inner.tokens.retain(|_, t| t.user_id != id);
+        Ok(UserDeletion::Deleted)
+    }
 }
 
 #[async_trait]
@@ -206,12 +222,24 @@ impl RefreshTokenStore for MemoryStore {
                 user_agent: t.user_agent.clone(),
             })
             .collect();
-        sessions.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id.as_uuid())));
+        // Newest first; between equals, by id (as the SQL stores order them).
+        sessions.sort_by(|a, b| {
+            b.created_at.cmp(&a.created_at).then(a.id.as_uuid().cmp(&b.id.as_uuid()))
+        });
         Ok(sessions)
     }
 
-    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool> {
-        Ok(self.lock().tokens.values().any(|t| t.family_id == family && t.is_live(now)))
+    async fn session_is_live(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let inner = self.lock();
+        Ok(inner
+            .tokens
+            .values()
+            .any(|t| t.user_id == user && t.family_id == family && t.is_live(now)))
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {

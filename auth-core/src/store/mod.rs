@@ -48,11 +48,27 @@ pub trait UserStore: Send + Sync + 'static {
     /// Deletes a user and their refresh tokens. Returns whether the user existed.
     async fn delete_user(&self, id: UserId) -> StoreResult<bool>;
 
+    /// Deletes a user as [`delete_user`](Self::delete_user) does, unless they are the last
+    /// active admin. Atomic: of concurrent deletions of the last two active admins, one
+    /// is refused.
+    async fn delete_user_unless_last_admin(&self, id: UserId) -> StoreResult<UserDeletion>;
+
     /// Checks that the store answers (health checks). Defaults to a lookup of a user id
     /// that does not exist; SQL stores override it with a `SELECT 1`.
     async fn ping(&self) -> StoreResult<()> {
         self.user_by_id(UserId::new(0)).await.map(|_| ())
     }
+}
+
+/// What [`UserStore::delete_user_unless_last_admin`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserDeletion {
+    /// The user and their refresh tokens are gone.
+    Deleted,
+    /// There was no such user.
+    NotFound,
+    /// The user is the last active admin: nothing was deleted.
+    LastAdmin,
 }
 
 /// Where refresh tokens live (by digest only).
@@ -93,9 +109,14 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     /// family that has a live token, described by that token and the family's first.
     async fn sessions(&self, user: UserId, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>>;
 
-    /// Whether the session (family) has a live token at `now`: what store-checked requests
-    /// ask of an access token's `sid`. Reads one indexed row at most.
-    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Whether `user` has a session (family) `family` with a live token at `now`: what
+    /// store-checked requests ask of an access token's `sub` and `sid`. One indexed lookup.
+    async fn session_is_live(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     /// Deletes tokens that expired before `before`. Returns how many were deleted.
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;

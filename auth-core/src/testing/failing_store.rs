@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
-    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserId, UserRecord,
-    UserStore, UserUpdate, Username,
+    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserDeletion, UserId,
+    UserRecord, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -38,6 +38,9 @@ impl UserStore for FailingStore {
         down()
     }
     async fn delete_user(&self, _: UserId) -> StoreResult<bool> {
+        down()
+    }
+    async fn delete_user_unless_last_admin(&self, _: UserId) -> StoreResult<UserDeletion> {
         down()
     }
 }
@@ -74,7 +77,12 @@ impl RefreshTokenStore for FailingStore {
     async fn sessions(&self, _: UserId, _: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
         down()
     }
-    async fn session_is_live(&self, _: FamilyId, _: OffsetDateTime) -> StoreResult<bool> {
+    async fn session_is_live(
+        &self,
+        _: UserId,
+        _: FamilyId,
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
         down()
     }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {

@@ -15,7 +15,8 @@
 //! `[#[ignore = "needs …"]]` (or a `cfg_attr` of it) before the factory, and it goes on
 //! every generated test. The calling crate
 //! needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency. Each
-//! check is also a public async function in [`store_contract`] (and [`throttle_contract`]),
+//! check is also a public async function in [`store_contract`], [`token_contract`] (and
+//! [`throttle_contract`]),
 //! for stores that need a custom harness.
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 mod failing_store;
 pub mod store_contract;
 pub mod throttle_contract;
+pub mod token_contract;
 
 pub use failing_store::FailingStore;
 
@@ -53,11 +55,8 @@ impl<S: ?Sized, G> StoreFixture for (Arc<S>, G) {
 /// (`[#[ignore = "needs a server"]]`, or a `cfg_attr` of it).
 #[macro_export]
 macro_rules! store_contract_tests {
-    (@tests [$($attr:tt)*] $factory:expr; $($name:ident),+ $(,)?) => {
-        $crate::__contract_tests!([$($attr)*] store_contract, $factory; $($name),+);
-    };
     ([$($attr:tt)*] $factory:expr) => {
-        $crate::store_contract_tests!(@tests [$($attr)*] $factory;
+        $crate::__contract_tests!([$($attr)*] store_contract, $factory;
             creates_and_reads_users,
             usernames_are_unique_case_insensitively,
             concurrent_creations_of_one_name_admit_one,
@@ -65,6 +64,11 @@ macro_rules! store_contract_tests {
             updates_of_unknown_users_return_none,
             lists_users_in_id_order_with_paging,
             deletes_users_with_their_tokens,
+            deletes_users_but_not_the_last_active_admin,
+            concurrent_deletions_of_the_last_admins_keep_one,
+            ping_answers,
+        );
+        $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,
             rotation_spends_and_replaces,
             rotation_reports_replay_inactive_and_unknown,
@@ -73,8 +77,8 @@ macro_rules! store_contract_tests {
             lists_live_sessions_newest_first,
             lists_sessions_with_their_start_and_last_use,
             tells_whether_a_session_is_live,
+            revocation_racing_a_rotation_ends_the_session,
             purges_expired_tokens,
-            ping_answers,
         );
     };
     ($factory:expr) => {

@@ -1,5 +1,7 @@
-//! The store contract: the checks every [`AuthStore`] must pass, one
-//! public function each, run by [`store_contract_tests!`](crate::store_contract_tests).
+//! The store contract, users: the checks every [`AuthStore`] must pass on users, one public
+//! function each, run by [`store_contract_tests!`](crate::store_contract_tests) with those of
+//! [`token_contract`](super::token_contract) (refresh tokens and sessions). The fixtures both
+//! files use are here.
 
 use std::sync::Arc;
 
@@ -7,15 +9,15 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     AuthStore, Email, FamilyId, NewRefreshToken, NewUser, Page, RefreshToken, Replacement, Role,
-    RotateOutcome, StoreErrorKind, StoredHash, UserId, UserRecord, UserUpdate, Username,
+    StoreErrorKind, StoredHash, UserDeletion, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A fixed instant, in whole microseconds (what every SQL database keeps).
-fn t0() -> OffsetDateTime {
+pub(crate) fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap()
 }
 
-fn new_user(name: &str) -> NewUser {
+pub(crate) fn new_user(name: &str) -> NewUser {
     NewUser {
         username: Username::parse(name).unwrap(),
         email: None,
@@ -30,11 +32,11 @@ fn new_user(name: &str) -> NewUser {
     }
 }
 
-async fn user<S: AuthStore + ?Sized>(store: &S, name: &str) -> UserRecord {
+pub(crate) async fn user<S: AuthStore + ?Sized>(store: &S, name: &str) -> UserRecord {
     store.create_user(new_user(name)).await.expect("create user")
 }
 
-fn session(user: UserId, created: OffsetDateTime) -> (RefreshToken, NewRefreshToken) {
+pub(crate) fn session(user: UserId, created: OffsetDateTime) -> (RefreshToken, NewRefreshToken) {
     let token = RefreshToken::generate();
     let new = NewRefreshToken {
         digest: token.digest(),
@@ -48,7 +50,7 @@ fn session(user: UserId, created: OffsetDateTime) -> (RefreshToken, NewRefreshTo
     (token, new)
 }
 
-fn replacement(at: OffsetDateTime) -> (RefreshToken, Replacement) {
+pub(crate) fn replacement(at: OffsetDateTime) -> (RefreshToken, Replacement) {
     let token = RefreshToken::generate();
     let r = Replacement {
         digest: token.digest(),
@@ -199,246 +201,75 @@ pub async fn deletes_users_with_their_tokens<S: AuthStore + ?Sized>(store: Arc<S
     user(&*store, "alice").await;
 }
 
-/// An inserted token reads back by digest with every field.
-pub async fn inserts_and_reads_refresh_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let u = user(&*store, "alice").await;
-    let (token, new) = session(u.id, t0());
-    let family = new.family_id;
-    store.insert_refresh_token(new).await.unwrap();
-    let r = store.refresh_token(&token.digest()).await.unwrap().expect("stored");
-    assert_eq!(r.digest, token.digest());
-    assert_eq!((r.user_id, r.family_id, r.parent), (u.id, family, None));
-    assert_eq!((r.created_at, r.expires_at), (t0(), t0() + Duration::days(30)));
-    assert_eq!((r.used_at, r.revoked_at), (None, None));
-    assert_eq!(
-        (r.ip.as_deref(), r.user_agent.as_deref()),
-        (Some("203.0.113.7"), Some("contract/1.0"))
-    );
-    assert!(store.refresh_token(&RefreshToken::generate().digest()).await.unwrap().is_none());
-}
-
-/// A live token rotates: it is marked used, and its replacement joins the family with
-/// the parent's expiry.
-pub async fn rotation_spends_and_replaces<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let u = user(&*store, "alice").await;
-    let (token, new) = session(u.id, t0());
-    let family = new.family_id;
-    store.insert_refresh_token(new).await.unwrap();
-    let at = t0() + Duration::hours(1);
-    let (next, repl) = replacement(at);
-    let RotateOutcome::Rotated { old, new } =
-        store.rotate_refresh_token(&token.digest(), repl, at).await.unwrap()
-    else {
-        panic!("expected a rotation");
+/// Deleting unless last admin: users and other admins go (with their tokens), the last
+/// active admin stays; an inactive admin does not count as the one that must stay.
+pub async fn deletes_users_but_not_the_last_active_admin<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let admin = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            let mut new = new_user(name);
+            new.role = Role::Admin;
+            store.create_user(new).await.unwrap()
+        }
     };
-    assert_eq!(old.used_at, Some(at));
-    assert_eq!(new.digest, next.digest());
-    assert_eq!((new.user_id, new.family_id, new.parent), (u.id, family, Some(token.digest())));
-    assert_eq!((new.created_at, new.expires_at), (at, t0() + Duration::days(30)));
-    assert_eq!(new.user_agent.as_deref(), Some("ua-2"));
-    let stored = store.refresh_token(&next.digest()).await.unwrap().unwrap();
-    assert_eq!(stored, *new);
-    assert_eq!(store.refresh_token(&token.digest()).await.unwrap().unwrap().used_at, Some(at));
-}
-
-/// A spent token reports `Replayed`; a revoked or expired one `Inactive`; an unknown one
-/// `Unknown`; and none of them inserts the replacement.
-pub async fn rotation_reports_replay_inactive_and_unknown<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let u = user(&*store, "alice").await;
-    let (token, new) = session(u.id, t0());
-    store.insert_refresh_token(new).await.unwrap();
-    let at = t0() + Duration::minutes(1);
-    let (_, repl) = replacement(at);
-    assert!(matches!(
-        store.rotate_refresh_token(&token.digest(), repl, at).await.unwrap(),
-        RotateOutcome::Rotated { .. }
-    ));
-    let (lost, repl) = replacement(at);
-    assert!(
-        matches!(store.rotate_refresh_token(&token.digest(), repl, at).await.unwrap(), RotateOutcome::Replayed(r) if r.digest == token.digest())
-    );
-    assert!(store.refresh_token(&lost.digest()).await.unwrap().is_none());
-
-    let (revoked, new) = session(u.id, t0());
-    let family = new.family_id;
-    store.insert_refresh_token(new).await.unwrap();
-    store.revoke_family(family, at).await.unwrap();
-    let (lost, repl) = replacement(at);
-    assert!(matches!(
-        store.rotate_refresh_token(&revoked.digest(), repl, at).await.unwrap(),
-        RotateOutcome::Inactive(_)
-    ));
-    assert!(store.refresh_token(&lost.digest()).await.unwrap().is_none());
-
-    let (expired, new) = session(u.id, t0());
-    store.insert_refresh_token(new).await.unwrap();
-    let late = t0() + Duration::days(30);
-    let (_, repl) = replacement(late);
-    assert!(matches!(
-        store.rotate_refresh_token(&expired.digest(), repl, late).await.unwrap(),
-        RotateOutcome::Inactive(_)
-    ));
-
-    let (_, repl) = replacement(at);
-    let unknown = RefreshToken::generate().digest();
+    let plain = user(&*store, "alice").await;
+    let (_, n) = session(plain.id, t0());
+    store.insert_refresh_token(n.clone()).await.unwrap();
+    assert_eq!(store.delete_user_unless_last_admin(plain.id).await.unwrap(), UserDeletion::Deleted);
+    assert!(store.user_by_id(plain.id).await.unwrap().is_none());
+    assert!(store.refresh_token(&n.digest).await.unwrap().is_none());
     assert_eq!(
-        store.rotate_refresh_token(&unknown, repl, at).await.unwrap(),
-        RotateOutcome::Unknown
+        store.delete_user_unless_last_admin(plain.id).await.unwrap(),
+        UserDeletion::NotFound
+    );
+
+    let root = admin("root").await;
+    let off = admin("retired").await;
+    let update = UserUpdate { is_active: Some(false), ..Default::default() };
+    store.update_user(off.id, update).await.unwrap();
+    assert_eq!(
+        store.delete_user_unless_last_admin(root.id).await.unwrap(),
+        UserDeletion::LastAdmin
+    );
+    assert!(store.user_by_id(root.id).await.unwrap().is_some());
+    assert_eq!(store.delete_user_unless_last_admin(off.id).await.unwrap(), UserDeletion::Deleted);
+    let second = admin("second").await;
+    assert_eq!(store.delete_user_unless_last_admin(root.id).await.unwrap(), UserDeletion::Deleted);
+    assert_eq!(
+        store.delete_user_unless_last_admin(second.id).await.unwrap(),
+        UserDeletion::LastAdmin
     );
 }
 
-/// 10 concurrent spends of one token: exactly one rotates; the rest see a replay.
-pub async fn concurrent_spends_exactly_one_wins<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let u = user(&*store, "alice").await;
-    let (token, new) = session(u.id, t0());
-    store.insert_refresh_token(new).await.unwrap();
-    let digest = token.digest();
-    let at = t0() + Duration::minutes(5);
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (_, repl) = replacement(at);
-                store.rotate_refresh_token(&digest, repl, at).await
+/// Two active admins deleting themselves at once: one goes, the other stays.
+pub async fn concurrent_deletions_of_the_last_admins_keep_one<S: AuthStore + ?Sized>(
+    store: Arc<S>,
+) {
+    for round in 0..5 {
+        let mut ids = Vec::new();
+        for name in [format!("first{round}"), format!("second{round}")] {
+            let mut new = new_user(&name);
+            new.role = Role::Admin;
+            ids.push(store.create_user(new).await.unwrap().id);
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let store = store.clone();
+                tokio::spawn(async move { store.delete_user_unless_last_admin(id).await })
             })
-        })
-        .collect();
-    let (mut rotated, mut replayed) = (0, 0);
-    for t in tasks {
-        match t.await.unwrap().expect("no store error under contention") {
-            RotateOutcome::Rotated { .. } => rotated += 1,
-            RotateOutcome::Replayed(_) => replayed += 1,
-            other => panic!("unexpected {other:?}"),
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap().unwrap());
+        }
+        outcomes.sort_by_key(|o| *o != UserDeletion::Deleted);
+        assert_eq!(outcomes, [UserDeletion::Deleted, UserDeletion::LastAdmin], "round {round}");
+        // The survivor goes too (unconditionally), so the next round starts with none.
+        for id in ids {
+            store.delete_user(id).await.unwrap();
         }
     }
-    assert_eq!((rotated, replayed), (1, 9));
-    let live = store.live_refresh_tokens(u.id, at).await.unwrap();
-    assert_eq!(live.len(), 1, "exactly one replacement exists");
-}
-
-/// Revoking a family touches only that family; revoking a user only that user; counts
-/// are of tokens newly revoked.
-pub async fn revokes_families_and_users<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let a = user(&*store, "alice").await;
-    let b = user(&*store, "bob1").await;
-    let (a1, n) = session(a.id, t0());
-    let fam = n.family_id;
-    store.insert_refresh_token(n).await.unwrap();
-    let (a2, n) = session(a.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    let (b1, n) = session(b.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    let at = t0() + Duration::minutes(1);
-    assert_eq!(store.revoke_family(fam, at).await.unwrap(), 1);
-    assert_eq!(store.revoke_family(fam, at).await.unwrap(), 0);
-    assert_eq!(store.refresh_token(&a1.digest()).await.unwrap().unwrap().revoked_at, Some(at));
-    assert_eq!(store.refresh_token(&a2.digest()).await.unwrap().unwrap().revoked_at, None);
-    assert_eq!(store.revoke_user_tokens(a.id, at).await.unwrap(), 1);
-    assert!(store.refresh_token(&a2.digest()).await.unwrap().unwrap().revoked_at.is_some());
-    assert_eq!(store.refresh_token(&b1.digest()).await.unwrap().unwrap().revoked_at, None);
-}
-
-/// Live sessions: unspent, unrevoked, unexpired tokens of the user, newest first.
-pub async fn lists_live_sessions_newest_first<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let a = user(&*store, "alice").await;
-    let b = user(&*store, "bob1").await;
-    let (older, n) = session(a.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    let (newer, n) = session(a.id, t0() + Duration::minutes(1));
-    store.insert_refresh_token(n).await.unwrap();
-    let (spent, n) = session(a.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    let (_, repl) = replacement(t0() + Duration::minutes(2));
-    let RotateOutcome::Rotated { new: successor, .. } = store
-        .rotate_refresh_token(&spent.digest(), repl, t0() + Duration::minutes(2))
-        .await
-        .unwrap()
-    else {
-        panic!("rotation");
-    };
-    let (_, n) = session(b.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    let now = t0() + Duration::minutes(3);
-    let live: Vec<_> =
-        store.live_refresh_tokens(a.id, now).await.unwrap().into_iter().map(|t| t.digest).collect();
-    assert_eq!(live, vec![successor.digest, newer.digest(), older.digest()]);
-    let late = t0() + Duration::days(31);
-    assert!(store.live_refresh_tokens(a.id, late).await.unwrap().is_empty());
-}
-
-/// Sessions: one per family with a live token, newest login first, with the family's start,
-/// its current token's issue time, IP and user agent, and the family's expiry.
-pub async fn lists_sessions_with_their_start_and_last_use<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let a = user(&*store, "alice").await;
-    let b = user(&*store, "bob1").await;
-    let (first, n) = session(a.id, t0());
-    let rotated = n.family_id;
-    store.insert_refresh_token(n).await.unwrap();
-    let (_, n) = session(a.id, t0() + Duration::minutes(1));
-    let newer = n.family_id;
-    store.insert_refresh_token(n).await.unwrap();
-    let (_, n) = session(a.id, t0() + Duration::minutes(2));
-    let ended = n.family_id;
-    store.insert_refresh_token(n).await.unwrap();
-    store.revoke_family(ended, t0() + Duration::minutes(2)).await.unwrap();
-    let (_, n) = session(b.id, t0() + Duration::minutes(3));
-    store.insert_refresh_token(n).await.unwrap();
-    let at = t0() + Duration::minutes(4);
-    let (_, repl) = replacement(at);
-    let outcome = store.rotate_refresh_token(&first.digest(), repl, at).await.unwrap();
-    assert!(matches!(outcome, RotateOutcome::Rotated { .. }));
-
-    let now = t0() + Duration::minutes(5);
-    let sessions = store.sessions(a.id, now).await.unwrap();
-    assert_eq!(sessions.iter().map(|s| s.id).collect::<Vec<_>>(), [newer, rotated]);
-    let [n, r] = &sessions[..] else { unreachable!() };
-    assert_eq!(
-        (n.user_id, n.created_at, n.last_used_at),
-        (a.id, t0() + Duration::minutes(1), t0() + Duration::minutes(1))
-    );
-    assert_eq!(
-        (n.ip.as_deref(), n.user_agent.as_deref()),
-        (Some("203.0.113.7"), Some("contract/1.0"))
-    );
-    assert_eq!(
-        (r.created_at, r.last_used_at),
-        (t0(), at),
-        "began at the login, used at the rotation"
-    );
-    assert_eq!(r.expires_at, t0() + Duration::days(30));
-    assert_eq!((r.ip.as_deref(), r.user_agent.as_deref()), (None, Some("ua-2")));
-    assert!(store.sessions(a.id, t0() + Duration::days(31)).await.unwrap().is_empty());
-    assert!(store.sessions(UserId::new(i64::MAX), now).await.unwrap().is_empty());
-}
-
-/// A session is live while its family has a live token: through rotations, until it is
-/// revoked or expires.
-pub async fn tells_whether_a_session_is_live<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let a = user(&*store, "alice").await;
-    let (token, n) = session(a.id, t0());
-    let family = n.family_id;
-    store.insert_refresh_token(n).await.unwrap();
-    assert!(store.session_is_live(family, t0()).await.unwrap());
-    let (_, repl) = replacement(t0() + Duration::minutes(1));
-    store.rotate_refresh_token(&token.digest(), repl, t0() + Duration::minutes(1)).await.unwrap();
-    assert!(store.session_is_live(family, t0() + Duration::minutes(1)).await.unwrap());
-    assert!(!store.session_is_live(family, t0() + Duration::days(30)).await.unwrap(), "expired");
-    assert!(!store.session_is_live(FamilyId::generate(), t0()).await.unwrap(), "unknown");
-    store.revoke_family(family, t0() + Duration::minutes(2)).await.unwrap();
-    assert!(!store.session_is_live(family, t0() + Duration::minutes(2)).await.unwrap());
-}
-
-/// Purging deletes only tokens that expired before the cut-off.
-pub async fn purges_expired_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let a = user(&*store, "alice").await;
-    let (old, mut n) = session(a.id, t0());
-    n.expires_at = t0() + Duration::days(1);
-    store.insert_refresh_token(n).await.unwrap();
-    let (fresh, n) = session(a.id, t0());
-    store.insert_refresh_token(n).await.unwrap();
-    assert_eq!(store.purge_expired(t0() + Duration::days(2)).await.unwrap(), 1);
-    assert!(store.refresh_token(&old.digest()).await.unwrap().is_none());
-    assert!(store.refresh_token(&fresh.digest()).await.unwrap().is_some());
 }
 
 /// A healthy store answers `ping`.

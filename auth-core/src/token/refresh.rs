@@ -119,18 +119,16 @@ impl FamilyId {
         self.0
     }
 
+    /// Parses the one form that [`Display`](fmt::Display) writes (hyphenated, lower case),
+    /// so that one session has one id in URLs; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        let id = uuid::Uuid::try_parse(s).ok()?;
+        (id.hyphenated().to_string() == s).then_some(Self(id))
+    }
+
     /// The id's 16 bytes, as stores keep it.
     pub fn as_bytes(&self) -> &[u8; 16] {
         self.0.as_bytes()
-    }
-}
-
-impl std::str::FromStr for FamilyId {
-    type Err = uuid::Error;
-
-    /// Parses the UUID form that [`Display`](fmt::Display) writes.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        uuid::Uuid::try_parse(s).map(Self)
     }
 }
 
@@ -286,6 +284,23 @@ mod tests {
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig".to_owned(),
         ] {
             assert_eq!(RefreshToken::parse(&bad).unwrap_err(), TokenRejection::Malformed, "{bad}");
+        }
+    }
+
+    #[test]
+    fn family_ids_parse_only_as_they_print() {
+        let id = FamilyId::generate();
+        assert_eq!(FamilyId::parse(&id.to_string()), Some(id));
+        let uuid = id.as_uuid();
+        for other in [
+            uuid.simple().to_string(),
+            uuid.braced().to_string(),
+            uuid.urn().to_string(),
+            uuid.hyphenated().to_string().to_uppercase(),
+            String::new(),
+            "x".repeat(10_000),
+        ] {
+            assert_eq!(FamilyId::parse(&other), None, "{other}");
         }
     }
 

@@ -86,7 +86,20 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
 
     async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(now)), Arg::Bytes(family.as_bytes())];
-        retry!(DB::execute(On::Pool(&self.pool), &REVOKE_FAMILY, &args).await).map_err(other_error)
+        // A rotation of the family may commit while the UPDATE waits for its row lock; under
+        // PostgreSQL's READ COMMITTED the UPDATE then skips the successor the rotation
+        // inserted (not in its snapshot). Repeating it until it changes nothing catches every
+        // successor: each repeat starts after the rotation it waited for has committed, and
+        // a revoked token cannot be rotated again.
+        let mut revoked = 0;
+        loop {
+            let n = retry!(DB::execute(On::Pool(&self.pool), &REVOKE_FAMILY, &args).await)
+                .map_err(other_error)?;
+            if n == 0 {
+                return Ok(revoked);
+            }
+            revoked += n;
+        }
     }
 
     async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
@@ -108,12 +121,18 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
     async fn sessions(&self, user: UserId, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
         let args = [Arg::I64(user.get()), Arg::I64(micros(now))];
         let rows: Vec<SessionRow> =
-            DB::fetch_all(On::Pool(&self.pool), &SESSIONS, &args).await.map_err(other_error)?;
+            retry!(DB::fetch_all(On::Pool(&self.pool), &SESSIONS, &args).await)
+                .map_err(other_error)?;
         rows.into_iter().map(SessionRow::into_record).collect()
     }
 
-    async fn session_is_live(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<bool> {
-        let args = [Arg::Bytes(family.as_bytes()), Arg::I64(micros(now))];
+    async fn session_is_live(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let args = [Arg::Bytes(family.as_bytes()), Arg::I64(user.get()), Arg::I64(micros(now))];
         let row: Option<TokenRow> =
             retry!(DB::fetch_optional(On::Pool(&self.pool), &LIVE_IN_FAMILY, &args).await)
                 .map_err(other_error)?;
@@ -181,8 +200,8 @@ static LIVE_IN_FAMILY: Statement = Statement::new(concat!(
     "SELECT ",
     token_columns!(),
     " FROM auth_refresh_tokens \
-     WHERE family_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
-     LIMIT 1"
+     WHERE family_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL \
+     AND expires_at > ? LIMIT 1"
 ));
 
 static PURGE_EXPIRED: Statement =

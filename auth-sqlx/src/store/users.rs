@@ -1,7 +1,10 @@
 //! [`UserStore`] on every database.
 
 use async_trait::async_trait;
-use auth_core::{NewUser, Page, StoreResult, UserId, UserRecord, UserStore, UserUpdate, Username};
+use auth_core::{
+    NewUser, Page, Role, StoreResult, UserDeletion, UserId, UserRecord, UserStore, UserUpdate,
+    Username,
+};
 
 use super::Store;
 use crate::{
@@ -91,6 +94,37 @@ impl<DB: Portable> UserStore for Store<DB> {
         Ok(deleted > 0)
     }
 
+    async fn delete_user_unless_last_admin(&self, id: UserId) -> StoreResult<UserDeletion> {
+        let admins = if DB::ROW_LOCKS { &ACTIVE_ADMINS_LOCKED } else { &ACTIVE_ADMINS };
+        let admin_args = [Arg::Str(Role::Admin.as_str()), Arg::Bool(true)];
+        let outcome = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                // Locks every active admin's row, so that a concurrent deletion of another
+                // admin waits, then counts without the one deleted here.
+                let active: Vec<UserRow> =
+                    DB::fetch_all(On::Tx(&mut tx), admins, &admin_args).await?;
+                let target: Option<UserRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &[Arg::I64(id.get())]).await?;
+                let outcome = match target {
+                    None => UserDeletion::NotFound,
+                    Some(_) if active.len() == 1 && active[0].id() == id.get() => {
+                        UserDeletion::LastAdmin
+                    }
+                    Some(_) => {
+                        DB::execute(On::Tx(&mut tx), &DELETE_USER, &[Arg::I64(id.get())]).await?;
+                        UserDeletion::Deleted
+                    }
+                };
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(outcome)
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        Ok(outcome)
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         DB::execute(On::Pool(&self.pool), &PING, &[]).await.map(|_| ()).map_err(other_error)
     }
@@ -137,6 +171,18 @@ static LIST_USERS: Statement = Statement::new(concat!(
     "SELECT ",
     user_columns!(),
     " FROM auth_users ORDER BY id LIMIT ? OFFSET ?"
+));
+
+static ACTIVE_ADMINS: Statement = Statement::new(concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM auth_users WHERE role = ? AND is_active = ?"
+));
+
+static ACTIVE_ADMINS_LOCKED: Statement = Statement::new(concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM auth_users WHERE role = ? AND is_active = ? FOR UPDATE"
 ));
 
 static DELETE_USER: Statement = Statement::new("DELETE FROM auth_users WHERE id = ?");

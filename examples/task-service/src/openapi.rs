@@ -66,7 +66,7 @@ pub struct UserOut {
 #[derive(ToSchema)]
 pub struct Session {
     /// Opaque id, the `sid` claim of the session's access tokens.
-    #[schema(example = "0b7e5f7c-2f54-4a8e-9d8e-6d0c2b1f4a21")]
+    #[schema(example = "0b7e5f7c-2f54-4a8e-9d8e-6d0c2b1f4a21", format = "uuid")]
     id: String,
     /// When the session began (the login).
     created_at: time::OffsetDateTime,
@@ -107,6 +107,25 @@ pub struct LoginBody {
     /// Password.
     #[schema(max_length = 1024, format = "password")]
     password: String,
+}
+
+/// `POST /auth/password`.
+#[derive(ToSchema)]
+pub struct ChangePasswordBody {
+    /// The password the account has now.
+    #[schema(max_length = 1024, format = "password")]
+    current_password: String,
+    /// The new one: the password policy, and not the current one.
+    #[schema(min_length = 8, max_length = 1024, format = "password")]
+    new_password: String,
+}
+
+/// `DELETE /auth/me`.
+#[derive(ToSchema)]
+pub struct DeleteAccountBody {
+    /// The password the account has now.
+    #[schema(max_length = 1024, format = "password")]
+    current_password: String,
 }
 
 /// The grant of `POST /auth/token`.
@@ -349,15 +368,34 @@ mod paths {
         responses((status = 200, body = UserOut), BearerErrors, CommonErrors))]
     fn me() {}
 
+    #[utoipa::path(post, path = "/auth/password", tag = "auth", request_body = ChangePasswordBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "Changed: every earlier session ended; a pair in a new session", body = TokenPair),
+            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn change_password() {}
+
+    #[utoipa::path(delete, path = "/auth/me", tag = "auth", request_body = DeleteAccountBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "Deleted, with the user's sessions and tasks"),
+            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 409, description = "The last active admin (`last_admin`)", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn delete_account() {}
+
     #[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, description = "The caller's open sessions, newest first", body = [Session]),
             BearerErrors, CommonErrors))]
     fn sessions() {}
 
-    #[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth", params(("id" = String, Path, description = "Session id")),
+    #[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth",
+        params(("id" = String, Path, format = "uuid", description = "Session id, as the list gives it")),
         security(("OAuth2PasswordBearer" = [])),
         responses((status = 204, description = "Session ended: its refresh token, and its access tokens at their next request"),
             (status = 404, description = "No open session of the caller with this id", body = ErrorBody),
+            (status = 422, description = "The id is not valid UTF-8 once percent-decoded", body = ErrorBody),
             BearerErrors, CommonErrors))]
     fn end_session() {}
 
@@ -427,7 +465,7 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, me, sessions, end_session, admin,
+        paths(health, register, login, token, refresh, logout, logout_all, change_password, me, delete_account, sessions, end_session, admin,
             list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
             admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_tasks),
         modifiers(&SecurityAddon),
@@ -462,6 +500,7 @@ mod tests {
             "/auth/refresh",
             "/auth/logout",
             "/auth/logout-all",
+            "/auth/password",
             "/auth/me",
             "/auth/sessions",
             "/auth/sessions/{id}",

@@ -265,6 +265,8 @@ pub fn access_header(t: &Target) -> Value {
 /// The claims of a valid access token for `user`, valid for five minutes.
 pub fn access_claims(t: &Target, user: &TestUser) -> Value {
     let now = now();
+    let sid =
+        if user.access.is_empty() { Value::Null } else { jwt_claims(&user.access)["sid"].clone() };
     json!({
         "sub": user.id.to_string(),
         "username": user.username,
@@ -275,6 +277,8 @@ pub fn access_claims(t: &Target, user: &TestUser) -> Value {
         "jti": uuid::Uuid::new_v4().to_string(),
         "iss": t.issuer,
         "aud": t.audience,
+        // The session of the user's real token: store-checked requests want an open one.
+        "sid": sid,
     })
 }
 

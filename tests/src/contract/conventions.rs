@@ -16,6 +16,7 @@ pub const ROUTES: &[&str] = &[
     "/auth/refresh",
     "/auth/logout",
     "/auth/logout-all",
+    "/auth/password",
     "/auth/me",
     "/auth/sessions",
     "/auth/sessions/{id}",
@@ -39,7 +40,7 @@ fn sample_requests(t: &Target) -> Vec<(RequestBuilder, u16)> {
         (request(t, Method::GET, "/auth/me"), 401),
         (request(t, Method::GET, "/no/such/route"), 404),
         (request(t, Method::POST, "/auth/register").json(&invalid), 422),
-        (request(t, Method::DELETE, "/auth/me"), 405),
+        (request(t, Method::PUT, "/auth/me"), 405),
     ]
 }
 
@@ -77,7 +78,7 @@ pub async fn unknown_route_is_404_json(t: &Target) {
 
 /// A known route with the wrong method is a JSON `405 method_not_allowed`.
 pub async fn wrong_method_is_405(t: &Target) {
-    assert_error(&delete(t, "/auth/me", None).await, 405, "method_not_allowed");
+    assert_error(&send(request(t, Method::PUT, "/auth/me")).await, 405, "method_not_allowed");
     let r = send(request(t, Method::PUT, "/health")).await;
     assert_error(&r, 405, "method_not_allowed");
 }

@@ -36,6 +36,7 @@
 //! call. The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
 //! Every case is also a public async function here, for a custom harness.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod bad_input;
@@ -202,6 +203,15 @@ macro_rules! http_contract_tests {
             role_change_revokes_access_and_refresh_carries_it,
         });
     };
+    (@group account [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; account {
+            password_change_ends_every_session_and_returns_a_new_pair,
+            password_change_refuses_a_wrong_current_password,
+            password_change_validates_the_new_password,
+            account_deletion_needs_the_password_and_takes_everything,
+            the_last_admin_cannot_delete_their_account,
+        });
+    };
     (@group session_list [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; session_list {
             sessions_lists_the_callers_open_sessions,
@@ -327,7 +337,7 @@ macro_rules! http_contract_tests {
     };
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
-            auth, sessions, session_list, tokens, tasks, admin, conventions, throttling, bad_input
+            auth, sessions, session_list, account, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {

@@ -10,7 +10,7 @@ use super::Target;
 use super::client::*;
 
 /// Asserts `429 rate_limited` with a whole-second `Retry-After` of at least 1; returns it.
-fn assert_rate_limited(r: &Reply) -> u64 {
+pub(crate) fn assert_rate_limited(r: &Reply) -> u64 {
     assert_error(r, 429, "rate_limited");
     let retry = r.header("retry-after").expect("Retry-After on a 429");
     let secs: u64 = retry.parse().unwrap_or_else(|_| panic!("Retry-After {retry:?}"));
@@ -24,7 +24,7 @@ fn overlong() -> String {
 }
 
 /// A limit of 0 (off) would make these cases meaningless: the suite needs them on.
-fn limit(n: u32, what: &str) -> u32 {
+pub(crate) fn limit(n: u32, what: &str) -> u32 {
     assert!(n > 0, "the server under test must limit {what}");
     n
 }
