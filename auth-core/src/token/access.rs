@@ -42,8 +42,9 @@ pub struct AccessClaims {
     /// The audience.
     pub aud: String,
     /// The session (refresh-token family) the token was issued in. Store-checked requests
-    /// refuse it once that session has ended. Absent only in tokens issued before sessions
-    /// had ids (they expire within the access-token lifetime).
+    /// refuse it once that session has ended, and refuse a token without one (made with
+    /// [`AccessTokens::issue`] and no [`AccessGrant::sid`], or issued before sessions had
+    /// ids): such a token passes only [`AccessTokens::verify`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<FamilyId>,
 }
@@ -66,7 +67,9 @@ pub struct AccessGrant<'a> {
 }
 
 impl<'a> AccessGrant<'a> {
-    /// A grant for a user, with no session and no revocation stamp.
+    /// A grant for a user, with no session and no revocation stamp. Its token fails every
+    /// store-checked request ([`Auth::current_user`](crate::Auth::current_user)) until a
+    /// `sid` is set.
     pub fn new(sub: UserId, username: &'a str, role: Role) -> Self {
         Self { sub, username, role, sid: None, not_before_stamp: None }
     }
