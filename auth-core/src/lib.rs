@@ -48,7 +48,9 @@ pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, Registration,
     RequiredRole, SignedIn, UserPatch, UserRole,
 };
-pub use store::{AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserDeletion, UserStore};
+pub use store::{
+    AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore,
+};
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
     KeySet, MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,

@@ -36,6 +36,11 @@ impl UserRow {
     pub(crate) fn id(&self) -> i64 {
         self.id
     }
+
+    /// Whether the user is an active admin.
+    pub(crate) fn is_active_admin(&self) -> bool {
+        self.is_active && self.role == Role::Admin.as_str()
+    }
 }
 
 impl ReadRow for UserRow {

@@ -54,20 +54,41 @@ async fn mysql_schema(store: &MySqlStore) -> Vec<String> {
     rows
 }
 
+/// The identifiers a schema listing names (so that `auth_refresh_tokens_family` is not
+/// found inside `auth_refresh_tokens_family_live`).
+fn names(schema: &[String]) -> std::collections::BTreeSet<&str> {
+    schema
+        .iter()
+        .flat_map(|line| line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
 fn assert_has_indexes(schema: &[String]) {
+    let names = names(schema);
     let text = schema.join("\n");
     for table in TABLES {
-        assert!(text.contains(table), "missing {table}:\n{text}");
+        assert!(names.contains(table), "missing {table}:\n{text}");
     }
     for index in [
         "auth_users_username_key_unique",
+        "auth_users_active_admins",
         "auth_refresh_tokens_user",
         "auth_refresh_tokens_family_live",
         "auth_refresh_tokens_family_start",
         "auth_refresh_tokens_expires",
     ] {
-        assert!(text.contains(index), "missing index {index}:\n{text}");
+        assert!(names.contains(index), "missing index {index}:\n{text}");
     }
+    // Replaced by the two family indexes.
+    assert!(!names.contains("auth_refresh_tokens_family"), "old index left:\n{text}");
+}
+
+#[test]
+fn the_index_check_tells_a_name_from_its_prefix() {
+    let schema = ["CREATE INDEX auth_refresh_tokens_family_live ON t (a)".to_owned()];
+    assert!(!names(&schema).contains("auth_refresh_tokens_family"));
+    assert!(names(&schema).contains("auth_refresh_tokens_family_live"));
 }
 
 #[tokio::test]
@@ -118,11 +139,10 @@ async fn mysql_migrations_are_idempotent_and_stable() {
     assert_eq!(mysql_schema(&twice).await, before);
     assert_eq!(mysql_schema(&once).await, before);
     assert_has_indexes(&before);
-    // The username key compares bytes, not a case- or accent-folding collation.
+    // The username key compares bytes: no case- or accent-folding collation, and no
+    // padding (`utf8mb4_bin` found `alice` for `alice `).
     assert!(
-        before
-            .iter()
-            .any(|c| c.starts_with("auth_users.username_key") && c.ends_with("utf8mb4_bin")),
+        before.iter().any(|c| c.starts_with("auth_users.username_key varbinary(1020) NO")),
         "{before:#?}"
     );
     drop((once, twice));
@@ -159,4 +179,89 @@ async fn auth_migrations_live_beside_the_applications() {
     ] {
         assert!(tables.iter().any(|n| n == t), "{t} missing from {tables:?}");
     }
+}
+
+/// The migrations of the first release; every later one must upgrade a database it made.
+const FIRST_RELEASE_UNTIL: i64 = 20261203000000;
+
+/// A database made by the first release's migrations, with a user, a session and an admin
+/// in it, takes the later migrations in place and keeps them all.
+async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx::Store<DB>) {
+    use auth_core::{
+        FamilyId, NewRefreshToken, NewUser, RefreshTokenStore, Role, StoredHash, UserStore,
+        Username,
+    };
+    let mut first = auth_sqlx::Store::<DB>::migrator();
+    let earlier: Vec<_> =
+        first.migrations.iter().filter(|m| m.version < FIRST_RELEASE_UNTIL).cloned().collect();
+    assert!(earlier.len() < first.migrations.len(), "nothing to upgrade to");
+    first.migrations = earlier.into();
+    first.run(store.pool()).await.unwrap();
+
+    // The first release's statements on its own schema.
+    let now = time::OffsetDateTime::now_utc();
+    let new = |name: &str, role| NewUser {
+        username: Username::parse(name).unwrap(),
+        email: None,
+        role,
+        is_active: true,
+        password_hash: StoredHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${name}")),
+        created_at: now,
+    };
+    let alice = store.create_user(new("Alice", Role::User)).await.unwrap();
+    let root = store.create_user(new("root", Role::Admin)).await.unwrap();
+    let token = auth_core::RefreshToken::generate();
+    let family = FamilyId::generate();
+    store
+        .insert_refresh_token(NewRefreshToken {
+            digest: token.digest(),
+            user_id: alice.id,
+            family_id: family,
+            created_at: now,
+            expires_at: now + time::Duration::days(30),
+            ip: Some("203.0.113.7".into()),
+            user_agent: Some("upgrade/1.0".into()),
+        })
+        .await
+        .unwrap();
+
+    store.migrate().await.unwrap();
+
+    let found = store.user_by_username(&Username::parse("alice").unwrap()).await.unwrap();
+    assert_eq!(found.map(|u| u.id), Some(alice.id));
+    let kept = store.refresh_token(&token.digest()).await.unwrap().expect("the session");
+    assert_eq!(kept.family_id, family);
+    let sessions = store.sessions(alice.id, now).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(store.session_is_live(alice.id, family, now).await.unwrap());
+    // The last-admin rule runs on the upgraded schema.
+    let demote = auth_core::UserUpdate { role: Some(Role::User), ..Default::default() };
+    let change = store.update_user_unless_last_admin(root.id, demote).await.unwrap();
+    assert!(matches!(change, auth_core::UserChange::LastAdmin), "{change:?}");
+    // No padding or folding: a trailing space is another name.
+    let spaced = Username::from_stored("alice ").unwrap();
+    assert!(store.user_by_username(&spaced).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sqlite_upgrades_in_place() {
+    let db = TestDatabase::sqlite();
+    let store = SqliteStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+    upgrades_in_place(&store).await;
+}
+
+#[tokio::test]
+#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]
+async fn postgres_upgrades_in_place() {
+    let db = TestDatabase::postgres().await;
+    let store = PostgresStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+    upgrades_in_place(&store).await;
+}
+
+#[tokio::test]
+#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]
+async fn mysql_upgrades_in_place() {
+    let db = TestDatabase::mysql().await;
+    let store = MySqlStore::connect(db.url(), &PoolSettings::default()).await.unwrap();
+    upgrades_in_place(&store).await;
 }

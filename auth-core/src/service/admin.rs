@@ -3,8 +3,8 @@
 
 use super::Auth;
 use crate::{
-    AuthError, NewUser, Page, Password, RequestContext, Result, Role, User, UserId, UserUpdate,
-    Username, audit::audit,
+    AuthError, NewUser, Page, Password, RequestContext, Result, Role, User, UserChange,
+    UserDeletion, UserId, UserUpdate, Username, audit::audit,
 };
 
 /// What [`Auth::bootstrap_admin`] did.
@@ -45,12 +45,14 @@ impl Auth {
     /// A role change ends the user's outstanding access tokens at once for store-checked
     /// requests (their `role` claim no longer matches), while their sessions go on and
     /// refresh into tokens with the new role. A deactivation stamps the user and revokes
-    /// every refresh token: every session and access token ends. Admins cannot demote or deactivate themselves (which could leave no
-    /// admin at all).
+    /// every refresh token: every session and access token ends. Admins cannot demote or deactivate themselves, and
+    /// the last active admin is never demoted or deactivated, also when two admins change
+    /// each other at once (the store decides atomically).
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::Conflict`]
-    /// for a change to oneself; [`AuthError::NotFound`]; [`AuthError::Store`].
+    /// for a change to oneself; [`AuthError::LastAdmin`] when it would leave no active
+    /// admin; [`AuthError::NotFound`]; [`AuthError::Store`].
     pub async fn update_user(
         &self,
         actor: &User,
@@ -75,7 +77,14 @@ impl Auth {
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        let updated = self.write_user(target, update).await?.ok_or(AuthError::NotFound)?;
+        // Through the last-admin rule: two admins demoting each other at once leave one.
+        let change = store.update_user_unless_last_admin(target, update).await;
+        self.inner.users.forget(target);
+        let updated = match change? {
+            UserChange::Updated(user) => user,
+            UserChange::NotFound => return Err(AuthError::NotFound),
+            UserChange::LastAdmin => return Err(AuthError::LastAdmin),
+        };
         if deactivates {
             store.revoke_user_tokens(target, self.now()).await?;
             audit!(info, "user_deactivated", ctx, user_id = target.get(), actor = actor.id.get());
@@ -141,11 +150,13 @@ impl Auth {
         Ok(user.into())
     }
 
-    /// Deletes a user and their sessions.
+    /// Deletes a user and their sessions; never the last active admin (atomically, as
+    /// [`Auth::update_user`]).
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::Conflict`]
-    /// when deleting oneself; [`AuthError::NotFound`]; [`AuthError::Store`].
+    /// when deleting oneself; [`AuthError::LastAdmin`] when it would leave no active admin;
+    /// [`AuthError::NotFound`]; [`AuthError::Store`].
     pub async fn delete_user(
         &self,
         actor: &User,
@@ -156,10 +167,12 @@ impl Auth {
         if target == actor.id {
             return Err(AuthError::Conflict("administrators cannot delete themselves"));
         }
-        let deleted = self.inner.store.delete_user(target).await;
+        let deleted = self.inner.store.delete_user_unless_last_admin(target).await;
         self.inner.users.forget(target);
-        if !deleted? {
-            return Err(AuthError::NotFound);
+        match deleted? {
+            UserDeletion::Deleted => {}
+            UserDeletion::NotFound => return Err(AuthError::NotFound),
+            UserDeletion::LastAdmin => return Err(AuthError::LastAdmin),
         }
         audit!(info, "user_deleted", ctx, user_id = target.get(), actor = actor.id.get());
         Ok(())
@@ -328,6 +341,22 @@ mod tests {
         // A no-op patch on oneself is fine.
         let same = UserPatch { role: Some(Role::Admin), is_active: Some(true) };
         assert!(f.auth.update_user(&admin, admin.id, same, &f.ctx).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn two_admins_removing_each_other_leave_one() {
+        let f = fixture();
+        let a = f.admin("root").await;
+        let b = f.admin("second").await;
+        let off = UserPatch { role: None, is_active: Some(false) };
+        f.auth.update_user(&a, b.id, off, &f.ctx).await.unwrap();
+        // `b`'s token still says admin until the next store check; the store refuses anyway.
+        let err = f.auth.update_user(&b, a.id, off, &f.ctx).await.unwrap_err();
+        assert_eq!(err.code(), "last_admin");
+        let err = f.auth.delete_user(&b, a.id, &f.ctx).await.unwrap_err();
+        assert_eq!(err.code(), "last_admin");
+        let kept = f.store.user_by_id(a.id).await.unwrap().unwrap();
+        assert!(kept.is_active && kept.role == Role::Admin);
     }
 
     #[tokio::test]

@@ -26,6 +26,8 @@ impl Auth {
     ///
     /// Throttled first (see [`throttle`](crate::throttle)): attempts per client IP, and a
     /// backoff for an account after consecutive failures from that IP; a success resets it.
+    /// The attempt is counted before the password is checked, so that parallel guesses
+    /// cannot all pass one check of the backoff.
     ///
     /// # Errors
     /// - [`AuthError::RateLimited`] over a limit, before any hashing;
@@ -47,16 +49,17 @@ impl Auth {
         // The backoff is per account (as the store would find it) and client IP.
         let account =
             throttle.account_key(lookup.as_ref().map_or(username, Username::key), ctx.ip());
-        let earlier = throttle.check_backoff(account.as_ref(), now).await?;
-        let result = self.check_credentials(lookup.as_ref(), password, ctx).await;
-        match &result {
-            Ok(_) => throttle.succeeded(account.as_ref()).await?,
-            Err(AuthError::InvalidCredentials) => {
-                throttle.failed(account.as_ref(), earlier, now).await?
-            }
-            Err(_) => {}
+        // Over the byte limit it cannot be right: refused before it counts or hashes.
+        let policy = self.inner.config.password_policy();
+        if password.expose().len() > policy.max_bytes() {
+            return Err(AuthError::validation(
+                "password",
+                format!("must be at most {} bytes", policy.max_bytes()),
+            ));
         }
-        let user = result?;
+        let attempt = throttle.begin_attempt(account, now).await?;
+        let user = self.check_credentials(lookup.as_ref(), password, ctx).await?;
+        throttle.succeeded(attempt).await?;
         let tokens = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
         Ok(SignedIn { user: user.into(), tokens })
@@ -70,13 +73,6 @@ impl Auth {
         password: &Password,
         ctx: &RequestContext,
     ) -> Result<UserRecord> {
-        let policy = self.inner.config.password_policy();
-        if password.expose().len() > policy.max_bytes() {
-            return Err(AuthError::validation(
-                "password",
-                format!("must be at most {} bytes", policy.max_bytes()),
-            ));
-        }
         let found = match lookup {
             Some(name) => self.inner.store.user_by_username(name).await?,
             None => None,
@@ -252,5 +248,21 @@ mod tests {
         assert!(matches!(err, AuthError::InvalidCredentials));
         // The failed parse plus one dummy verification: as costly as a wrong password.
         assert_eq!(f.auth.hashing_stats().verifications, before + 2);
+    }
+
+    #[tokio::test]
+    async fn a_session_started_across_a_password_change_ends() {
+        let f = fixture();
+        let u = f.user("alice").await;
+        // The record the login checked the password against…
+        let checked = f.store.user_by_id(u.id).await.unwrap().unwrap();
+        // …then the password changes (every session revoked) before the session starts.
+        let new = Password::new("a brand new passphrase here");
+        f.clock.advance(std::time::Duration::from_secs(1));
+        f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
+        let before = f.auth.sessions(&u, None).await.unwrap().len();
+        let raced = f.auth.start_session(&checked, &f.ctx).await;
+        assert!(matches!(raced, Err(AuthError::InvalidCredentials)), "{raced:?}");
+        assert_eq!(f.auth.sessions(&u, None).await.unwrap().len(), before, "no session was left");
     }
 }

@@ -279,6 +279,8 @@ impl Auth {
     }
 
     /// Starts a new session (refresh-token family) for `user` and issues its first pair.
+    /// [`AuthError::InvalidCredentials`] when the user was deactivated or their sessions
+    /// revoked since `user` was read.
     async fn start_session(&self, user: &UserRecord, ctx: &RequestContext) -> Result<TokenPair> {
         let refresh = RefreshToken::generate();
         let now = self.now();
@@ -295,6 +297,17 @@ impl Auth {
                 user_agent: ctx.user_agent().map(str::to_owned),
             })
             .await?;
+        // A password change, deactivation or "sign out everywhere" that committed while
+        // this login checked the password revoked every session but this one, which did not
+        // exist yet: read the user again, and end the new session if they changed.
+        let now_user = self.inner.store.user_by_id(user.id).await?;
+        let unchanged = now_user
+            .is_some_and(|u| u.is_active && u.tokens_valid_after == user.tokens_valid_after);
+        if !unchanged {
+            self.end_family(user.id, family_id).await?;
+            crate::audit::audit!(info, "session_start_raced", ctx, user_id = user.id.get());
+            return Err(crate::AuthError::InvalidCredentials);
+        }
         self.pair_for(user, family_id, refresh)
     }
 

@@ -6,7 +6,7 @@ use std::{
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{RefreshTokenStore, StoreResult, UserDeletion, UserStore};
+use super::{RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, Role, RotateOutcome,
     SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
@@ -34,6 +34,37 @@ struct Inner {
     users: BTreeMap<UserId, UserRecord>,
     by_key: HashMap<String, UserId>,
     tokens: HashMap<TokenDigest, RefreshTokenRecord>,
+}
+
+impl Inner {
+    fn active_admins(&self) -> usize {
+        self.users.values().filter(|u| is_active_admin(u)).count()
+    }
+}
+
+fn is_active_admin(user: &UserRecord) -> bool {
+    user.role == Role::Admin && user.is_active
+}
+
+/// Applies `update` to `user` and returns the result.
+fn apply(user: &mut UserRecord, update: UserUpdate) -> UserRecord {
+    if let Some(role) = update.role {
+        user.role = role;
+    }
+    if let Some(active) = update.is_active {
+        user.is_active = active;
+    }
+    if let Some(hash) = update.password_hash {
+        user.password_hash = hash;
+    }
+    if let Some(stamp) = update.tokens_valid_after {
+        // The stamp only moves forward: a late or skewed writer cannot revive tokens.
+        user.tokens_valid_after = user.tokens_valid_after.max(Some(stamp));
+    }
+    if let Some(at) = update.updated_at {
+        user.updated_at = at;
+    }
+    user.clone()
 }
 
 impl MemoryStore {
@@ -72,27 +103,23 @@ impl UserStore for MemoryStore {
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        Ok(self.lock().users.get_mut(&id).map(|user| apply(user, update)))
+    }
+
+    async fn update_user_unless_last_admin(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+    ) -> StoreResult<UserChange> {
         let mut inner = self.lock();
-        let Some(user) = inner.users.get_mut(&id) else {
-            return Ok(None);
+        let Some(user) = inner.users.get(&id) else {
+            return Ok(UserChange::NotFound);
         };
-        if let Some(role) = update.role {
-            user.role = role;
+        if update.takes_admin_away() && is_active_admin(user) && inner.active_admins() == 1 {
+            return Ok(UserChange::LastAdmin);
         }
-        if let Some(active) = update.is_active {
-            user.is_active = active;
-        }
-        if let Some(hash) = update.password_hash {
-            user.password_hash = hash;
-        }
-        if let Some(stamp) = update.tokens_valid_after {
-            // The stamp only moves forward: a late or skewed writer cannot revive tokens.
-            user.tokens_valid_after = user.tokens_valid_after.max(Some(stamp));
-        }
-        if let Some(at) = update.updated_at {
-            user.updated_at = at;
-        }
-        Ok(Some(user.clone()))
+        let user = inner.users.get_mut(&id).expect("looked up under the same lock");
+        Ok(UserChange::Updated(apply(user, update)))
     }
 
     async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>> {
@@ -121,8 +148,7 @@ impl UserStore for MemoryStore {
         let Some(user) = inner.users.get(&id) else {
             return Ok(UserDeletion::NotFound);
         };
-        let active_admin = |u: &UserRecord| u.role == Role::Admin && u.is_active;
-        if active_admin(user) && inner.users.values().filter(|u| active_admin(u)).count() == 1 {
+        if is_active_admin(user) && inner.active_admins() == 1 {
             return Ok(UserDeletion::LastAdmin);
         }
         let key = user.username.key().to_owned();

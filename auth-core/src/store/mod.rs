@@ -39,18 +39,35 @@ pub trait UserStore: Send + Sync + 'static {
     async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>>;
 
     /// Applies `update` atomically and returns the updated user, or `None` if there is no
-    /// such user.
+    /// such user. It does not look at the other admins: a change of role or active flag
+    /// made for an administrator goes through
+    /// [`update_user_unless_last_admin`](Self::update_user_unless_last_admin).
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>>;
+
+    /// Applies `update` as [`update_user`](Self::update_user) does, unless it would take
+    /// away the admin role or the active flag of the last active admin. Atomic with
+    /// [`delete_user_unless_last_admin`](Self::delete_user_unless_last_admin): of any
+    /// concurrent demotions, deactivations and deletions of the last two active admins, one
+    /// is refused. A change that leaves the user an active admin (or that concerns a user
+    /// who is not one) needs no lock on the others.
+    async fn update_user_unless_last_admin(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+    ) -> StoreResult<UserChange>;
 
     /// Users ordered by id, one page.
     async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>>;
 
-    /// Deletes a user and their refresh tokens. Returns whether the user existed.
+    /// Deletes a user and their refresh tokens. Returns whether the user existed. It does
+    /// not look at the other admins: see
+    /// [`delete_user_unless_last_admin`](Self::delete_user_unless_last_admin).
     async fn delete_user(&self, id: UserId) -> StoreResult<bool>;
 
     /// Deletes a user as [`delete_user`](Self::delete_user) does, unless they are the last
-    /// active admin. Atomic: of concurrent deletions of the last two active admins, one
-    /// is refused.
+    /// active admin. Atomic: of concurrent deletions (or a deletion and a demotion through
+    /// [`update_user_unless_last_admin`](Self::update_user_unless_last_admin)) of the last
+    /// two active admins, one is refused.
     async fn delete_user_unless_last_admin(&self, id: UserId) -> StoreResult<UserDeletion>;
 
     /// Checks that the store answers (health checks). Defaults to a lookup of a user id
@@ -68,6 +85,17 @@ pub enum UserDeletion {
     /// There was no such user.
     NotFound,
     /// The user is the last active admin: nothing was deleted.
+    LastAdmin,
+}
+
+/// What [`UserStore::update_user_unless_last_admin`] did.
+#[derive(Debug, Clone)]
+pub enum UserChange {
+    /// The change is made: the user as it is now.
+    Updated(UserRecord),
+    /// There was no such user.
+    NotFound,
+    /// The change would leave no active admin: nothing was changed.
     LastAdmin,
 }
 

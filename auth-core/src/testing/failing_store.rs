@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use crate::{
     FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
-    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserDeletion, UserId,
-    UserRecord, UserStore, UserUpdate, Username,
+    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion,
+    UserId, UserRecord, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -32,6 +32,13 @@ impl UserStore for FailingStore {
         down()
     }
     async fn update_user(&self, _: UserId, _: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        down()
+    }
+    async fn update_user_unless_last_admin(
+        &self,
+        _: UserId,
+        _: UserUpdate,
+    ) -> StoreResult<UserChange> {
         down()
     }
     async fn list_users(&self, _: Page) -> StoreResult<Vec<UserRecord>> {

@@ -15,12 +15,14 @@
 //! `[#[ignore = "needs …"]]` (or a `cfg_attr` of it) before the factory, and it goes on
 //! every generated test. The calling crate
 //! needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency. Each
-//! check is also a public async function in [`store_contract`], [`token_contract`] (and
+//! check is also a public async function in [`store_contract`], [`token_contract`],
+//! [`admin_contract`] (and
 //! [`throttle_contract`]),
 //! for stores that need a custom harness.
 
 use std::sync::Arc;
 
+pub mod admin_contract;
 mod failing_store;
 pub mod store_contract;
 pub mod throttle_contract;
@@ -64,9 +66,13 @@ macro_rules! store_contract_tests {
             updates_of_unknown_users_return_none,
             lists_users_in_id_order_with_paging,
             deletes_users_with_their_tokens,
+            ping_answers,
+        );
+        $crate::__contract_tests!([$($attr)*] admin_contract, $factory;
             deletes_users_but_not_the_last_active_admin,
             concurrent_deletions_of_the_last_admins_keep_one,
-            ping_answers,
+            updates_keep_the_last_active_admin,
+            concurrent_removals_of_the_last_admins_keep_one,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     AuthStore, Email, FamilyId, NewRefreshToken, NewUser, Page, RefreshToken, Replacement, Role,
-    StoreErrorKind, StoredHash, UserDeletion, UserId, UserRecord, UserUpdate, Username,
+    StoreErrorKind, StoredHash, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A fixed instant, in whole microseconds (what every SQL database keeps).
@@ -199,77 +199,6 @@ pub async fn deletes_users_with_their_tokens<S: AuthStore + ?Sized>(store: Arc<S
     assert!(store.user_by_id(u.id).await.unwrap().is_none());
     assert!(store.refresh_token(&token.digest()).await.unwrap().is_none());
     user(&*store, "alice").await;
-}
-
-/// Deleting unless last admin: users and other admins go (with their tokens), the last
-/// active admin stays; an inactive admin does not count as the one that must stay.
-pub async fn deletes_users_but_not_the_last_active_admin<S: AuthStore + ?Sized>(store: Arc<S>) {
-    let admin = |name: &'static str| {
-        let store = store.clone();
-        async move {
-            let mut new = new_user(name);
-            new.role = Role::Admin;
-            store.create_user(new).await.unwrap()
-        }
-    };
-    let plain = user(&*store, "alice").await;
-    let (_, n) = session(plain.id, t0());
-    store.insert_refresh_token(n.clone()).await.unwrap();
-    assert_eq!(store.delete_user_unless_last_admin(plain.id).await.unwrap(), UserDeletion::Deleted);
-    assert!(store.user_by_id(plain.id).await.unwrap().is_none());
-    assert!(store.refresh_token(&n.digest).await.unwrap().is_none());
-    assert_eq!(
-        store.delete_user_unless_last_admin(plain.id).await.unwrap(),
-        UserDeletion::NotFound
-    );
-
-    let root = admin("root").await;
-    let off = admin("retired").await;
-    let update = UserUpdate { is_active: Some(false), ..Default::default() };
-    store.update_user(off.id, update).await.unwrap();
-    assert_eq!(
-        store.delete_user_unless_last_admin(root.id).await.unwrap(),
-        UserDeletion::LastAdmin
-    );
-    assert!(store.user_by_id(root.id).await.unwrap().is_some());
-    assert_eq!(store.delete_user_unless_last_admin(off.id).await.unwrap(), UserDeletion::Deleted);
-    let second = admin("second").await;
-    assert_eq!(store.delete_user_unless_last_admin(root.id).await.unwrap(), UserDeletion::Deleted);
-    assert_eq!(
-        store.delete_user_unless_last_admin(second.id).await.unwrap(),
-        UserDeletion::LastAdmin
-    );
-}
-
-/// Two active admins deleting themselves at once: one goes, the other stays.
-pub async fn concurrent_deletions_of_the_last_admins_keep_one<S: AuthStore + ?Sized>(
-    store: Arc<S>,
-) {
-    for round in 0..5 {
-        let mut ids = Vec::new();
-        for name in [format!("first{round}"), format!("second{round}")] {
-            let mut new = new_user(&name);
-            new.role = Role::Admin;
-            ids.push(store.create_user(new).await.unwrap().id);
-        }
-        let tasks: Vec<_> = ids
-            .iter()
-            .map(|&id| {
-                let store = store.clone();
-                tokio::spawn(async move { store.delete_user_unless_last_admin(id).await })
-            })
-            .collect();
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.push(task.await.unwrap().unwrap());
-        }
-        outcomes.sort_by_key(|o| *o != UserDeletion::Deleted);
-        assert_eq!(outcomes, [UserDeletion::Deleted, UserDeletion::LastAdmin], "round {round}");
-        // The survivor goes too (unconditionally), so the next round starts with none.
-        for id in ids {
-            store.delete_user(id).await.unwrap();
-        }
-    }
 }
 
 /// A healthy store answers `ping`.

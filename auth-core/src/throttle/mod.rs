@@ -34,6 +34,13 @@ pub(crate) struct Throttle {
     store: Arc<dyn ThrottleStore>,
 }
 
+/// A password attempt begun by [`Throttle::begin_attempt`], counted as failed until it
+/// [succeeds](Throttle::succeeded).
+#[must_use = "a right password must reset the count"]
+pub(crate) struct Attempt {
+    key: Option<ThrottleKey>,
+}
+
 /// The kinds of per-IP bucket.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Bucket {
@@ -79,46 +86,49 @@ impl Throttle {
         })
     }
 
-    /// Refuses an attempt on an account that is still in its backoff. Returns the tally it
-    /// read, for [`Throttle::failed`].
-    pub(crate) async fn check_backoff(
+    /// Begins a password attempt on the account of `key`: refused while the account backs
+    /// off, else counted as a failure at once, before any hashing, so that attempts made
+    /// in parallel cannot all pass one check. Of attempts that raced past the check, only
+    /// as many run as would have run one after the other (the free ones below the limit,
+    /// or the one the end of a backoff allows); the others are refused. A right password
+    /// then clears the count ([`Throttle::succeeded`]); any other ending leaves the
+    /// failure counted (an attempt that cannot finish fails closed).
+    pub(crate) async fn begin_attempt(
         &self,
-        key: Option<&ThrottleKey>,
+        key: Option<ThrottleKey>,
         now: OffsetDateTime,
-    ) -> Result<Option<Failures>> {
-        let Some(key) = key else { return Ok(None) };
-        let Some(failures) = self.store.failures(key).await? else { return Ok(None) };
-        if !is_forgotten(&failures, now) {
-            let until = failures.last + self.limits.backoff(failures.count);
-            if now < until {
-                let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
-                tracing::info!(target: "auth::throttle", failures = failures.count, retry_after_ms = wait.as_millis() as u64, "login backoff");
-                return Err(AuthError::RateLimited { retry_after: round_up(wait) });
+    ) -> Result<Attempt> {
+        let Some(key) = key else { return Ok(Attempt { key: None }) };
+        let mut expected = 1;
+        if let Some(earlier) = self.store.failures(&key).await? {
+            if is_forgotten(&earlier, now) {
+                self.store.clear_failures(&key).await?;
+            } else {
+                let until = earlier.last + self.limits.backoff(earlier.count);
+                if now < until {
+                    let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
+                    return Err(self.backing_off(earlier.count, wait));
+                }
+                expected = earlier.count + 1;
             }
         }
-        Ok(Some(failures))
-    }
-
-    /// Counts a failed login. `earlier` is the tally [`Throttle::check_backoff`] read; one
-    /// older than [`RateLimits::FAILURE_MEMORY`] is dropped first, so the count starts over.
-    pub(crate) async fn failed(
-        &self,
-        key: Option<&ThrottleKey>,
-        earlier: Option<Failures>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let Some(key) = key else { return Ok(()) };
-        if earlier.is_some_and(|f| is_forgotten(&f, now)) {
-            self.store.clear_failures(key).await?;
+        let reserved = self.store.add_failure(&key, now).await?;
+        if reserved.count > expected && !self.limits.backoff(reserved.count - 1).is_zero() {
+            // Another attempt counted in between: this one would have found the backoff.
+            return Err(self.backing_off(reserved.count, self.limits.backoff(reserved.count)));
         }
-        self.store.add_failure(key, now).await?;
-        Ok(())
+        Ok(Attempt { key: Some(key) })
     }
 
-    /// Resets an account's failures after a successful login.
-    pub(crate) async fn succeeded(&self, key: Option<&ThrottleKey>) -> Result<()> {
-        if let Some(key) = key {
-            self.store.clear_failures(key).await?;
+    fn backing_off(&self, failures: u32, wait: Duration) -> AuthError {
+        tracing::info!(target: "auth::throttle", failures, retry_after_ms = wait.as_millis() as u64, "login backoff");
+        AuthError::RateLimited { retry_after: round_up(wait) }
+    }
+
+    /// Ends an attempt with the right password: the account's failures are reset.
+    pub(crate) async fn succeeded(&self, attempt: Attempt) -> Result<()> {
+        if let Some(key) = attempt.key {
+            self.store.clear_failures(&key).await?;
         }
         Ok(())
     }
@@ -220,6 +230,100 @@ mod tests {
             let e = f.auth.login("alice", &wrong(), &f.ctx).await.unwrap_err();
             assert!(matches!(e, AuthError::InvalidCredentials));
         }
+    }
+
+    /// A throttle store whose reads of a tally wait until ten have been made: every
+    /// attempt reads before any counts, the race the reservation must settle.
+    struct LateCounts {
+        inner: MemoryThrottle,
+        readers: tokio::sync::Barrier,
+    }
+
+    #[async_trait::async_trait]
+    impl ThrottleStore for LateCounts {
+        async fn take(
+            &self,
+            key: &ThrottleKey,
+            rate: Rate,
+            now: OffsetDateTime,
+        ) -> crate::StoreResult<Admission> {
+            self.inner.take(key, rate, now).await
+        }
+        async fn failures(&self, key: &ThrottleKey) -> crate::StoreResult<Option<Failures>> {
+            let read = self.inner.failures(key).await;
+            self.readers.wait().await;
+            read
+        }
+        async fn add_failure(
+            &self,
+            key: &ThrottleKey,
+            now: OffsetDateTime,
+        ) -> crate::StoreResult<Failures> {
+            self.inner.add_failure(key, now).await
+        }
+        async fn clear_failures(&self, key: &ThrottleKey) -> crate::StoreResult<()> {
+            self.inner.clear_failures(key).await
+        }
+        async fn purge_throttle(
+            &self,
+            now: OffsetDateTime,
+            before: OffsetDateTime,
+        ) -> crate::StoreResult<u64> {
+            self.inner.purge_throttle(now, before).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_guesses_run_no_more_than_sequential_ones() {
+        let late =
+            LateCounts { inner: MemoryThrottle::new(), readers: tokio::sync::Barrier::new(10) };
+        let f = fixture_with(limits(), Arc::new(late));
+        f.user("alice").await;
+        let before = f.auth.hashing_stats().verifications;
+        let guesses: Vec<_> = (0..10)
+            .map(|i| {
+                let (auth, ctx) = (f.auth.clone(), f.ctx.clone());
+                // Every spelling of the name is one account.
+                let name = if i % 2 == 0 { "alice" } else { "ALICE" };
+                tokio::spawn(async move { auth.login(name, &wrong(), &ctx).await })
+            })
+            .collect();
+        let (mut wrong_password, mut limited) = (0, 0);
+        for guess in guesses {
+            match guess.await.unwrap() {
+                Err(AuthError::InvalidCredentials) => wrong_password += 1,
+                Err(AuthError::RateLimited { .. }) => limited += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        // As many as one after the other: the three free failures, then the backoff.
+        assert_eq!((wrong_password, limited), (3, 7));
+        assert_eq!(f.auth.hashing_stats().verifications - before, 3, "no hashing when refused");
+    }
+
+    #[tokio::test]
+    async fn password_re_checks_count_as_logins() {
+        let f = fixture_with(
+            RateLimits { login_per_ip_per_minute: 6, ..limits() },
+            Arc::new(MemoryThrottle::new()),
+        );
+        let u = f.user("alice").await;
+        let new = Password::new("a brand new passphrase here");
+        // Failed logins under another spelling count for the re-check, and the other way.
+        for _ in 0..2 {
+            let _ = f.auth.login("ALICE", &wrong(), &f.ctx).await;
+        }
+        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        assert!(matches!(e, AuthError::WrongPassword));
+        let e = f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await;
+        assert_eq!(wait_of(&e.unwrap_err()), Duration::from_secs(1), "the account backs off");
+        // Four attempts so far came from this IP; the bucket holds six.
+        f.clock.advance(Duration::from_secs(1));
+        f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
+        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        assert!(matches!(e, AuthError::WrongPassword));
+        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        assert!(matches!(e, AuthError::RateLimited { .. }), "the per-IP bucket: {e:?}");
     }
 
     #[tokio::test]

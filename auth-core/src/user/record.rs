@@ -161,6 +161,14 @@ impl UserUpdate {
             && self.password_hash.is_none()
             && self.tokens_valid_after.is_none()
     }
+
+    /// Whether this update, applied to an active admin, leaves them no longer one (another
+    /// role, or deactivated): the changes
+    /// [`UserStore::update_user_unless_last_admin`](crate::UserStore::update_user_unless_last_admin)
+    /// weighs against the other admins.
+    pub fn takes_admin_away(&self) -> bool {
+        self.role.is_some_and(|r| r != Role::Admin) || self.is_active == Some(false)
+    }
 }
 
 #[cfg(test)]

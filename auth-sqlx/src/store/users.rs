@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    NewUser, Page, Role, StoreResult, UserDeletion, UserId, UserRecord, UserStore, UserUpdate,
-    Username,
+    NewUser, Page, Role, StoreResult, UserChange, UserDeletion, UserId, UserRecord, UserStore,
+    UserUpdate, Username,
 };
 
 use super::Store;
@@ -50,17 +50,7 @@ impl<DB: Portable> UserStore for Store<DB> {
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
-        let stamp = update.tokens_valid_after.map(micros);
-        let args = [
-            Arg::OptStr(update.role.map(|r| r.as_str())),
-            Arg::OptBool(update.is_active),
-            Arg::OptStr(update.password_hash.as_ref().map(|h| h.as_str())),
-            // The stamp only moves forward: compared, then written.
-            Arg::OptI64(stamp),
-            Arg::OptI64(stamp),
-            Arg::OptI64(update.updated_at.map(micros)),
-            Arg::I64(id.get()),
-        ];
+        let args = update_args(id, &update);
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
@@ -95,23 +85,13 @@ impl<DB: Portable> UserStore for Store<DB> {
     }
 
     async fn delete_user_unless_last_admin(&self, id: UserId) -> StoreResult<UserDeletion> {
-        let admins = if DB::ROW_LOCKS { &ACTIVE_ADMINS_LOCKED } else { &ACTIVE_ADMINS };
-        let admin_args = [Arg::Str(Role::Admin.as_str()), Arg::Bool(true)];
         let outcome = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                // Locks every active admin's row, so that a concurrent deletion of another
-                // admin waits, then counts without the one deleted here.
-                let active: Vec<UserRow> =
-                    DB::fetch_all(On::Tx(&mut tx), admins, &admin_args).await?;
-                let target: Option<UserRow> =
-                    DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &[Arg::I64(id.get())]).await?;
-                let outcome = match target {
-                    None => UserDeletion::NotFound,
-                    Some(_) if active.len() == 1 && active[0].id() == id.get() => {
-                        UserDeletion::LastAdmin
-                    }
-                    Some(_) => {
+                let outcome = match last_admin_guard(&mut tx, id, true).await? {
+                    Guard::NotFound => UserDeletion::NotFound,
+                    Guard::LastAdmin => UserDeletion::LastAdmin,
+                    Guard::Clear => {
                         DB::execute(On::Tx(&mut tx), &DELETE_USER, &[Arg::I64(id.get())]).await?;
                         UserDeletion::Deleted
                     }
@@ -125,9 +105,89 @@ impl<DB: Portable> UserStore for Store<DB> {
         Ok(outcome)
     }
 
+    async fn update_user_unless_last_admin(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+    ) -> StoreResult<UserChange> {
+        let args = update_args(id, &update);
+        let (guard, row) = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                let guard = last_admin_guard(&mut tx, id, update.takes_admin_away()).await?;
+                let mut row: Option<UserRow> = None;
+                if matches!(guard, Guard::Clear) {
+                    DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
+                    let by_id = [Arg::I64(id.get())];
+                    row = DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
+                }
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((guard, row))
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        Ok(match (guard, row) {
+            (Guard::LastAdmin, _) => UserChange::LastAdmin,
+            (Guard::Clear, Some(row)) => UserChange::Updated(row.into_record()?),
+            _ => UserChange::NotFound,
+        })
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         DB::execute(On::Pool(&self.pool), &PING, &[]).await.map(|_| ()).map_err(other_error)
     }
+}
+
+/// The binds of [`UPDATE_USER`] for `update` of user `id`.
+fn update_args(id: UserId, update: &UserUpdate) -> [Arg<'_>; 7] {
+    let stamp = update.tokens_valid_after.map(micros);
+    [
+        Arg::OptStr(update.role.map(|r| r.as_str())),
+        Arg::OptBool(update.is_active),
+        Arg::OptStr(update.password_hash.as_ref().map(|h| h.as_str())),
+        // The stamp only moves forward: compared, then written.
+        Arg::OptI64(stamp),
+        Arg::OptI64(stamp),
+        Arg::OptI64(update.updated_at.map(micros)),
+        Arg::I64(id.get()),
+    ]
+}
+
+/// What stands in the way of removing user `id` as an active admin.
+enum Guard {
+    /// No such user.
+    NotFound,
+    /// They are the last active admin.
+    LastAdmin,
+    /// Nothing: the change may go ahead.
+    Clear,
+}
+
+/// Reads user `id` in `tx`; when the change `takes_admin_away` and they are an active
+/// admin, locks every active admin's row (in id order, so that two such transactions
+/// queue rather than deadlock) and counts them. A user who stopped being an active admin
+/// while this waited is no longer among them, so the change cannot lower the count. A
+/// change that takes nothing away, or concerns another user, locks no other row.
+async fn last_admin_guard<DB: Portable>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    id: UserId,
+    takes_admin_away: bool,
+) -> Result<Guard, sqlx::Error> {
+    let by_id = [Arg::I64(id.get())];
+    let target: Option<UserRow> = DB::fetch_optional(On::Tx(tx), &USER_BY_ID, &by_id).await?;
+    let Some(target) = target else { return Ok(Guard::NotFound) };
+    if !(takes_admin_away && target.is_active_admin()) {
+        return Ok(Guard::Clear);
+    }
+    let admins = if DB::ROW_LOCKS { &ACTIVE_ADMINS_LOCKED } else { &ACTIVE_ADMINS };
+    let admin_args = [Arg::Str(Role::Admin.as_str()), Arg::Bool(true)];
+    let active: Vec<UserRow> = DB::fetch_all(On::Tx(tx), admins, &admin_args).await?;
+    Ok(if active.len() == 1 && active[0].id() == id.get() {
+        Guard::LastAdmin
+    } else {
+        Guard::Clear
+    })
 }
 
 // The statements, with `?` placeholders (`portable` numbers them for PostgreSQL).
@@ -176,13 +236,13 @@ static LIST_USERS: Statement = Statement::new(concat!(
 static ACTIVE_ADMINS: Statement = Statement::new(concat!(
     "SELECT ",
     user_columns!(),
-    " FROM auth_users WHERE role = ? AND is_active = ?"
+    " FROM auth_users WHERE role = ? AND is_active = ? ORDER BY id"
 ));
 
 static ACTIVE_ADMINS_LOCKED: Statement = Statement::new(concat!(
     "SELECT ",
     user_columns!(),
-    " FROM auth_users WHERE role = ? AND is_active = ? FOR UPDATE"
+    " FROM auth_users WHERE role = ? AND is_active = ? ORDER BY id FOR UPDATE"
 ));
 
 static DELETE_USER: Statement = Statement::new("DELETE FROM auth_users WHERE id = ?");

@@ -441,7 +441,7 @@ mod paths {
     #[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", params(("id" = i64, Path, description = "User id")),
         request_body = UserPatchBody, security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = UserOut), (status = 404, body = ErrorBody),
-            (status = 409, description = "An admin demoting or deactivating themselves", body = ErrorBody),
+            (status = 409, description = "An admin demoting or deactivating themselves (`conflict`), or the last active admin demoted or deactivated (`last_admin`)", body = ErrorBody),
             BodyErrors, AdminErrors, CommonErrors))]
     fn admin_patch_user() {}
 
