@@ -200,10 +200,18 @@ pub enum AuthError {
     /// No such resource, or it belongs to someone else (HTTP 404, code `not_found`).
     #[error("Not found")]
     NotFound,
-    /// The last active admin may not delete their own account (HTTP 409, code
-    /// `last_admin`).
-    #[error("The last active admin cannot delete their account")]
+    /// The change would leave no active admin: the last one cannot be deleted, demoted or
+    /// deactivated (HTTP 409, code `last_admin`).
+    #[error("The last active admin must stay an active admin")]
     LastAdmin,
+    /// The token of a mailed link (a password reset, …) is malformed, unknown, spent,
+    /// expired, superseded by a newer one or of another kind (HTTP 400, code
+    /// `invalid_token`). One answer for all, so it tells nothing more.
+    #[error("Invalid or expired link")]
+    InvalidLink,
+    /// This needs mail, and none is configured (HTTP 503, code `mail_unavailable`).
+    #[error("Mail is not available on this server")]
+    MailUnavailable,
     /// The operation conflicts with the current state (HTTP 409, code `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
@@ -244,7 +252,8 @@ impl AuthError {
             Self::UsernameTaken => "username_taken",
             Self::InvalidCredentials | Self::WrongPassword => "invalid_credentials",
             Self::MissingCredentials => "not_authenticated",
-            Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidToken(_) | Self::InvalidLink => "invalid_token",
+            Self::MailUnavailable => "mail_unavailable",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::LastAdmin => "last_admin",

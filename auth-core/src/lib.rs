@@ -22,6 +22,7 @@ mod context;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod mail;
 mod password;
 mod service;
 mod store;
@@ -45,16 +46,18 @@ pub use password::{
     calibrate,
 };
 pub use service::{
-    AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, Registration,
-    RequiredRole, SignedIn, UserPatch, UserRole,
+    AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
+    Registration, RequiredRole, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
-    AuthStore, MemoryStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore,
+    AuthStore, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult, USERS_BY_EMAIL_LIMIT,
+    UserChange, UserDeletion, UserStore,
 };
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
-    KeySet, MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
-    RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    KeySet, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN, NewLinkToken,
+    NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session,
+    SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username, UsernameRules,

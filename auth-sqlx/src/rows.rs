@@ -2,8 +2,8 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Email, FamilyId, RefreshTokenRecord, Role, SessionRecord, StoreError, StoredHash, TokenDigest,
-    UserId, UserRecord, Username, throttle::Failures,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role, SessionRecord,
+    StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username, throttle::Failures,
 };
 use time::OffsetDateTime;
 
@@ -87,6 +87,47 @@ impl UserRow {
             tokens_valid_after: self.tokens_valid_after.map(time_of).transpose()?,
             created_at: time_of(self.created_at)?,
             updated_at: time_of(self.updated_at)?,
+        })
+    }
+}
+
+/// A row of `auth_link_tokens`.
+#[derive(Debug)]
+pub(crate) struct LinkRow {
+    digest: Vec<u8>,
+    user_id: i64,
+    purpose: String,
+    email: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl ReadRow for LinkRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            digest: DB::bytes(row, "digest")?,
+            user_id: DB::i64(row, "user_id")?,
+            purpose: DB::string(row, "purpose")?,
+            email: DB::opt_string(row, "email")?,
+            created_at: DB::i64(row, "created_at")?,
+            expires_at: DB::i64(row, "expires_at")?,
+        })
+    }
+}
+
+impl LinkRow {
+    pub(crate) fn into_record(self) -> Result<LinkTokenRecord, StoreError> {
+        Ok(LinkTokenRecord {
+            digest: TokenDigest::from_slice(&self.digest).ok_or_else(|| corrupt("digest"))?,
+            user_id: UserId::new(self.user_id),
+            purpose: LinkPurpose::from_stored(&self.purpose).ok_or_else(|| corrupt("purpose"))?,
+            email: self
+                .email
+                .map(|e| Email::parse(&e))
+                .transpose()
+                .map_err(|_| corrupt("email"))?,
+            created_at: time_of(self.created_at)?,
+            expires_at: time_of(self.expires_at)?,
         })
     }
 }

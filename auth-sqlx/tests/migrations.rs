@@ -4,7 +4,7 @@
 
 use auth_sqlx::{MySqlStore, PoolSettings, PostgresStore, SqliteStore, testing::TestDatabase};
 
-const TABLES: [&str; 2] = ["auth_users", "auth_refresh_tokens"];
+const TABLES: [&str; 3] = ["auth_users", "auth_refresh_tokens", "auth_link_tokens"];
 
 async fn sqlite_schema(store: &SqliteStore) -> Vec<String> {
     sqlx::query_scalar(
@@ -77,6 +77,8 @@ fn assert_has_indexes(schema: &[String]) {
         "auth_refresh_tokens_family_live",
         "auth_refresh_tokens_family_start",
         "auth_refresh_tokens_expires",
+        "auth_link_tokens_user",
+        "auth_link_tokens_expires",
     ] {
         assert!(names.contains(index), "missing index {index}:\n{text}");
     }

@@ -123,6 +123,7 @@ impl ErrorResponse {
     pub(crate) fn unlogged(e: &AuthError) -> Self {
         let status = match e {
             AuthError::Validation(_) => 422,
+            AuthError::InvalidLink => 400,
             AuthError::UsernameTaken | AuthError::Conflict(_) | AuthError::LastAdmin => 409,
             AuthError::InvalidCredentials
             | AuthError::MissingCredentials
@@ -130,7 +131,7 @@ impl ErrorResponse {
             AuthError::Forbidden | AuthError::WrongPassword => 403,
             AuthError::NotFound => 404,
             AuthError::RateLimited { .. } => 429,
-            AuthError::Overloaded { .. } | AuthError::Store(_) => 503,
+            AuthError::Overloaded { .. } | AuthError::Store(_) | AuthError::MailUnavailable => 503,
             _ => 500,
         };
         let www_authenticate = match e {
@@ -201,6 +202,8 @@ mod tests {
             (AuthError::NotFound, 404, "not_found", None),
             (AuthError::Conflict("x"), 409, "conflict", None),
             (AuthError::LastAdmin, 409, "last_admin", None),
+            (AuthError::InvalidLink, 400, "invalid_token", None),
+            (AuthError::MailUnavailable, 503, "mail_unavailable", None),
             (
                 AuthError::Overloaded { retry_after: Duration::from_secs(1) },
                 503,

@@ -6,12 +6,14 @@ mod access;
 mod admin;
 mod authorization;
 mod delete_account;
+mod forgot_password;
 mod login;
 mod logout;
 mod password;
 mod reauthenticate;
 mod refresh_rotation;
 mod register;
+mod reset_password;
 mod sessions;
 mod store_cache;
 
@@ -21,6 +23,7 @@ use time::OffsetDateTime;
 
 pub use admin::{AdminBootstrap, BootstrapOutcome, UserPatch};
 pub use authorization::{AdminRole, Authorized, RequiredRole, UserRole};
+pub use forgot_password::ForgottenAccount;
 pub use login::SignedIn;
 pub use register::Registration;
 
@@ -28,6 +31,7 @@ use crate::{
     AccessGrant, AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, HasherStats,
     NewRefreshToken, PasswordHasher, RefreshToken, RequestContext, Result, SystemClock, TokenPair,
     UserId, UserRecord, UserUpdate,
+    mail::{Delivery, MailSettings},
     throttle::{MemoryThrottle, Throttle, ThrottleStore},
 };
 
@@ -73,6 +77,8 @@ struct Inner {
     /// Whether a session is open, as store-checked requests read it.
     sessions: store_cache::StoreCache<(UserId, FamilyId), bool>,
     throttle: Throttle,
+    /// How mail goes out, when configured.
+    mail: Option<Delivery>,
 }
 
 impl fmt::Debug for Auth {
@@ -101,6 +107,7 @@ pub struct AuthBuilder {
     clock: Arc<dyn Clock>,
     throttle: Option<Arc<dyn ThrottleStore>>,
     user_cache_ttl: Duration,
+    mail: Option<MailSettings>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -109,6 +116,7 @@ impl fmt::Debug for AuthBuilder {
             .field("config", &self.config)
             .field("clock", &self.clock)
             .field("user_cache_ttl", &self.user_cache_ttl)
+            .field("mail", &self.mail)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +152,13 @@ impl AuthBuilder {
         self
     }
 
+    /// How to send mail (password resets, …). Without it, the use cases that send mail
+    /// answer [`AuthError::MailUnavailable`](crate::AuthError::MailUnavailable).
+    pub fn mail(mut self, settings: MailSettings) -> Self {
+        self.mail = Some(settings);
+        self
+    }
+
     /// Validates and builds; logs every insecure setting of the configuration.
     ///
     /// # Errors
@@ -168,7 +183,7 @@ impl AuthBuilder {
     }
 
     fn assemble(self) -> Auth {
-        let Self { config, store, clock, throttle, user_cache_ttl } = self;
+        let Self { config, store, clock, throttle, user_cache_ttl, mail } = self;
         for warning in config.insecure_settings() {
             tracing::warn!(target: "auth::config", "insecure setting: {warning}");
         }
@@ -188,6 +203,7 @@ impl AuthBuilder {
                 users,
                 sessions,
                 throttle,
+                mail: mail.map(Delivery::new),
             }),
         }
     }
@@ -209,6 +225,7 @@ impl Auth {
             clock: Arc::new(SystemClock),
             throttle: None,
             user_cache_ttl: AuthBuilder::DEFAULT_USER_CACHE_TTL,
+            mail: None,
         }
     }
 
@@ -237,13 +254,15 @@ impl Auth {
         Ok(self.inner.store.ping().await?)
     }
 
-    /// Deletes refresh tokens that expired more than a day ago. Returns how many.
+    /// Deletes refresh tokens and link tokens (password resets, address verifications)
+    /// that expired more than a day ago. Returns how many.
     ///
     /// # Errors
     /// [`AuthError::Store`](crate::AuthError::Store).
     pub async fn purge_expired_refresh_tokens(&self) -> Result<u64> {
         let before = self.now() - time::Duration::days(1);
-        Ok(self.inner.store.purge_expired(before).await?)
+        let refresh = self.inner.store.purge_expired(before).await?;
+        Ok(refresh + self.inner.store.purge_link_tokens(before).await?)
     }
 
     /// Deletes throttling state that no longer matters (buckets full again, failures
@@ -355,6 +374,20 @@ pub(crate) mod test_support {
         limits: throttle::RateLimits,
         throttle: Arc<dyn throttle::ThrottleStore>,
     ) -> Fixture {
+        fixture_built(limits, throttle, None)
+    }
+
+    /// A fixture that sends mail with `mail`.
+    pub fn fixture_with_mail(mail: crate::mail::MailSettings) -> Fixture {
+        let limits = throttle::RateLimits::default();
+        fixture_built(limits, Arc::new(throttle::MemoryThrottle::new()), Some(mail))
+    }
+
+    fn fixture_built(
+        limits: throttle::RateLimits,
+        throttle: Arc<dyn throttle::ThrottleStore>,
+        mail: Option<crate::mail::MailSettings>,
+    ) -> Fixture {
         let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
         let config = AuthConfig::builder(keys)
             .hashing(crate::testing::fast_hashing())
@@ -363,11 +396,13 @@ pub(crate) mod test_support {
             .unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
-        let auth = Auth::builder(config, store.clone())
+        let mut builder = Auth::builder(config, store.clone())
             .clock(Arc::new(clock.clone()))
-            .throttle_store(throttle)
-            .build()
-            .unwrap();
+            .throttle_store(throttle);
+        if let Some(mail) = mail {
+            builder = builder.mail(mail);
+        }
+        let auth = builder.build().unwrap();
         let ctx = RequestContext::new(Some("192.0.2.1".parse().unwrap()), Some("test-agent"));
         Fixture { auth, clock, store, ctx }
     }

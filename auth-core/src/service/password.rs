@@ -61,7 +61,7 @@ impl Auth {
 }
 
 /// The policy's refusals name `password`; on this route the field is `new_password`.
-fn as_new_password(e: AuthError) -> AuthError {
+pub(super) fn as_new_password(e: AuthError) -> AuthError {
     match e {
         AuthError::Validation(FieldError { field: "password", message }) => {
             AuthError::Validation(FieldError { field: "new_password", message })

@@ -6,10 +6,11 @@ use std::{
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
+use super::{LinkTokenStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
 use crate::{
-    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, Role, RotateOutcome,
-    SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewLinkToken, NewRefreshToken, NewUser, Page,
+    RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError, TokenDigest,
+    UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
@@ -34,9 +35,17 @@ struct Inner {
     users: BTreeMap<UserId, UserRecord>,
     by_key: HashMap<String, UserId>,
     tokens: HashMap<TokenDigest, RefreshTokenRecord>,
+    /// Link tokens, with when each was spent.
+    links: HashMap<TokenDigest, (LinkTokenRecord, Option<OffsetDateTime>)>,
 }
 
 impl Inner {
+    /// A deleted user's tokens go with them (as the SQL stores' cascades).
+    fn forget_tokens_of(&mut self, id: UserId) {
+        self.tokens.retain(|_, t| t.user_id != id);
+        self.links.retain(|_, (t, _)| t.user_id != id);
+    }
+
     fn active_admins(&self) -> usize {
         self.users.values().filter(|u| is_active_admin(u)).count()
     }
@@ -102,6 +111,19 @@ impl UserStore for MemoryStore {
         Ok(inner.by_key.get(username.key()).and_then(|id| inner.users.get(id)).cloned())
     }
 
+    async fn users_by_email(&self, email: &Email) -> StoreResult<Vec<UserRecord>> {
+        let inner = self.lock();
+        Ok(inner
+            .users
+            .values()
+            .filter(|u| {
+                u.email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(email.as_str()))
+            })
+            .take(super::USERS_BY_EMAIL_LIMIT as usize)
+            .cloned()
+            .collect())
+    }
+
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
         Ok(self.lock().users.get_mut(&id).map(|user| apply(user, update)))
     }
@@ -139,7 +161,7 @@ impl UserStore for MemoryStore {
             return Ok(false);
         };
         inner.by_key.remove(user.username.key());
-        inner.tokens.retain(|_, t| t.user_id != id);
+        inner.forget_tokens_of(id);
         Ok(true)
     }
 
@@ -154,7 +176,7 @@ impl UserStore for MemoryStore {
         let key = user.username.key().to_owned();
         inner.users.remove(&id);
         inner.by_key.remove(&key);
-        inner.tokens.retain(|_, t| t.user_id != id);
+        inner.forget_tokens_of(id);
         Ok(UserDeletion::Deleted)
     }
 }
@@ -273,6 +295,68 @@ impl RefreshTokenStore for MemoryStore {
         let n = inner.tokens.len();
         inner.tokens.retain(|_, t| t.expires_at >= before);
         Ok((n - inner.tokens.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl LinkTokenStore for MemoryStore {
+    async fn issue_link_token(&self, token: NewLinkToken) -> StoreResult<()> {
+        let mut inner = self.lock();
+        if !inner.users.contains_key(&token.user_id) {
+            return Err(StoreError::backend("link token for an unknown user"));
+        }
+        let now = token.created_at;
+        for (t, used) in inner.links.values_mut() {
+            if t.user_id == token.user_id && t.purpose == token.purpose && used.is_none() {
+                *used = Some(now);
+            }
+        }
+        let record = LinkTokenRecord {
+            digest: token.digest,
+            user_id: token.user_id,
+            purpose: token.purpose,
+            email: token.email,
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+        };
+        inner.links.insert(token.digest, (record, None));
+        Ok(())
+    }
+
+    async fn live_link_token(
+        &self,
+        presented: &TokenDigest,
+        purpose: LinkPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>> {
+        let inner = self.lock();
+        Ok(match inner.links.get(presented) {
+            Some((t, None)) if t.purpose == purpose && t.expires_at > now => Some(t.clone()),
+            _ => None,
+        })
+    }
+
+    async fn spend_link_token(
+        &self,
+        presented: &TokenDigest,
+        purpose: LinkPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>> {
+        let mut inner = self.lock();
+        match inner.links.get_mut(presented) {
+            Some((t, used @ None)) if t.purpose == purpose && t.expires_at > now => {
+                *used = Some(now);
+                Ok(Some(t.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn purge_link_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut inner = self.lock();
+        let n = inner.links.len();
+        inner.links.retain(|_, (t, _)| t.expires_at >= before);
+        Ok((n - inner.links.len()) as u64)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The storage traits every backend implements, and the in-memory [`MemoryStore`].
 //!
-//! Two narrow, object-safe traits: [`UserStore`] and [`RefreshTokenStore`]. A backend
-//! implements both and is then an [`AuthStore`], which [`Auth`](crate::Auth) holds as an
+//! Three narrow, object-safe traits: [`UserStore`], [`RefreshTokenStore`] and
+//! [`LinkTokenStore`]. A backend implements them all and is then an [`AuthStore`], which
+//! [`Auth`](crate::Auth) holds as an
 //! `Arc<dyn AuthStore>`. Lookups return `Ok(None)` for "not found"; errors are
 //! [`StoreError`]s that say whether the store is unavailable. The contract every store must
 //! meet is written down as tests in [`testing`](crate::testing) (feature `testing`).
@@ -14,8 +15,9 @@ use time::OffsetDateTime;
 pub use memory::MemoryStore;
 
 use crate::{
-    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome,
-    SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewLinkToken, NewRefreshToken, NewUser, Page,
+    RefreshTokenRecord, Replacement, RotateOutcome, SessionRecord, StoreError, TokenDigest, UserId,
+    UserRecord, UserUpdate, Username,
 };
 
 /// The result type of store methods.
@@ -37,6 +39,11 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// The user whose [`Username::key`] equals `username`'s, if any.
     async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>>;
+
+    /// The users whose address is `email`, compared case-insensitively (ASCII), by id, at
+    /// most [`USERS_BY_EMAIL_LIMIT`]. Addresses are not unique until verified, so there may
+    /// be several.
+    async fn users_by_email(&self, email: &Email) -> StoreResult<Vec<UserRecord>>;
 
     /// Applies `update` atomically and returns the updated user, or `None` if there is no
     /// such user. It does not look at the other admins: a change of role or active flag
@@ -76,6 +83,9 @@ pub trait UserStore: Send + Sync + 'static {
         self.user_by_id(UserId::new(0)).await.map(|_| ())
     }
 }
+
+/// The most users [`UserStore::users_by_email`] returns.
+pub const USERS_BY_EMAIL_LIMIT: u32 = 10;
 
 /// What [`UserStore::delete_user_unless_last_admin`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,8 +160,39 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
-/// A complete backend: users and refresh tokens. Implemented for every type that
-/// implements both traits.
-pub trait AuthStore: UserStore + RefreshTokenStore {}
+/// A complete backend: users, refresh tokens and link tokens. Implemented for every type
+/// that implements the three traits.
+pub trait AuthStore: UserStore + RefreshTokenStore + LinkTokenStore {}
 
-impl<T: UserStore + RefreshTokenStore + ?Sized> AuthStore for T {}
+impl<T: UserStore + RefreshTokenStore + LinkTokenStore + ?Sized> AuthStore for T {}
+
+/// Where the tokens of mailed links live (by digest only): password resets and address
+/// verifications. A user's tokens go when the user does.
+#[async_trait]
+pub trait LinkTokenStore: Send + Sync + 'static {
+    /// Stores a new token and, in the same atomic step, spends every other token of the
+    /// same user and purpose: only the newest link works.
+    async fn issue_link_token(&self, token: NewLinkToken) -> StoreResult<()>;
+
+    /// The token with digest `presented` if it has this `purpose` and is unspent and
+    /// unexpired at `now`, without spending it (to check a request before it spends).
+    async fn live_link_token(
+        &self,
+        presented: &TokenDigest,
+        purpose: LinkPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>>;
+
+    /// In one atomic step: if the token with digest `presented` has this `purpose`, is
+    /// unspent and unexpired at `now`, marks it spent and returns it. Of any number of
+    /// concurrent spends of one token exactly one gets it; every other answer is `None`.
+    async fn spend_link_token(
+        &self,
+        presented: &TokenDigest,
+        purpose: LinkPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>>;
+
+    /// Deletes tokens that expired before `before`. Returns how many.
+    async fn purge_link_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::{
-    FamilyId, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
-    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion,
-    UserId, UserRecord, UserStore, UserUpdate, Username,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, LinkTokenStore, NewLinkToken, NewRefreshToken,
+    NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
+    SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion, UserId,
+    UserRecord, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -39,6 +40,9 @@ impl UserStore for FailingStore {
         _: UserId,
         _: UserUpdate,
     ) -> StoreResult<UserChange> {
+        down()
+    }
+    async fn users_by_email(&self, _: &Email) -> StoreResult<Vec<UserRecord>> {
         down()
     }
     async fn list_users(&self, _: Page) -> StoreResult<Vec<UserRecord>> {
@@ -93,6 +97,32 @@ impl RefreshTokenStore for FailingStore {
         down()
     }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
+        down()
+    }
+}
+
+#[async_trait]
+impl LinkTokenStore for FailingStore {
+    async fn issue_link_token(&self, _: NewLinkToken) -> StoreResult<()> {
+        down()
+    }
+    async fn live_link_token(
+        &self,
+        _: &TokenDigest,
+        _: LinkPurpose,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>> {
+        down()
+    }
+    async fn spend_link_token(
+        &self,
+        _: &TokenDigest,
+        _: LinkPurpose,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<LinkTokenRecord>> {
+        down()
+    }
+    async fn purge_link_tokens(&self, _: OffsetDateTime) -> StoreResult<u64> {
         down()
     }
 }

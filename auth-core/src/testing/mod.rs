@@ -16,7 +16,7 @@
 //! every generated test. The calling crate
 //! needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency. Each
 //! check is also a public async function in [`store_contract`], [`token_contract`],
-//! [`admin_contract`] (and
+//! [`admin_contract`], [`link_contract`] (and
 //! [`throttle_contract`]),
 //! for stores that need a custom harness.
 
@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub mod admin_contract;
 mod failing_store;
+pub mod link_contract;
 pub mod store_contract;
 pub mod throttle_contract;
 pub mod token_contract;
@@ -66,6 +67,7 @@ macro_rules! store_contract_tests {
             updates_of_unknown_users_return_none,
             lists_users_in_id_order_with_paging,
             deletes_users_with_their_tokens,
+            finds_users_by_email,
             ping_answers,
         );
         $crate::__contract_tests!([$($attr)*] admin_contract, $factory;
@@ -73,6 +75,12 @@ macro_rules! store_contract_tests {
             concurrent_deletions_of_the_last_admins_keep_one,
             updates_keep_the_last_active_admin,
             concurrent_removals_of_the_last_admins_keep_one,
+        );
+        $crate::__contract_tests!([$($attr)*] link_contract, $factory;
+            link_tokens_are_spent_once_with_their_purpose,
+            only_the_newest_link_token_works,
+            concurrent_spends_of_a_link_token_admit_one,
+            link_tokens_go_with_their_user_and_expire,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,

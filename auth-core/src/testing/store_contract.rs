@@ -201,6 +201,26 @@ pub async fn deletes_users_with_their_tokens<S: AuthStore + ?Sized>(store: Arc<S
     user(&*store, "alice").await;
 }
 
+/// Users are found by address, case-insensitively, by id; several may share one.
+pub async fn finds_users_by_email<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let with = |name: &str, email: &str| {
+        let mut new = new_user(name);
+        new.email = Some(Email::parse(email).unwrap());
+        new
+    };
+    let a = store.create_user(with("alice", "Alice@Example.com")).await.unwrap();
+    let b = store.create_user(with("alice2", "alice@example.COM")).await.unwrap();
+    store.create_user(with("carol", "carol@example.com")).await.unwrap();
+    user(&*store, "nomail").await;
+    let found = store.users_by_email(&Email::parse("ALICE@example.com").unwrap()).await.unwrap();
+    assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [a.id, b.id]);
+    let none = store.users_by_email(&Email::parse("bob@example.com").unwrap()).await.unwrap();
+    assert!(none.is_empty());
+    // A wildcard is a character like any other.
+    let like = store.users_by_email(&Email::parse("%@example.com").unwrap()).await.unwrap();
+    assert!(like.is_empty());
+}
+
 /// A healthy store answers `ping`.
 pub async fn ping_answers<S: AuthStore + ?Sized>(store: Arc<S>) {
     store.ping().await.expect("ping");

@@ -16,7 +16,8 @@ use std::{num::NonZeroU32, time::Duration};
 
 use time::OffsetDateTime;
 
-/// A rate: `per_minute` attempts per minute, all of them available at once (burst).
+/// A rate: `n` attempts per window (a minute or an hour), all of them available at once
+/// (burst).
 ///
 /// ```
 /// use auth_core::throttle::Rate;
@@ -24,31 +25,38 @@ use time::OffsetDateTime;
 /// assert_eq!(rate.interval_micros(), 2_000_000);
 /// assert_eq!(rate.burst(), 30);
 /// assert!(Rate::per_minute(0).is_none()); // 0 means "no limit"
+/// assert_eq!(Rate::per_hour(5).unwrap().interval_micros(), 720_000_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
-    per_minute: NonZeroU32,
+    count: NonZeroU32,
+    window_secs: u32,
 }
 
 impl Rate {
     /// `n` attempts per minute, or `None` for 0 (no limit).
     pub fn per_minute(n: u32) -> Option<Self> {
-        NonZeroU32::new(n).map(|per_minute| Self { per_minute })
+        NonZeroU32::new(n).map(|count| Self { count, window_secs: 60 })
     }
 
-    /// Attempts per minute.
+    /// `n` attempts per hour, or `None` for 0 (no limit).
+    pub fn per_hour(n: u32) -> Option<Self> {
+        NonZeroU32::new(n).map(|count| Self { count, window_secs: 3600 })
+    }
+
+    /// Attempts per window.
     pub fn get(self) -> u32 {
-        self.per_minute.get()
+        self.count.get()
     }
 
     /// How many attempts may come at once.
     pub fn burst(self) -> u32 {
-        self.per_minute.get()
+        self.count.get()
     }
 
     /// The time one cell takes to refill, in microseconds.
     pub fn interval_micros(self) -> i64 {
-        60_000_000 / i64::from(self.per_minute.get())
+        i64::from(self.window_secs) * 1_000_000 / i64::from(self.count.get())
     }
 
     /// The burst tolerance `interval × (burst - 1)`, in microseconds.

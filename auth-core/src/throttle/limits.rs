@@ -29,7 +29,7 @@ use super::gcra::Rate;
 /// let limits = RateLimits { login_per_ip_per_minute: 10, ..RateLimits::default() };
 /// assert_eq!(limits.login_failures_per_account, 5);
 /// assert!(limits.insecure_settings().is_empty());
-/// assert_eq!(RateLimits::off().insecure_settings().len(), 4);
+/// assert_eq!(RateLimits::off().insecure_settings().len(), 6);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
@@ -44,6 +44,12 @@ pub struct RateLimits {
     pub refresh_per_ip_per_minute: u32,
     /// The longest backoff after failed logins.
     pub max_backoff: Duration,
+    /// Requests that send mail (forgotten password, …) per client IP per minute
+    /// (0 = no limit).
+    pub mail_per_ip_per_minute: u32,
+    /// Requests that send mail per account per hour, from any IP, keyed by the submitted
+    /// address or username whether or not an account has it (0 = no limit).
+    pub mail_per_account_per_hour: u32,
 }
 
 impl Default for RateLimits {
@@ -54,6 +60,8 @@ impl Default for RateLimits {
             register_per_ip_per_minute: 5,
             refresh_per_ip_per_minute: 60,
             max_backoff: Self::DEFAULT_MAX_BACKOFF,
+            mail_per_ip_per_minute: 5,
+            mail_per_account_per_hour: 5,
         }
     }
 }
@@ -74,6 +82,8 @@ impl RateLimits {
             register_per_ip_per_minute: 0,
             refresh_per_ip_per_minute: 0,
             max_backoff: Self::DEFAULT_MAX_BACKOFF,
+            mail_per_ip_per_minute: 0,
+            mail_per_account_per_hour: 0,
         }
     }
 
@@ -90,6 +100,16 @@ impl RateLimits {
     /// The refresh rate per IP, if limited.
     pub fn refresh_rate(&self) -> Option<Rate> {
         Rate::per_minute(self.refresh_per_ip_per_minute)
+    }
+
+    /// The rate of requests that send mail per IP, if limited.
+    pub fn mail_ip_rate(&self) -> Option<Rate> {
+        Rate::per_minute(self.mail_per_ip_per_minute)
+    }
+
+    /// The rate of requests that send mail per account, if limited.
+    pub fn mail_account_rate(&self) -> Option<Rate> {
+        Rate::per_hour(self.mail_per_account_per_hour)
     }
 
     /// How long an account must wait after `failures` consecutive failures (zero below
@@ -127,6 +147,12 @@ impl RateLimits {
         }
         if self.refresh_per_ip_per_minute == 0 {
             out.push("refresh rate limit per IP is off (refresh_per_ip_per_minute = 0)");
+        }
+        if self.mail_per_ip_per_minute == 0 {
+            out.push("mail rate limit per IP is off (mail_per_ip_per_minute = 0)");
+        }
+        if self.mail_per_account_per_hour == 0 {
+            out.push("mail rate limit per account is off (mail_per_account_per_hour = 0)");
         }
         out
     }

@@ -47,6 +47,8 @@ pub(crate) enum Bucket {
     Login,
     Register,
     Refresh,
+    /// Requests that send mail, per client IP.
+    Mail,
 }
 
 impl Throttle {
@@ -66,10 +68,29 @@ impl Throttle {
             Bucket::Login => ("login-ip", self.limits.login_rate()),
             Bucket::Register => ("register-ip", self.limits.register_rate()),
             Bucket::Refresh => ("refresh-ip", self.limits.refresh_rate()),
+            Bucket::Mail => ("mail-ip", self.limits.mail_ip_rate()),
         };
         let (Some(ip), Some(rate)) = (ip, rate) else { return Ok(()) };
         let key = ThrottleKey::new(kind, &[&ip.to_string()]);
-        match self.store.take(&key, rate, now).await? {
+        self.take_key(kind, &key, rate, now).await
+    }
+
+    /// Takes one mail request for `account` (the submitted address or username, as
+    /// normalized by the caller), from any IP.
+    pub(crate) async fn take_mail_for(&self, account: &str, now: OffsetDateTime) -> Result<()> {
+        let Some(rate) = self.limits.mail_account_rate() else { return Ok(()) };
+        let key = ThrottleKey::new("mail-account", &[account]);
+        self.take_key("mail-account", &key, rate, now).await
+    }
+
+    async fn take_key(
+        &self,
+        kind: &'static str,
+        key: &ThrottleKey,
+        rate: Rate,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        match self.store.take(key, rate, now).await? {
             Admission::Admitted => Ok(()),
             Admission::Refused { retry_after } => {
                 tracing::info!(target: "auth::throttle", bucket = kind, retry_after_ms = retry_after.as_millis() as u64, "rate limited");
@@ -165,6 +186,8 @@ mod tests {
             register_per_ip_per_minute: 100,
             refresh_per_ip_per_minute: 100,
             max_backoff: Duration::from_secs(8),
+            mail_per_ip_per_minute: 100,
+            mail_per_account_per_hour: 100,
         }
     }
 

@@ -2,16 +2,11 @@
 
 use std::fmt;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use super::opaque;
 use crate::{TokenRejection, UserId};
-
-/// Length of a refresh token on the wire: 32 random bytes in unpadded base64url.
-const ENCODED_LEN: usize = 43;
 
 /// A refresh token as the client holds it: 256 random bits, base64url. Only its
 /// [`TokenDigest`] is ever stored. `Debug` prints `[redacted]`.
@@ -22,9 +17,7 @@ impl RefreshToken {
     /// A fresh random token from the operating system's CSPRNG (via `rand`'s thread RNG,
     /// seeded from it).
     pub fn generate() -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        rand::rng().fill_bytes(&mut *bytes);
-        Self(Zeroizing::new(URL_SAFE_NO_PAD.encode(*bytes)))
+        Self(opaque::generate())
     }
 
     /// Checks the shape of a token a client presented, before any lookup: exactly 43
@@ -33,13 +26,7 @@ impl RefreshToken {
     /// # Errors
     /// [`TokenRejection::Malformed`].
     pub fn parse(presented: &str) -> Result<Self, TokenRejection> {
-        if presented.len() != ENCODED_LEN {
-            return Err(TokenRejection::Malformed);
-        }
-        match URL_SAFE_NO_PAD.decode(presented) {
-            Ok(bytes) if bytes.len() == 32 => Ok(Self(Zeroizing::new(presented.to_owned()))),
-            _ => Err(TokenRejection::Malformed),
-        }
+        opaque::parse(presented).map(Self)
     }
 
     /// The token, to send to the client.
@@ -49,7 +36,7 @@ impl RefreshToken {
 
     /// The SHA-256 digest under which the token is stored.
     pub fn digest(&self) -> TokenDigest {
-        TokenDigest(Sha256::digest(self.0.as_bytes()).into())
+        opaque::digest(&self.0)
     }
 }
 
@@ -59,7 +46,8 @@ impl fmt::Debug for RefreshToken {
     }
 }
 
-/// The SHA-256 digest of a refresh token: what stores keep and look up. A digest alone
+/// The SHA-256 digest of an opaque token (a refresh token, or a
+/// [`LinkToken`](super::LinkToken)): what stores keep and look up. A digest alone
 /// cannot be used as a token (the token is 256 random bits, so the digest cannot be
 /// reversed).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -307,6 +295,7 @@ mod tests {
     #[test]
     fn digest_is_sha256_of_the_token() {
         let t = RefreshToken::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        use sha2::{Digest, Sha256};
         let expected: [u8; 32] =
             Sha256::digest(b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").into();
         assert_eq!(t.digest().as_bytes(), &expected);

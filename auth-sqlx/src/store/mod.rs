@@ -1,7 +1,8 @@
 //! [`Store`]: the store of users, refresh tokens and throttling state, written once on
 //! [`Portable`](crate::portable::Portable) for every database. One file per trait it
-//! implements: `users`, `refresh_tokens` (the rotation), `throttle`.
+//! implements: `users`, `refresh_tokens` (the rotation), `link_tokens`, `throttle`.
 
+mod link_tokens;
 mod refresh_tokens;
 mod throttle;
 mod users;

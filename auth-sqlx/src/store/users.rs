@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    NewUser, Page, Role, StoreResult, UserChange, UserDeletion, UserId, UserRecord, UserStore,
-    UserUpdate, Username,
+    Email, NewUser, Page, Role, StoreResult, USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion,
+    UserId, UserRecord, UserStore, UserUpdate, Username,
 };
 
 use super::Store;
@@ -47,6 +47,18 @@ impl<DB: Portable> UserStore for Store<DB> {
             .await
             .map_err(other_error)?;
         row.map(UserRow::into_record).transpose()
+    }
+
+    async fn users_by_email(&self, email: &Email) -> StoreResult<Vec<UserRecord>> {
+        // Lower-cased on both sides: ASCII case only, the same on every database.
+        let args = [
+            Arg::Str(&email.as_str().to_ascii_lowercase()),
+            Arg::I64(i64::from(USERS_BY_EMAIL_LIMIT)),
+        ];
+        let rows: Vec<UserRow> = DB::fetch_all(On::Pool(&self.pool), &USERS_BY_EMAIL, &args)
+            .await
+            .map_err(other_error)?;
+        rows.into_iter().map(UserRow::into_record).collect()
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
@@ -215,6 +227,12 @@ static USER_BY_ID: Statement =
 
 static USER_BY_KEY: Statement =
     Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?"));
+
+static USERS_BY_EMAIL: Statement = Statement::new(concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM auth_users WHERE LOWER(email) = ? ORDER BY id LIMIT ?"
+));
 
 static UPDATE_USER: Statement = Statement::new(
     "UPDATE auth_users SET \

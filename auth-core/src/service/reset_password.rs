@@ -1,0 +1,266 @@
+//! Password reset with the token of a mailed link: checked before it is spent (a refused
+//! new password leaves the link working), spent atomically (of concurrent resets with one
+//! token exactly one wins), then the new hash and the end of every session.
+
+use super::Auth;
+use crate::{
+    AuthError, Email, LinkPurpose, LinkToken, Password, RequestContext, Result, UserUpdate,
+    audit::audit,
+};
+
+impl Auth {
+    /// Sets a new password with the token of a reset link
+    /// ([`Auth::forgot_password`]) and ends every session of the account.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidLink`] for a token that is malformed, unknown, spent, expired,
+    /// superseded or of another kind, or whose account is gone or inactive (one answer for
+    /// all); [`AuthError::Validation`] on `new_password` when it breaks the policy (the link
+    /// still works); [`AuthError::Overloaded`] / [`AuthError::Store`].
+    pub async fn reset_password(
+        &self,
+        presented: &str,
+        new_password: &Password,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let purpose = LinkPurpose::PasswordReset;
+        let token = LinkToken::parse(presented).map_err(|_| AuthError::InvalidLink)?;
+        let store = &self.inner.store;
+        let live = store.live_link_token(&token.digest(), purpose, self.now()).await?;
+        let record = live.ok_or(AuthError::InvalidLink)?;
+        let user = store.user_by_id(record.user_id).await?;
+        let user = user.filter(|u| u.is_active).ok_or(AuthError::InvalidLink)?;
+        let policy = self.inner.config.password_policy();
+        policy.check_length(new_password).map_err(super::password::as_new_password)?;
+        let mut known = vec![user.username.as_str()];
+        known.extend(user.email.as_ref().map(Email::as_str));
+        let hash = self
+            .inner
+            .hasher
+            .check_and_hash(policy, new_password, &known)
+            .await
+            .map_err(super::password::as_new_password)?;
+        // Spent only now, and only once: a concurrent reset with the same token loses here.
+        if store.spend_link_token(&token.digest(), purpose, self.now()).await?.is_none() {
+            return Err(AuthError::InvalidLink);
+        }
+        let update = UserUpdate {
+            password_hash: Some(hash),
+            updated_at: Some(self.now()),
+            ..Default::default()
+        };
+        self.write_user(user.id, update).await?;
+        self.revoke_everything(user.id).await?;
+        audit!(info, "password_reset_completed", ctx, user_id = user.id.get());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::{Arc, Mutex},
+        time::Duration,
+    };
+
+    use crate::{
+        mail::{MailError, MailMessage, MailSettings, Mailer},
+        service::test_support::*,
+        *,
+    };
+
+    /// Keeps what it is given; fails the first `failures` sends (temporarily).
+    #[derive(Default)]
+    struct Recorder {
+        sent: Mutex<Vec<MailMessage>>,
+        failures: Mutex<u32>,
+    }
+
+    #[async_trait::async_trait]
+    impl Mailer for Recorder {
+        async fn send(&self, message: &MailMessage) -> Result<(), MailError> {
+            let mut failures = self.failures.lock().unwrap();
+            if *failures > 0 {
+                *failures -= 1;
+                return Err(MailError::Temporary("the server is resting".into()));
+            }
+            self.sent.lock().unwrap().push(message.clone());
+            Ok(())
+        }
+    }
+
+    fn mail_fixture() -> (Fixture, Arc<Recorder>) {
+        let recorder = Arc::new(Recorder::default());
+        let settings = MailSettings::new(recorder.clone(), "https://tasks.example").unwrap();
+        let settings = settings.retry_delays(vec![Duration::from_millis(5); 3]);
+        (fixture_with_mail(settings), recorder)
+    }
+
+    async fn user_with_mail(f: &Fixture, name: &str) -> User {
+        let mut r = Registration::new(name, PASSWORD);
+        r.email = Some(format!("{name}@example.com"));
+        f.auth.register(r, None, &f.ctx).await.unwrap()
+    }
+
+    /// Waits for the background task to have sent `n` messages in all.
+    async fn sent(recorder: &Recorder, n: usize) -> Vec<MailMessage> {
+        for _ in 0..400 {
+            if recorder.sent.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sent = recorder.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), n, "messages sent");
+        sent
+    }
+
+    fn token_of(message: &MailMessage) -> String {
+        let text = &message.content.text;
+        let at = text.find("#token=").expect("a link") + "#token=".len();
+        text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect()
+    }
+
+    fn by_name(name: &str) -> ForgottenAccount {
+        ForgottenAccount::Username(name.into())
+    }
+
+    #[tokio::test]
+    async fn a_mailed_link_resets_the_password_once_and_ends_every_session() {
+        let (f, recorder) = mail_fixture();
+        let u = user_with_mail(&f, "alice").await;
+        let s = f.login("alice").await;
+        f.auth.forgot_password(&by_name("ALICE"), &f.ctx).await.unwrap();
+        let message = sent(&recorder, 1).await.remove(0);
+        assert_eq!(message.to.as_str(), "alice@example.com");
+        assert!(message.content.text.contains("https://tasks.example/reset-password#token="));
+        let token = token_of(&message);
+        assert_eq!(token.len(), 43, "256 bits");
+        // A refused password leaves the link working.
+        let weak = f.auth.reset_password(&token, &Password::new("password"), &f.ctx).await;
+        assert_eq!(weak.unwrap_err().code(), "validation_error");
+        let new = Password::new("a brand new passphrase here");
+        f.auth.reset_password(&token, &new, &f.ctx).await.unwrap();
+        assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_err());
+        assert!(f.auth.refresh(s.tokens.refresh_token.expose(), &f.ctx).await.is_err());
+        f.auth.login("alice", &new, &f.ctx).await.unwrap();
+        assert!(f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await.is_err());
+        let again = f.auth.reset_password(&token, &new, &f.ctx).await;
+        assert!(matches!(again, Err(AuthError::InvalidLink)), "single use");
+        let _ = u;
+    }
+
+    #[tokio::test]
+    async fn the_answer_is_the_same_for_every_account_and_none() {
+        let (f, recorder) = mail_fixture();
+        user_with_mail(&f, "alice").await;
+        f.user("nomail").await;
+        let off = user_with_mail(&f, "gone1").await;
+        let admin = f.admin("root").await;
+        f.auth.set_active(&admin, off.id, false, &f.ctx).await.unwrap();
+        for account in [
+            by_name("nobody"),
+            by_name("nomail"),
+            by_name("gone1"),
+            ForgottenAccount::Email("ghost@example.com".into()),
+        ] {
+            f.auth.forgot_password(&account, &f.ctx).await.unwrap();
+        }
+        f.auth
+            .forgot_password(&ForgottenAccount::Email("Alice@Example.com".into()), &f.ctx)
+            .await
+            .unwrap();
+        let sent = sent(&recorder, 1).await;
+        assert_eq!(sent[0].to.as_str(), "alice@example.com", "only the real one is mailed");
+        // Bad shapes are refused before anything else.
+        let bad = ForgottenAccount::Email("not an address".into());
+        assert_eq!(
+            f.auth.forgot_password(&bad, &f.ctx).await.unwrap_err().code(),
+            "validation_error"
+        );
+        let bad = by_name(&"x".repeat(300));
+        assert_eq!(
+            f.auth.forgot_password(&bad, &f.ctx).await.unwrap_err().code(),
+            "validation_error"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_newest_link_works_and_only_for_an_hour() {
+        let (f, recorder) = mail_fixture();
+        user_with_mail(&f, "alice").await;
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        let first = token_of(&sent(&recorder, 1).await[0]);
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        let second = token_of(&sent(&recorder, 2).await[1]);
+        let new = Password::new("a brand new passphrase here");
+        let old = f.auth.reset_password(&first, &new, &f.ctx).await;
+        assert!(matches!(old, Err(AuthError::InvalidLink)));
+        f.clock.advance(Duration::from_secs(3600));
+        let late = f.auth.reset_password(&second, &new, &f.ctx).await;
+        assert!(matches!(late, Err(AuthError::InvalidLink)));
+        for bad in ["", "short", &second[..42], "a.b.c"] {
+            let r = f.auth.reset_password(bad, &new, &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::InvalidLink)), "{bad:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn of_ten_concurrent_resets_with_one_token_one_wins() {
+        let (f, recorder) = mail_fixture();
+        user_with_mail(&f, "alice").await;
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        let token = token_of(&sent(&recorder, 1).await[0]);
+        let resets: Vec<_> = (0..10)
+            .map(|i| {
+                let (auth, ctx, token) = (f.auth.clone(), f.ctx.clone(), token.clone());
+                tokio::spawn(async move {
+                    let new = Password::new(format!("a brand new passphrase number {i}"));
+                    auth.reset_password(&token, &new, &ctx).await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for reset in resets {
+            match reset.await.unwrap() {
+                Ok(()) => won += 1,
+                Err(AuthError::InvalidLink) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(won, 1);
+    }
+
+    #[tokio::test]
+    async fn failed_sends_are_retried_and_mail_can_be_absent() {
+        let (f, recorder) = mail_fixture();
+        user_with_mail(&f, "alice").await;
+        *recorder.failures.lock().unwrap() = 2;
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        sent(&recorder, 1).await;
+
+        let plain = fixture();
+        let r = plain.auth.forgot_password(&by_name("alice"), &plain.ctx).await;
+        assert!(matches!(r, Err(AuthError::MailUnavailable)));
+    }
+
+    #[tokio::test]
+    async fn mail_requests_are_throttled_per_submitted_account() {
+        let (f, _recorder) = mail_fixture();
+        // Different client IPs, one name: five an hour.
+        for i in 0..5 {
+            let ctx = RequestContext::new(Some(format!("198.51.100.{i}").parse().unwrap()), None);
+            f.auth.forgot_password(&by_name("someone"), &ctx).await.unwrap();
+        }
+        let ctx = RequestContext::new(Some("198.51.100.99".parse().unwrap()), None);
+        let r = f.auth.forgot_password(&by_name("SOMEONE"), &ctx).await;
+        assert!(matches!(r, Err(AuthError::RateLimited { .. })), "{r:?}");
+        // Five a minute from one IP, whatever the account.
+        let (f, _recorder) = mail_fixture();
+        for i in 0..5 {
+            f.auth.forgot_password(&by_name(&format!("user{i}")), &f.ctx).await.unwrap();
+        }
+        let r = f.auth.forgot_password(&by_name("user9"), &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::RateLimited { .. })));
+    }
+}
