@@ -12,8 +12,8 @@ use actix_web::{
 };
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, LoginRequest, RefreshRequest,
-    RegisterRequest, TokenRequest,
+    ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, ForgotPasswordRequest,
+    LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
 };
 
 use crate::{
@@ -25,7 +25,8 @@ use crate::{
 
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, password, me, sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password, me,
+/// sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
@@ -58,6 +59,8 @@ fn handler(route: &AuthRoute) -> Route {
         ("POST", "/logout") => web::post().to(logout),
         ("POST", "/logout-all") => web::post().to(logout_all),
         ("POST", "/password") => web::post().to(change_password),
+        ("POST", "/forgot-password") => web::post().to(forgot_password),
+        ("POST", "/reset-password") => web::post().to(reset_password),
         ("GET", "/me") => get_or_head().to(me),
         ("DELETE", "/me") => web::delete().to(delete_account),
         ("GET", "/sessions") => get_or_head().to(sessions),
@@ -182,6 +185,24 @@ async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let pair = http::change_password(&state, &user, body, &ctx).await?;
     Ok(with_no_store().json(pair))
+}
+
+async fn forgot_password(
+    State(state): State,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<ForgotPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let accepted = http::forgot_password(&state, body, &ctx).await?;
+    Ok(HttpResponse::Accepted().json(accepted))
+}
+
+async fn reset_password(
+    State(state): State,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    http::reset_password(&state, body, &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn delete_account(

@@ -3,8 +3,8 @@
 
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
-    TokenRequest,
+    ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordRequest, LoginRequest,
+    RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
 };
 use axum::{
     Json, Router,
@@ -23,7 +23,8 @@ use crate::{
 
 /// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, password, me, sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password, me,
+/// sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
@@ -52,6 +53,8 @@ where
         ("POST", "/logout") => post(logout),
         ("POST", "/logout-all") => post(logout_all),
         ("POST", "/password") => post(change_password),
+        ("POST", "/forgot-password") => post(forgot_password),
+        ("POST", "/reset-password") => post(reset_password),
         ("GET", "/me") => get(me),
         ("DELETE", "/me") => axum::routing::delete(delete_account),
         ("GET", "/sessions") => get(sessions),
@@ -147,6 +150,24 @@ async fn change_password(
 ) -> Result<Response, ApiError> {
     let pair = http::change_password(&state, &user, body, &ctx).await?;
     Ok((no_store(), Json(pair)).into_response())
+}
+
+async fn forgot_password(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<ForgotPasswordRequest>,
+) -> Result<Response, ApiError> {
+    let accepted = http::forgot_password(&state, body, &ctx).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+}
+
+async fn reset_password(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<ResetPasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    http::reset_password(&state, body, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_account(

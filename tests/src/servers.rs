@@ -42,10 +42,14 @@ pub const REGISTER_PER_IP_PER_MINUTE: u32 = 60;
 /// Refreshes per client IP per minute on test servers.
 pub const REFRESH_PER_IP_PER_MINUTE: u32 = 60;
 
+/// Requests that send mail per client IP per minute on test servers.
+pub const MAIL_PER_IP_PER_MINUTE: u32 = 60;
+
 /// Keeps a test server and its database alive; dropping it stops the server.
 struct Guard {
     _stop: oneshot::Sender<()>,
     _db: TestDatabase,
+    _outbox: tempfile::TempDir,
 }
 
 /// The configuration of a test server on `db`.
@@ -61,6 +65,7 @@ pub fn config(db: &TestDatabase) -> Config {
     config.rate_limit_login_per_ip_per_minute = LOGIN_PER_IP_PER_MINUTE;
     config.rate_limit_register_per_ip_per_minute = REGISTER_PER_IP_PER_MINUTE;
     config.rate_limit_refresh_per_ip_per_minute = REFRESH_PER_IP_PER_MINUTE;
+    config.rate_limit_mail_per_ip_per_minute = MAIL_PER_IP_PER_MINUTE;
     // On SQLite the rate limits live in memory (the default); on the other databases in
     // the database, so the suite runs over both backends.
     if !db.url().starts_with("sqlite:") {
@@ -141,6 +146,8 @@ where
     Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
 {
     let mut config = config(&db);
+    let outbox = tempfile::tempdir().expect("a mail outbox");
+    config.mail_outbox_dir = outbox.path().to_owned();
     edit(&mut config);
     let clock = Arc::new(SkippingClock::default());
     let app =
@@ -155,7 +162,7 @@ where
             let _ = stopped.await;
         }),
     ));
-    target(base_url, &config, clock, Guard { _stop: stop, _db: db })
+    target(base_url, &config, clock, Guard { _stop: stop, _db: db, _outbox: outbox })
 }
 
 /// The suite's view of the key `config` signs with.
@@ -191,6 +198,7 @@ fn target(base_url: String, config: &Config, clock: Arc<SkippingClock>, guard: G
         leeway_secs: AuthConfig::DEFAULT_LEEWAY.as_secs(),
         refresh_ttl_secs: config.refresh_token_expire_days * 86_400,
         advance_clock: Some(Box::new(move |by| clock.skip(by))),
+        outbox: (config.smtp_url.is_none()).then(|| config.mail_outbox_dir.clone()),
         guard: Box::new(guard),
     }
 }

@@ -35,12 +35,13 @@ pub use headers::{
 pub use path_params::decode_path;
 pub use proxies::TrustedProxies;
 pub use routes::{
-    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_password, delete_account, end_session, login,
-    logout, refresh, register, sessions,
+    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_password, delete_account, end_session,
+    forgot_password, login, logout, refresh, register, reset_password, sessions,
 };
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
 pub use wire::{
-    AdminGreeting, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest,
-    RegisterRequest, UserPatchRequest,
+    AdminGreeting, ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordAccepted,
+    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
+    UserPatchRequest,
 };

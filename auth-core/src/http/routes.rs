@@ -3,8 +3,9 @@
 //! framework has read the request. The framework crates only extract and answer.
 
 use super::{
-    AuthState, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, LoginRequest,
-    RefreshRequest, RegisterRequest, bearer_token, check_login_authorization, require_bearer,
+    AuthState, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, ForgotPasswordAccepted,
+    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
+    bearer_token, check_login_authorization, require_bearer,
 };
 use crate::{AuthError, FamilyId, RequestContext, Session, TokenPair, User};
 
@@ -34,12 +35,14 @@ pub struct AuthRoute {
 /// | `POST /logout` | refresh token → 204; ends that session |
 /// | `POST /logout-all` | access bearer → 204; ends every session |
 /// | `POST /password` | access bearer, JSON `{current_password, new_password}` → new pair |
+/// | `POST /forgot-password` | JSON `{email}` or `{username}` → 202; a reset link by mail |
+/// | `POST /reset-password` | JSON `{token, new_password}` → 204; ends every session |
 /// | `GET /me` | access bearer → user |
 /// | `DELETE /me` | access bearer, JSON `{current_password}` → 204; deletes the account |
 /// | `GET /sessions` | access bearer → the caller's open sessions |
 /// | `DELETE /sessions/{id}` | access bearer → 204; ends that session |
 /// | `GET /admin` | admin bearer → greeting |
-pub const AUTH_ROUTES: [AuthRoute; 12] = [
+pub const AUTH_ROUTES: [AuthRoute; 14] = [
     AuthRoute { method: "POST", path: "/register", summary: "create a user" },
     AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
     AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
@@ -47,6 +50,8 @@ pub const AUTH_ROUTES: [AuthRoute; 12] = [
     AuthRoute { method: "POST", path: "/logout", summary: "end one session" },
     AuthRoute { method: "POST", path: "/logout-all", summary: "end every session" },
     AuthRoute { method: "POST", path: "/password", summary: "change the password" },
+    AuthRoute { method: "POST", path: "/forgot-password", summary: "mail a reset link" },
+    AuthRoute { method: "POST", path: "/reset-password", summary: "a new password by link" },
     AuthRoute { method: "GET", path: "/me", summary: "the current user" },
     AuthRoute { method: "DELETE", path: "/me", summary: "delete the account" },
     AuthRoute { method: "GET", path: "/sessions", summary: "the caller's open sessions" },
@@ -137,6 +142,35 @@ pub async fn change_password(
         .await
         .map_err(ErrorResponse::from)?;
     Ok(signed_in.tokens)
+}
+
+/// `POST /auth/forgot-password`: mails a reset link when the account exists (the answer
+/// does not say).
+///
+/// # Errors
+/// 422 unless the body names an address or a username; as
+/// [`Auth::forgot_password`](crate::Auth::forgot_password).
+pub async fn forgot_password(
+    state: &AuthState,
+    body: ForgotPasswordRequest,
+    ctx: &RequestContext,
+) -> Result<ForgotPasswordAccepted, ErrorResponse> {
+    let account = body.into_account()?;
+    state.auth.forgot_password(&account, ctx).await?;
+    Ok(ForgotPasswordAccepted::default())
+}
+
+/// `POST /auth/reset-password`: a new password with the token of a reset link.
+///
+/// # Errors
+/// As [`Auth::reset_password`](crate::Auth::reset_password) (400 `invalid_token` for a
+/// bad link).
+pub async fn reset_password(
+    state: &AuthState,
+    body: ResetPasswordRequest,
+    ctx: &RequestContext,
+) -> Result<(), ErrorResponse> {
+    Ok(state.auth.reset_password(&body.token, &body.new_password, ctx).await?)
 }
 
 /// `DELETE /auth/me`: deletes the caller's account.

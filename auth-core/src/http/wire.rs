@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Password, Registration, Result, Role, User, UserPatch};
+use crate::{ForgottenAccount, Password, Registration, Result, Role, User, UserPatch};
 
 /// The body of `POST /auth/register`.
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +63,68 @@ pub struct ChangePasswordRequest {
 pub struct DeleteAccountRequest {
     /// The password the account has now.
     pub current_password: Password,
+}
+
+/// The body of `POST /auth/forgot-password`: `{"email"}` or `{"username"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPasswordRequest {
+    /// The account's address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The account's username.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl ForgotPasswordRequest {
+    /// The account this names.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`](crate::AuthError::Validation) unless exactly one of the
+    /// two is given.
+    pub fn into_account(self) -> Result<ForgottenAccount> {
+        match (self.email, self.username) {
+            (Some(email), None) => Ok(ForgottenAccount::Email(email)),
+            (None, Some(username)) => Ok(ForgottenAccount::Username(username)),
+            _ => Err(crate::AuthError::validation("email", "give either email or username")),
+        }
+    }
+}
+
+/// The answer to `POST /auth/forgot-password` (`202`), the same for every account and none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgotPasswordAccepted {
+    /// [`ForgotPasswordAccepted::DETAIL`].
+    pub detail: String,
+}
+
+impl ForgotPasswordAccepted {
+    /// The words of the answer.
+    pub const DETAIL: &'static str =
+        "If the account exists and has an address, a message is on its way.";
+}
+
+impl Default for ForgotPasswordAccepted {
+    fn default() -> Self {
+        Self { detail: Self::DETAIL.to_owned() }
+    }
+}
+
+/// The body of `POST /auth/reset-password`. `Debug` prints `[redacted]` for the token.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The token of the mailed link.
+    pub token: String,
+    /// The new password.
+    pub new_password: Password,
+}
+
+impl fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResetPasswordRequest").field("token", &"[redacted]").finish_non_exhaustive()
+    }
 }
 
 /// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`). `Debug`

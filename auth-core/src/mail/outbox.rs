@@ -10,7 +10,8 @@ use super::{MailError, MailMessage, Mailer, lettre_message};
 use crate::{AuthError, Result};
 
 /// Writes every message as `<id>.eml` (RFC 5322, as an SMTP server would receive it) into
-/// a directory, and logs the file's name (never its contents).
+/// a directory, and logs the file's name (never its contents). A directory it makes is
+/// readable by the process's user only (the files hold live links).
 ///
 /// ```
 /// use auth_core::mail::OutboxMailer;
@@ -33,11 +34,17 @@ impl OutboxMailer {
     /// [`AuthError::Config`] when the directory cannot be made or `from` is no address.
     pub fn new(dir: impl Into<PathBuf>, from: &str) -> Result<Self> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| AuthError::Config(format!("MAIL_OUTBOX_DIR {}: {e}", dir.display())))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        // The files hold live links: readable by this user only.
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&dir)
+            .map_err(|e| AuthError::Config(format!("mail outbox {}: {e}", dir.display())))?;
         let from = from
             .parse::<Mailbox>()
-            .map_err(|_| AuthError::Config("MAIL_FROM: not an address".into()))?;
+            .map_err(|_| AuthError::Config("mail sender: not an address".into()))?;
         Ok(Self { transport: AsyncFileTransport::new(&dir), dir, from })
     }
 

@@ -20,6 +20,9 @@ use crate::{AuthError, Result};
 /// // Plain SMTP only to this machine (a relay on localhost).
 /// assert!(SmtpMailer::from_url("smtp://mail.example:25", "no-reply@tasks.example").is_err());
 /// assert!(SmtpMailer::from_url("smtp://mail.example:587?tls=required", "no-reply@tasks.example").is_ok());
+/// let sneaky = "smtp://u:p@mail.example:25?tls=opportunistic&x=tls=required";
+/// assert!(SmtpMailer::from_url(sneaky, "no-reply@tasks.example").is_err());
+/// assert!(SmtpMailer::from_url("smtp://u:p@evil.example#@localhost", "no-reply@tasks.example").is_err());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -41,29 +44,37 @@ impl SmtpMailer {
 
     /// A mailer for `url` (`smtps://user:password@host:port` for implicit TLS,
     /// `smtp://…?tls=required` for STARTTLS; plain `smtp://` only to a loopback host),
-    /// sending as `from` (`Name <address>` or an address).
+    /// sending as `from` (`Name <address>` or an address). Call it within a Tokio runtime:
+    /// the connection pool runs a task of its own.
     ///
     /// # Errors
-    /// [`AuthError::Config`] for a URL or sender that cannot be used; the message says
-    /// why without repeating the URL (it may hold a password).
+    /// [`AuthError::Config`] for a URL or sender that cannot be used (a second `tls`
+    /// parameter, or `tls=opportunistic` to another host, included); the message says why
+    /// without repeating the URL (it may hold a password).
     pub fn from_url(url: &str, from: &str) -> Result<Self> {
-        let config = |why: &str| AuthError::Config(format!("SMTP_URL: {why}"));
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| config("not a URL"))?;
-        let authority = rest.split(['/', '?']).next().unwrap_or_default();
-        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = if let Some(v6) = host_port.strip_prefix('[') {
-            v6.split(']').next().unwrap_or_default()
-        } else {
-            host_port.split(':').next().unwrap_or_default()
+        let config = |why: &str| AuthError::Config(format!("SMTP URL: {why}"));
+        // Parsed as lettre parses it (the `url` crate), so that the checks see what it runs.
+        let parsed = url::Url::parse(url).map_err(|_| config("not a URL"))?;
+        if parsed.fragment().is_some() {
+            return Err(config("no fragment allowed"));
+        }
+        let host = match parsed.host() {
+            Some(url::Host::Domain(d)) => d.to_owned(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            None => return Err(config("no host")),
         };
         let loopback = host == "localhost"
             || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        let tls_required = rest.contains("tls=required");
-        match scheme {
-            "smtps" => {}
-            "smtp" if tls_required || loopback => {}
-            "smtp" => {
-                return Err(config("plain SMTP to another host: use smtps:// or ?tls=required"));
+        let tls: Vec<_> = parsed.query_pairs().filter(|(k, _)| k == "tls").collect();
+        let tls_required = matches!(tls.as_slice(), [(_, v)] if v == "required");
+        match parsed.scheme() {
+            "smtps" if tls.is_empty() => {}
+            "smtp" if tls_required || (tls.is_empty() && loopback) => {}
+            "smtp" | "smtps" => {
+                return Err(config(
+                    "plain or opportunistic SMTP to another host: use smtps:// or one ?tls=required",
+                ));
             }
             _ => return Err(config("the scheme must be smtp or smtps")),
         }
@@ -73,8 +84,8 @@ impl SmtpMailer {
             .build();
         let from = from
             .parse::<Mailbox>()
-            .map_err(|_| AuthError::Config("MAIL_FROM: not an address".into()))?;
-        Ok(Self { transport, from, host: host.to_owned() })
+            .map_err(|_| AuthError::Config("mail sender: not an address".into()))?;
+        Ok(Self { transport, from, host })
     }
 }
 
@@ -84,8 +95,29 @@ impl Mailer for SmtpMailer {
         let email = lettre_message(message, &self.from)?;
         match self.transport.send(email).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
-            Err(e) => Err(MailError::Temporary(e.to_string())),
+            Err(e) if e.is_permanent() => Err(MailError::Permanent(describe(&e))),
+            Err(e) => Err(MailError::Temporary(describe(&e))),
         }
+    }
+}
+
+/// What went wrong, without the server's words: a reply may repeat the recipient's address.
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_tls() {
+        "TLS failure"
+    } else if e.is_permanent() {
+        "permanent reply"
+    } else if e.is_transient() {
+        "transient reply"
+    } else if e.is_client() {
+        "client error"
+    } else {
+        "connection failure"
+    };
+    match e.status() {
+        Some(code) => format!("SMTP {kind} {code}"),
+        None => format!("SMTP {kind}"),
     }
 }

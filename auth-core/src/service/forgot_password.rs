@@ -51,7 +51,7 @@ impl Auth {
         let (key, lookup) = match account {
             ForgottenAccount::Email(raw) => {
                 let email = Email::parse(raw)?;
-                (format!("email:{}", email.as_str().to_ascii_lowercase()), Lookup::Email(email))
+                (format!("email:{}", email.key()), Lookup::Email(email))
             }
             ForgottenAccount::Username(raw) => {
                 let bad = || AuthError::validation("username", "must be a username");

@@ -58,7 +58,14 @@ impl Auth {
             ));
         }
         let attempt = throttle.begin_attempt(account, now).await?;
-        let user = self.check_credentials(lookup.as_ref(), password, ctx).await?;
+        let user = match self.check_credentials(lookup.as_ref(), password, ctx).await {
+            Ok(user) => user,
+            Err(e @ AuthError::InvalidCredentials) => return Err(e),
+            Err(e) => {
+                throttle.withdrawn(attempt).await;
+                return Err(e);
+            }
+        };
         throttle.succeeded(attempt).await?;
         let tokens = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());

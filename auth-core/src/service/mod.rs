@@ -320,14 +320,19 @@ impl Auth {
         // this login checked the password revoked every session but this one, which did not
         // exist yet: read the user again, and end the new session if they changed.
         let now_user = self.inner.store.user_by_id(user.id).await?;
-        let unchanged = now_user
-            .is_some_and(|u| u.is_active && u.tokens_valid_after == user.tokens_valid_after);
-        if !unchanged {
-            self.end_family(user.id, family_id).await?;
-            crate::audit::audit!(info, "session_start_raced", ctx, user_id = user.id.get());
-            return Err(crate::AuthError::InvalidCredentials);
+        match now_user {
+            // The token carries the user as they are now (a role changed meanwhile shows).
+            Some(now_user)
+                if now_user.is_active && now_user.tokens_valid_after == user.tokens_valid_after =>
+            {
+                self.pair_for(&now_user, family_id, refresh)
+            }
+            _ => {
+                self.end_family(user.id, family_id).await?;
+                crate::audit::audit!(info, "session_start_raced", ctx, user_id = user.id.get());
+                Err(crate::AuthError::InvalidCredentials)
+            }
         }
-        self.pair_for(user, family_id, refresh)
     }
 
     /// A pair for `user` in session `sid`: an access token naming it, and `refresh`.

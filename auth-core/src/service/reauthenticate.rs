@@ -35,7 +35,10 @@ impl Auth {
         let matches = password.expose().len() <= max
             && match self.inner.hasher.verify(password, &user.password_hash).await {
                 Ok(v) => v.matches,
-                Err(e @ HashingError::Overloaded { .. }) => return Err(e.into()),
+                Err(e @ HashingError::Overloaded { .. }) => {
+                    throttle.withdrawn(attempt).await;
+                    return Err(e.into());
+                }
                 // As at login: a stored hash that cannot be verified is a wrong password.
                 Err(e) => {
                     tracing::error!(target: "auth::hashing", user_id = user.id.get(), error = %e, "stored hash cannot be verified");

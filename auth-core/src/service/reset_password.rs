@@ -5,17 +5,21 @@
 use super::Auth;
 use crate::{
     AuthError, Email, LinkPurpose, LinkToken, Password, RequestContext, Result, UserUpdate,
-    audit::audit,
+    audit::audit, throttle::Bucket,
 };
 
 impl Auth {
     /// Sets a new password with the token of a reset link
     /// ([`Auth::forgot_password`]) and ends every session of the account.
     ///
+    /// Takes one attempt of the client's per-IP login bucket first. A link made before the
+    /// account's sessions were last revoked, or sent to another address than the account
+    /// has now, does not work.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidLink`] for a token that is malformed, unknown, spent, expired,
-    /// superseded or of another kind, or whose account is gone or inactive (one answer for
-    /// all); [`AuthError::Validation`] on `new_password` when it breaks the policy (the link
+    /// [`AuthError::RateLimited`] over the per-IP login limit; [`AuthError::InvalidLink`]
+    /// for a token that is malformed, unknown, spent, expired, superseded, stale or of
+    /// another kind, or whose account is gone or inactive (one answer for all); [`AuthError::Validation`] on `new_password` when it breaks the policy (the link
     /// still works); [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn reset_password(
         &self,
@@ -24,12 +28,22 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<()> {
         let purpose = LinkPurpose::PasswordReset;
+        // A reset sets a password: it takes from the client's login bucket, before any
+        // lookup or hashing, so guesses and floods of new passwords are bounded.
+        self.inner.throttle.take(Bucket::Login, ctx.ip(), self.now()).await?;
         let token = LinkToken::parse(presented).map_err(|_| AuthError::InvalidLink)?;
         let store = &self.inner.store;
         let live = store.live_link_token(&token.digest(), purpose, self.now()).await?;
         let record = live.ok_or(AuthError::InvalidLink)?;
         let user = store.user_by_id(record.user_id).await?;
-        let user = user.filter(|u| u.is_active).ok_or(AuthError::InvalidLink)?;
+        // A link made before the account's sessions were last revoked (a password change,
+        // "sign out everywhere"), or sent to an address the account no longer has, is dead.
+        let current = |u: &crate::UserRecord| {
+            u.is_active
+                && u.tokens_valid_after.is_none_or(|stamp| record.created_at >= stamp)
+                && u.email == record.email
+        };
+        let user = user.filter(current).ok_or(AuthError::InvalidLink)?;
         let policy = self.inner.config.password_policy();
         policy.check_length(new_password).map_err(super::password::as_new_password)?;
         let mut known = vec![user.username.as_str()];
@@ -49,7 +63,7 @@ impl Auth {
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        self.write_user(user.id, update).await?;
+        self.write_user(user.id, update).await?.ok_or(AuthError::InvalidLink)?;
         self.revoke_everything(user.id).await?;
         audit!(info, "password_reset_completed", ctx, user_id = user.id.get());
         Ok(())
@@ -203,6 +217,27 @@ mod tests {
             let r = f.auth.reset_password(bad, &new, &f.ctx).await;
             assert!(matches!(r, Err(AuthError::InvalidLink)), "{bad:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_link_dies_with_a_password_change_and_with_its_account() {
+        let (f, recorder) = mail_fixture();
+        let u = user_with_mail(&f, "alice").await;
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        let token = token_of(&sent(&recorder, 1).await[0]);
+        f.clock.advance(Duration::from_secs(1));
+        let changed = Password::new("the owner's own new passphrase");
+        f.auth.change_password(u.id, &Password::new(PASSWORD), &changed, &f.ctx).await.unwrap();
+        let new = Password::new("a brand new passphrase here");
+        let r = f.auth.reset_password(&token, &new, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::InvalidLink)), "made before the change: {r:?}");
+
+        // A link to an account that is gone does not work either.
+        f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
+        let token = token_of(&sent(&recorder, 2).await[1]);
+        f.auth.delete_account(&u, &changed, &f.ctx).await.unwrap();
+        let r = f.auth.reset_password(&token, &new, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::InvalidLink)), "{r:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -116,9 +116,7 @@ impl UserStore for MemoryStore {
         Ok(inner
             .users
             .values()
-            .filter(|u| {
-                u.email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(email.as_str()))
-            })
+            .filter(|u| u.email.as_ref().is_some_and(|e| e.same_address(email)))
             .take(super::USERS_BY_EMAIL_LIMIT as usize)
             .cloned()
             .collect())

@@ -99,6 +99,31 @@ pub async fn concurrent_spends_of_a_link_token_admit_one<S: AuthStore + ?Sized>(
     }
 }
 
+/// Ten tokens issued at once for one user and purpose: only one of them works.
+pub async fn concurrent_issues_leave_one_link_token<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let u = user(&*store, "alice").await;
+    for round in 0..3 {
+        let issued: Vec<_> = (0..10)
+            .map(|_| {
+                let store = store.clone();
+                let (token, new) = link(u.id, LinkPurpose::PasswordReset, 60);
+                tokio::spawn(async move { store.issue_link_token(new).await.map(|()| token) })
+            })
+            .collect();
+        let mut tokens = Vec::new();
+        for issue in issued {
+            tokens.push(issue.await.unwrap().unwrap());
+        }
+        let mut live = 0;
+        for token in &tokens {
+            let digest = token.digest();
+            let found = store.live_link_token(&digest, LinkPurpose::PasswordReset, t0()).await;
+            live += usize::from(found.unwrap().is_some());
+        }
+        assert_eq!(live, 1, "round {round}");
+    }
+}
+
 /// A user's link tokens go with the user; expired ones are purged.
 pub async fn link_tokens_go_with_their_user_and_expire<S: AuthStore + ?Sized>(store: Arc<S>) {
     let u = user(&*store, "alice").await;

@@ -80,6 +80,7 @@ macro_rules! store_contract_tests {
             link_tokens_are_spent_once_with_their_purpose,
             only_the_newest_link_token_works,
             concurrent_spends_of_a_link_token_admit_one,
+            concurrent_issues_leave_one_link_token,
             link_tokens_go_with_their_user_and_expire,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;

@@ -216,6 +216,14 @@ pub async fn finds_users_by_email<S: AuthStore + ?Sized>(store: Arc<S>) {
     assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [a.id, b.id]);
     let none = store.users_by_email(&Email::parse("bob@example.com").unwrap()).await.unwrap();
     assert!(none.is_empty());
+    // No accent or Unicode case folding: another address is another address.
+    let accented = store.create_user(with("emile", "Émile@example.com")).await.unwrap();
+    let found = store.users_by_email(&Email::parse("Émile@EXAMPLE.com").unwrap()).await.unwrap();
+    assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [accented.id]);
+    let other = store.users_by_email(&Email::parse("emile@example.com").unwrap()).await.unwrap();
+    assert!(other.is_empty(), "{other:?}");
+    let other = store.users_by_email(&Email::parse("alicé@example.com").unwrap()).await.unwrap();
+    assert!(other.is_empty(), "{other:?}");
     // A wildcard is a character like any other.
     let like = store.users_by_email(&Email::parse("%@example.com").unwrap()).await.unwrap();
     assert!(like.is_empty());

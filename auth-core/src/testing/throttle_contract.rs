@@ -24,6 +24,7 @@ macro_rules! throttle_contract_tests {
             concurrent_takes_admit_exactly_the_burst,
             failures_count_up_and_clear,
             concurrent_failures_all_count,
+            failures_can_be_withdrawn,
             purge_drops_full_buckets_and_forgotten_failures,
         );
     };
@@ -120,6 +121,23 @@ pub async fn failures_count_up_and_clear<S: ThrottleStore + ?Sized>(store: Arc<S
     assert_eq!(store.failures(&key("other")).await.unwrap(), None);
     store.clear_failures(&k).await.unwrap();
     assert_eq!(store.failures(&k).await.unwrap(), None);
+    assert_eq!(store.add_failure(&k, t0()).await.unwrap().count, 1);
+}
+
+/// A failure taken back lowers the count by one, never below zero, and keeps the others.
+pub async fn failures_can_be_withdrawn<S: ThrottleStore + ?Sized>(store: Arc<S>) {
+    let k = key("withdrawn");
+    store.withdraw_failure(&k).await.unwrap();
+    assert_eq!(store.failures(&k).await.unwrap().map_or(0, |f| f.count), 0);
+    for _ in 0..3 {
+        store.add_failure(&k, t0()).await.unwrap();
+    }
+    store.withdraw_failure(&k).await.unwrap();
+    assert_eq!(store.failures(&k).await.unwrap().unwrap().count, 2);
+    for _ in 0..3 {
+        store.withdraw_failure(&k).await.unwrap();
+    }
+    assert_eq!(store.failures(&k).await.unwrap().map_or(0, |f| f.count), 0);
     assert_eq!(store.add_failure(&k, t0()).await.unwrap().count, 1);
 }
 

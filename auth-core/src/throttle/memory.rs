@@ -107,6 +107,13 @@ impl ThrottleStore for MemoryThrottle {
         Ok(*entry)
     }
 
+    async fn withdraw_failure(&self, key: &ThrottleKey) -> StoreResult<()> {
+        if let Some(f) = lock(&self.failures).get_mut(key) {
+            f.count = f.count.saturating_sub(1);
+        }
+        Ok(())
+    }
+
     async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         lock(&self.failures).remove(key);
         Ok(())

@@ -112,8 +112,9 @@ impl Throttle {
     /// in parallel cannot all pass one check. Of attempts that raced past the check, only
     /// as many run as would have run one after the other (the free ones below the limit,
     /// or the one the end of a backoff allows); the others are refused. A right password
-    /// then clears the count ([`Throttle::succeeded`]); any other ending leaves the
-    /// failure counted (an attempt that cannot finish fails closed).
+    /// then clears the count ([`Throttle::succeeded`]); one that reached no verdict takes
+    /// its failure back ([`Throttle::withdrawn`]); a wrong one leaves it counted, and so
+    /// does an attempt that never ends (its request dropped): that fails closed.
     pub(crate) async fn begin_attempt(
         &self,
         key: Option<ThrottleKey>,
@@ -144,6 +145,17 @@ impl Throttle {
     fn backing_off(&self, failures: u32, wait: Duration) -> AuthError {
         tracing::info!(target: "auth::throttle", failures, retry_after_ms = wait.as_millis() as u64, "login backoff");
         AuthError::RateLimited { retry_after: round_up(wait) }
+    }
+
+    /// Ends an attempt that reached no verdict on the password (hashing overloaded, a store
+    /// failure): its failure is taken back, so a right password met with a 503 does not push
+    /// the account into a backoff. A failure to take it back is logged and leaves it counted.
+    pub(crate) async fn withdrawn(&self, attempt: Attempt) {
+        if let Some(key) = attempt.key {
+            if let Err(e) = self.store.withdraw_failure(&key).await {
+                tracing::warn!(target: "auth::throttle", error = %e, "a counted attempt could not be taken back");
+            }
+        }
     }
 
     /// Ends an attempt with the right password: the account's failures are reset.

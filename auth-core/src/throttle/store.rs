@@ -89,6 +89,14 @@ pub trait ThrottleStore: Send + Sync + 'static {
     /// Forgets the failures under `key` (after a successful login).
     async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()>;
 
+    /// Takes one failure back from `key` (never below zero): an attempt counted before the
+    /// password was checked that reached no verdict (hashing overloaded, a store failure).
+    /// The default does nothing, which leaves the attempt counted (fails closed).
+    async fn withdraw_failure(&self, key: &ThrottleKey) -> StoreResult<()> {
+        let _ = key;
+        Ok(())
+    }
+
     /// Deletes buckets that are full again at `now` and failures last seen before
     /// `failures_before`. Returns how many entries were deleted.
     async fn purge_throttle(

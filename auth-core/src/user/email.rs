@@ -42,6 +42,17 @@ impl Email {
         Ok(Self(s.to_owned()))
     }
 
+    /// Whether `other` is the same address, as stores compare them: ASCII case aside, byte
+    /// for byte (no accent or Unicode case folding).
+    pub fn same_address(&self, other: &Email) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+
+    /// The form throttles count requests under: ASCII lower case.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
     /// The address as given (trimmed).
     pub fn as_str(&self) -> &str {
         &self.0

@@ -93,6 +93,13 @@ impl<DB: Portable> ThrottleStore for Store<DB> {
         row.into_failures()
     }
 
+    async fn withdraw_failure(&self, key: &ThrottleKey) -> StoreResult<()> {
+        let args = [Arg::Str(key.as_str())];
+        retry!(DB::execute(On::Pool(&self.pool), &WITHDRAW_FAILURE, &args).await)
+            .map(|_| ())
+            .map_err(other_error)
+    }
+
     async fn clear_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         let args = [Arg::Str(key.as_str())];
         retry!(DB::execute(On::Pool(&self.pool), &CLEAR_FAILURES, &args).await)
@@ -175,6 +182,11 @@ static ADD_FAILURE_ON_DUPLICATE_KEY: Statement = Statement::new(
 
 static FAILURES: Statement = Statement::new(
     "SELECT failures, last_failure_at FROM auth_login_failures WHERE account_key = ?",
+);
+
+static WITHDRAW_FAILURE: Statement = Statement::new(
+    "UPDATE auth_login_failures SET failures = failures - 1 \
+     WHERE account_key = ? AND failures > 0",
 );
 
 static CLEAR_FAILURES: Statement =

@@ -50,15 +50,21 @@ impl<DB: Portable> UserStore for Store<DB> {
     }
 
     async fn users_by_email(&self, email: &Email) -> StoreResult<Vec<UserRecord>> {
-        // Lower-cased on both sides: ASCII case only, the same on every database.
-        let args = [
-            Arg::Str(&email.as_str().to_ascii_lowercase()),
-            Arg::I64(i64::from(USERS_BY_EMAIL_LIMIT)),
-        ];
+        // Each database folds case its own way (PostgreSQL folds non-ASCII letters, MySQL's
+        // collation accents too): it finds the candidates, and the comparison that decides
+        // is the core's, ASCII case only, the same everywhere.
+        let args = [Arg::Str(email.as_str()), Arg::I64(i64::from(USERS_BY_EMAIL_LIMIT))];
         let rows: Vec<UserRow> = DB::fetch_all(On::Pool(&self.pool), &USERS_BY_EMAIL, &args)
             .await
             .map_err(other_error)?;
-        rows.into_iter().map(UserRow::into_record).collect()
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            let user = row.into_record()?;
+            if user.email.as_ref().is_some_and(|e| e.same_address(email)) {
+                users.push(user);
+            }
+        }
+        Ok(users)
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
@@ -187,7 +193,11 @@ async fn last_admin_guard<DB: Portable>(
     takes_admin_away: bool,
 ) -> Result<Guard, sqlx::Error> {
     let by_id = [Arg::I64(id.get())];
-    let target: Option<UserRow> = DB::fetch_optional(On::Tx(tx), &USER_BY_ID, &by_id).await?;
+    // Locked, so that what is decided from it (whether they are an active admin) holds until
+    // the change commits: a concurrent reactivation waits (or the deadlock it meets with
+    // the lock of all admins below is retried).
+    let target_sql = if DB::ROW_LOCKS { &USER_BY_ID_LOCKED } else { &USER_BY_ID };
+    let target: Option<UserRow> = DB::fetch_optional(On::Tx(tx), target_sql, &by_id).await?;
     let Some(target) = target else { return Ok(Guard::NotFound) };
     if !(takes_admin_away && target.is_active_admin()) {
         return Ok(Guard::Clear);
@@ -225,13 +235,16 @@ static INSERT_USER: Statement = Statement::new(insert_user!());
 static USER_BY_ID: Statement =
     Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ?"));
 
+static USER_BY_ID_LOCKED: Statement =
+    Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE id = ? FOR UPDATE"));
+
 static USER_BY_KEY: Statement =
     Statement::new(concat!("SELECT ", user_columns!(), " FROM auth_users WHERE username_key = ?"));
 
 static USERS_BY_EMAIL: Statement = Statement::new(concat!(
     "SELECT ",
     user_columns!(),
-    " FROM auth_users WHERE LOWER(email) = ? ORDER BY id LIMIT ?"
+    " FROM auth_users WHERE LOWER(email) = LOWER(?) ORDER BY id LIMIT ?"
 ));
 
 static UPDATE_USER: Statement = Statement::new(

@@ -115,6 +115,7 @@ impl App {
             .clock(clock)
             .throttle_store(throttle)
             .user_cache_ttl(user_cache_ttl)
+            .mail(crate::mail::settings(&config)?)
             .build()?;
         let tasks = TaskService::new(tasks, auth.clone());
         Ok(Self { auth, tasks, config: Arc::new(config) })
@@ -238,6 +239,7 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let mut config = Config::with_database(url);
         config.secret_key = Some(Secret::new("Yq3v-housekeeping-test-key-9fK2mZ7rT0pL5xW8"));
+        config.mail_outbox_dir = dir.path().join("outbox");
         let clock = ManualClock::starting_now();
         let app = App::build_with_clock(config, Arc::new(clock.clone())).await.unwrap();
         let ctx = RequestContext::internal();

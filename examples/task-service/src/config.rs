@@ -141,10 +141,40 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_REFRESH_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().refresh_per_ip_per_minute)]
     pub rate_limit_refresh_per_ip_per_minute: u32,
 
+    /// Requests that send mail (`/auth/forgot-password`) per client IP per minute; 0 turns
+    /// the limit off (logged as insecure). Each submitted address or username gets at most
+    /// 5 an hour besides, from any IP.
+    #[arg(long, env = "RATE_LIMIT_MAIL_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().mail_per_ip_per_minute)]
+    pub rate_limit_mail_per_ip_per_minute: u32,
+
     /// Where rate-limit state lives: `memory` (this process) or `database` (shared by every
     /// instance on `DATABASE_URL`).
     #[arg(long, env = "RATE_LIMIT_BACKEND", value_enum, default_value_t = RateLimitBackend::Memory)]
     pub rate_limit_backend: RateLimitBackend,
+
+    /// The SMTP server mail goes through: `smtps://USER:PASSWORD@HOST:465` (TLS) or
+    /// `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS); plain `smtp://` only to a
+    /// loopback host. Without it, messages are written to MAIL_OUTBOX_DIR; production
+    /// refuses to start without it.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of the service's mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Task service <no-reply@task-service.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Without SMTP_URL (development): the directory each message is written to as an
+    /// `.eml` file.
+    #[arg(long, env = "MAIL_OUTBOX_DIR", default_value = "task-service-outbox")]
+    pub mail_outbox_dir: PathBuf,
+
+    /// The service's address as users reach it: the links in its mail start with it.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_url: String,
 }
 
 /// Where rate-limit state lives.
@@ -357,6 +387,7 @@ impl Config {
             login_failures_per_account: self.rate_limit_login_failures_per_account,
             register_per_ip_per_minute: self.rate_limit_register_per_ip_per_minute,
             refresh_per_ip_per_minute: self.rate_limit_refresh_per_ip_per_minute,
+            mail_per_ip_per_minute: self.rate_limit_mail_per_ip_per_minute,
             ..RateLimits::default()
         }
     }
@@ -372,9 +403,11 @@ mod tests {
         c.secret_key = Some(Secret::new("super-secret-value-of-32-bytes-or-more"));
         c.admin_password = Some(Secret::new("admin-password-value"));
         c.database_url = "postgres://app:db-password-value@db.internal:5432/app".parse().unwrap();
+        c.smtp_url = Some(Secret::new("smtps://app:smtp-password-value@mail.example:465"));
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("super-secret") && !dbg.contains("admin-password-value"), "{dbg}");
         assert!(!dbg.contains("db-password-value"), "{dbg}");
+        assert!(!dbg.contains("smtp-password-value"), "{dbg}");
         assert!(dbg.contains("postgres://app:[redacted]@db.internal:5432/app"), "{dbg}");
     }
 

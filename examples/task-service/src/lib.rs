@@ -19,6 +19,7 @@ pub mod http_actix;
 #[cfg(feature = "axum")]
 pub mod http_axum;
 pub mod logging;
+pub mod mail;
 pub mod openapi;
 pub mod secret;
 pub mod shutdown;

@@ -120,6 +120,35 @@ pub struct ChangePasswordBody {
     new_password: String,
 }
 
+/// `POST /auth/forgot-password`: exactly one of the two.
+#[derive(ToSchema)]
+pub struct ForgotPasswordBody {
+    /// The account's address (every active account with it gets a link).
+    #[schema(max_length = 254)]
+    email: Option<String>,
+    /// The account's username.
+    #[schema(max_length = 256)]
+    username: Option<String>,
+}
+
+/// The answer of `POST /auth/forgot-password`, the same whoever the body names.
+#[derive(ToSchema)]
+pub struct ForgotPasswordAccepted {
+    /// "If the account exists and has an address, a message is on its way."
+    detail: String,
+}
+
+/// `POST /auth/reset-password`.
+#[derive(ToSchema)]
+pub struct ResetPasswordBody {
+    /// The token of the mailed link (after `#token=`).
+    #[schema(min_length = 43, max_length = 43)]
+    token: String,
+    /// The new password: the password policy.
+    #[schema(min_length = 8, max_length = 1024, format = "password")]
+    new_password: String,
+}
+
 /// `DELETE /auth/me`.
 #[derive(ToSchema)]
 pub struct DeleteAccountBody {
@@ -376,6 +405,20 @@ mod paths {
             BodyErrors, BearerErrors, CommonErrors))]
     fn change_password() {}
 
+    #[utoipa::path(post, path = "/auth/forgot-password", tag = "auth", request_body = ForgotPasswordBody,
+        responses((status = 202, description = "Accepted, whether or not the account exists; a reset link (1 hour, single use) goes to its address off the request path", body = ForgotPasswordAccepted),
+            (status = 429, description = "Over the limit per client IP or per submitted value (`Retry-After`)", body = ErrorBody),
+            BodyErrors, CommonErrors))]
+    fn forgot_password() {}
+
+    #[utoipa::path(post, path = "/auth/reset-password", tag = "auth", request_body = ResetPasswordBody,
+        responses((status = 204, description = "The new password is set; every session of the account ended"),
+            (status = 400, description = "Malformed JSON, or a link token that is bad, spent, expired, superseded or of another kind (`invalid_token`)", body = ErrorBody),
+            (status = 415, description = "Wrong content type", body = ErrorBody),
+            (status = 422, description = "A field is missing, or `new_password` breaks the policy (the link still works)", body = ErrorBody),
+            CommonErrors))]
+    fn reset_password() {}
+
     #[utoipa::path(delete, path = "/auth/me", tag = "auth", request_body = DeleteAccountBody,
         security(("OAuth2PasswordBearer" = [])),
         responses((status = 204, description = "Deleted, with the user's sessions and tasks"),
@@ -465,7 +508,7 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, change_password, me, delete_account, sessions, end_session, admin,
+        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, me, delete_account, sessions, end_session, admin,
             list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
             admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_tasks),
         modifiers(&SecurityAddon),
@@ -501,6 +544,8 @@ mod tests {
             "/auth/logout",
             "/auth/logout-all",
             "/auth/password",
+            "/auth/forgot-password",
+            "/auth/reset-password",
             "/auth/me",
             "/auth/sessions",
             "/auth/sessions/{id}",

@@ -42,6 +42,7 @@ pub mod auth;
 pub mod bad_input;
 pub mod client;
 pub mod conventions;
+pub mod password_reset;
 pub mod raw;
 pub mod session_list;
 pub mod sessions;
@@ -148,6 +149,9 @@ pub struct Target {
     /// Moves the server's clock forward, when the server lets the suite do that; the cases
     /// that need it (lifetimes measured in days) fail when it is `None`.
     pub advance_clock: Option<Box<dyn Fn(std::time::Duration) + Send + Sync>>,
+    /// The directory the server writes its mail to as `.eml` files, when it does (the cases
+    /// that follow a mailed link fail when it is `None`).
+    pub outbox: Option<std::path::PathBuf>,
     /// Keeps the server and its database alive for the test; never touched by the suite.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -210,6 +214,15 @@ macro_rules! http_contract_tests {
             password_change_validates_the_new_password,
             account_deletion_needs_the_password_and_takes_everything,
             the_last_admin_cannot_delete_their_account,
+        });
+    };
+    (@group password_reset [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; password_reset {
+            forgot_password_mails_a_link_that_resets_once,
+            forgot_password_answers_alike_for_every_account,
+            forgot_password_refuses_bad_bodies,
+            reset_password_refuses_bad_tokens,
+            forgot_password_is_throttled_per_account,
         });
     };
     (@group session_list [$($attr:tt)*] $spawn:expr) => {
@@ -337,7 +350,7 @@ macro_rules! http_contract_tests {
     };
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
-            auth, sessions, session_list, account, tokens, tasks, admin, conventions, throttling, bad_input
+            auth, sessions, session_list, account, password_reset, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {
@@ -368,6 +381,7 @@ impl Target {
             leeway_secs: 30,
             refresh_ttl_secs: 30 * 24 * 3600,
             advance_clock: None,
+            outbox: None,
             guard: Box::new(()),
         }
     }

@@ -1,0 +1,168 @@
+//! The forgotten-password routes: `POST /auth/forgot-password` and
+//! `POST /auth/reset-password`, following the link the server mails (read from its outbox
+//! directory, as `.eml` files).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::Target;
+use super::client::*;
+use super::sessions::refresh;
+use super::throttling::assert_rate_limited;
+
+/// The body every forgot-password request gets, whoever it names.
+const ACCEPTED: &str =
+    r#"{"detail":"If the account exists and has an address, a message is on its way."}"#;
+
+async fn forgot(t: &Target, body: &Value) -> Reply {
+    post_json(t, "/auth/forgot-password", None, body).await
+}
+
+async fn reset(t: &Target, token: &str, new: &str) -> Reply {
+    let body = json!({"token": token, "new_password": new});
+    post_json(t, "/auth/reset-password", None, &body).await
+}
+
+/// A user with an address, registered and logged in; returns it and the address.
+async fn user_with_mail(t: &Target) -> (TestUser, String) {
+    let (username, password) = (unique_username(), strong_password());
+    let email = format!("{username}@example.com");
+    let body = json!({"username": username, "password": password, "email": email});
+    let out = post_json(t, "/auth/register", None, &body).await.expect_status(201).json();
+    let (access, refresh) = login(t, &username, &password).await;
+    (TestUser { id: id_of(&out), username, password, out, access, refresh }, email)
+}
+
+/// The `.eml` files the server wrote to `to`, oldest first, as text with quoted-printable
+/// soft breaks joined and `=3D` decoded (all a link needs).
+fn mails_to(t: &Target, to: &str) -> Vec<String> {
+    let dir = t.outbox.as_ref().expect("this server writes its mail to an outbox");
+    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let text = text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            let modified = e.metadata().and_then(|m| m.modified()).ok()?;
+            text.lines()
+                .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
+                .then_some((modified, text))
+        })
+        .collect();
+    mails.sort_by_key(|(at, _)| *at);
+    mails.into_iter().map(|(_, text)| text).collect()
+}
+
+/// Waits until the server has mailed `to` `n` messages; returns the token of the last.
+async fn mailed_token(t: &Target, to: &str, n: usize) -> String {
+    for _ in 0..200 {
+        let mails = mails_to(t, to);
+        if mails.len() >= n {
+            assert_eq!(mails.len(), n, "messages to {to}");
+            let text = &mails[n - 1];
+            let at = text.find("#token=").expect("a reset link") + "#token=".len();
+            return text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no message to {to}");
+}
+
+/// The whole flow: a link by mail, a refused password that leaves it working, the reset
+/// that ends every session, and a link that works once.
+pub async fn forgot_password_mails_a_link_that_resets_once(t: &Target) {
+    let (user, email) = user_with_mail(t).await;
+    let r = forgot(t, &json!({"email": email.to_uppercase()})).await;
+    assert_eq!(r.expect_status(202).text(), ACCEPTED);
+    let token = mailed_token(t, &email, 1).await;
+    assert_eq!(token.len(), 43, "256 random bits");
+    let mail = mails_to(t, &email).remove(0);
+    assert!(mail.contains(&format!("{}/reset-password#token=", "http://127.0.0.1:8000")), "{mail}");
+    assert!(mail.contains(&user.username), "the message names the account");
+    assert_validation(&reset(t, &token, "password").await, "new_password");
+    let new = strong_password();
+    reset(t, &token, &new).await.expect_status(204);
+    assert_invalid_token(&get(t, "/auth/me", Some(&user.access)).await);
+    assert_invalid_token(&refresh(t, &user.refresh).await);
+    assert_invalid_credentials(&login_raw(t, &user.username, &user.password).await);
+    login(t, &user.username, &new).await;
+    assert_error(&reset(t, &token, &strong_password()).await, 400, "invalid_token");
+}
+
+/// The same status and bytes whether the account exists, has an address, or not; only
+/// the real account with an address gets a message.
+pub async fn forgot_password_answers_alike_for_every_account(t: &Target) {
+    let (user, email) = user_with_mail(t).await;
+    let plain = new_user(t).await;
+    let bodies = [
+        json!({"username": user.username}),
+        json!({"username": plain.username}),
+        json!({"username": unique_username()}),
+        json!({"email": format!("{}@example.com", unique_username())}),
+    ];
+    for body in &bodies {
+        let r = forgot(t, body).await;
+        assert_eq!(r.expect_status(202).text(), ACCEPTED, "{body}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+    mailed_token(t, &email, 1).await;
+}
+
+/// A body that names no account, or names it badly, is `422`; a CRLF or a 10 KB address
+/// included.
+pub async fn forgot_password_refuses_bad_bodies(t: &Target) {
+    for (body, field) in [
+        (json!({}), "email"),
+        (json!({"email": "a@example.com", "username": "alice"}), "email"),
+        (json!({"email": "a@example.com\r\nBcc: victim@example.com"}), "email"),
+        (json!({"email": format!("{}@example.com", "a".repeat(10_000))}), "email"),
+        (json!({"email": "not an address"}), "email"),
+        (json!({"username": "line\r\nbreak"}), "username"),
+    ] {
+        assert_validation(&forgot(t, &body).await, field);
+    }
+    let r = forgot(t, &json!({"email": "a@example.com", "extra": 1})).await;
+    r.expect_status(422);
+}
+
+/// Truncated, unknown, spent, superseded tokens and a refresh token are all
+/// `400 invalid_token`; a missing field is `422`.
+pub async fn reset_password_refuses_bad_tokens(t: &Target) {
+    let (user, email) = user_with_mail(t).await;
+    forgot(t, &json!({"username": user.username})).await.expect_status(202);
+    let first = mailed_token(t, &email, 1).await;
+    forgot(t, &json!({"username": user.username})).await.expect_status(202);
+    let second = mailed_token(t, &email, 2).await;
+    let new = strong_password();
+    for bad in [
+        first.as_str(),
+        &second[..42],
+        &random_alnum(43),
+        user.refresh.as_str(),
+        user.access.as_str(),
+        "",
+    ] {
+        assert_error(&reset(t, bad, &new).await, 400, "invalid_token");
+    }
+    reset(t, &second, &new).await.expect_status(204);
+    assert_error(&reset(t, &second, &strong_password()).await, 400, "invalid_token");
+    let r = post_json(t, "/auth/reset-password", None, &json!({"token": second})).await;
+    r.expect_status(422);
+}
+
+/// At most five requests an hour for one submitted value, from any client, whether or not
+/// an account has it: then `429` with `Retry-After`.
+pub async fn forgot_password_is_throttled_per_account(t: &Target) {
+    let name = unique_username();
+    for _ in 0..t.rate_limits.mail_per_account_per_hour {
+        forgot(t, &json!({"username": name})).await.expect_status(202);
+    }
+    assert_rate_limited(&forgot(t, &json!({"username": name.to_uppercase()})).await);
+    forgot(t, &json!({"username": unique_username()})).await.expect_status(202);
+}
