@@ -55,9 +55,9 @@ pub use store::{
 };
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
-    KeySet, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN, NewLinkToken,
-    NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session,
-    SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    KeySet, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN, NewRefreshToken,
+    RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session, SessionRecord,
+    SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username, UsernameRules,

@@ -65,8 +65,9 @@ pub struct DeleteAccountRequest {
     pub current_password: Password,
 }
 
-/// The body of `POST /auth/forgot-password`: `{"email"}` or `{"username"}`.
-#[derive(Debug, Clone, Deserialize)]
+/// The body of `POST /auth/forgot-password`: `{"email"}` or `{"username"}`. `Debug` says
+/// which was given, not its value.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
     /// The account's address.
@@ -89,6 +90,16 @@ impl ForgotPasswordRequest {
             (None, Some(username)) => Ok(ForgottenAccount::Username(username)),
             _ => Err(crate::AuthError::validation("email", "give either email or username")),
         }
+    }
+}
+
+impl fmt::Debug for ForgotPasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let given = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("ForgotPasswordRequest")
+            .field("email", &given(&self.email))
+            .field("username", &given(&self.username))
+            .finish()
     }
 }
 

@@ -39,9 +39,13 @@ impl OutboxMailer {
         // The files hold live links: readable by this user only.
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&dir)
-            .map_err(|e| AuthError::Config(format!("mail outbox {}: {e}", dir.display())))?;
+        let made = builder.create(&dir);
+        // A directory that was there already is made private too.
+        #[cfg(unix)]
+        let made = made.and_then(|()| {
+            std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        });
+        made.map_err(|e| AuthError::Config(format!("mail outbox {}: {e}", dir.display())))?;
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| AuthError::Config("mail sender: not an address".into()))?;

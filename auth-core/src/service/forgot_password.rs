@@ -4,7 +4,7 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Email, LinkPurpose, LinkToken, NewLinkToken, RequestContext, Result, UserRecord,
+    AuthError, Email, LinkPurpose, LinkToken, LinkTokenRecord, RequestContext, Result, UserRecord,
     Username,
     audit::audit,
     mail::{Mail, MailMessage},
@@ -81,7 +81,14 @@ impl Auth {
             Lookup::Username(name) => store.user_by_username(name).await.map(Vec::from_iter),
         };
         let users = match found {
-            Ok(users) => users,
+            // The store's comparison is not trusted to be the core's.
+            Ok(users) => users
+                .into_iter()
+                .filter(|u| match &lookup {
+                    Lookup::Email(email) => u.email.as_ref().is_some_and(|e| e.same_address(email)),
+                    Lookup::Username(name) => u.username == *name,
+                })
+                .collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(target: "auth::mail", error = %e, "password reset: lookup failed");
                 return Vec::new();
@@ -104,13 +111,20 @@ impl Auth {
         let (Some(to), Some(delivery)) = (user.email.clone(), self.inner.mail.as_ref()) else {
             return Ok(None);
         };
+        // However many accounts name this address, it gets at most the per-account limit
+        // of messages (an attacker cannot multiply them by registering accounts with it).
+        let recipient = format!("to:{}", to.key());
+        if self.inner.throttle.take_mail_for(&recipient, self.now()).await.is_err() {
+            tracing::info!(target: "auth::mail", user_id = user.id.get(), "password reset: this address had enough mail for now");
+            return Ok(None);
+        }
         let purpose = LinkPurpose::PasswordReset;
         let token = LinkToken::generate();
         let now = self.now();
         let lifetime = purpose.lifetime();
         self.inner
             .store
-            .issue_link_token(NewLinkToken {
+            .issue_link_token(LinkTokenRecord {
                 digest: token.digest(),
                 user_id: user.id,
                 purpose,

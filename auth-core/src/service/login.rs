@@ -67,7 +67,7 @@ impl Auth {
             }
         };
         throttle.succeeded(attempt).await?;
-        let tokens = self.start_session(&user, ctx).await?;
+        let (user, tokens) = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
         Ok(SignedIn { user: user.into(), tokens })
     }

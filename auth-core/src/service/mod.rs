@@ -297,10 +297,15 @@ impl Auth {
         Ok(updated?)
     }
 
-    /// Starts a new session (refresh-token family) for `user` and issues its first pair.
+    /// Starts a new session (refresh-token family) for `user` and issues its first pair;
+    /// returns the user as read again (what the pair's access token says).
     /// [`AuthError::InvalidCredentials`] when the user was deactivated or their sessions
     /// revoked since `user` was read.
-    async fn start_session(&self, user: &UserRecord, ctx: &RequestContext) -> Result<TokenPair> {
+    async fn start_session(
+        &self,
+        user: &UserRecord,
+        ctx: &RequestContext,
+    ) -> Result<(UserRecord, TokenPair)> {
         let refresh = RefreshToken::generate();
         let now = self.now();
         let family_id = FamilyId::generate();
@@ -325,7 +330,8 @@ impl Auth {
             Some(now_user)
                 if now_user.is_active && now_user.tokens_valid_after == user.tokens_valid_after =>
             {
-                self.pair_for(&now_user, family_id, refresh)
+                let pair = self.pair_for(&now_user, family_id, refresh)?;
+                Ok((now_user, pair))
             }
             _ => {
                 self.end_family(user.id, family_id).await?;

@@ -3,8 +3,8 @@
 
 use super::{Auth, SignedIn};
 use crate::{
-    AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result, TokenRejection,
-    UserId, UserUpdate, audit::audit,
+    AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result, StoredHash,
+    TokenRejection, UserId, UserRecord, UserUpdate, audit::audit,
 };
 
 impl Auth {
@@ -39,24 +39,49 @@ impl Auth {
                 "must differ from the current password",
             ));
         }
+        let hash = self.hash_new_password(&user, new).await?;
+        let user = self
+            .set_password(user.id, hash)
+            .await?
+            .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
+        let (user, tokens) = self.start_session(&user, ctx).await?;
+        audit!(info, "password_changed", ctx, user_id = user.id.get());
+        Ok(SignedIn { user: user.into(), tokens })
+    }
+
+    /// The hash of `new` for `user`, once it meets the policy (which also refuses a password
+    /// made of the username or address). Refusals name `new_password`.
+    pub(super) async fn hash_new_password(
+        &self,
+        user: &UserRecord,
+        new: &Password,
+    ) -> Result<StoredHash> {
+        let policy = self.inner.config.password_policy();
+        policy.check_length(new).map_err(as_new_password)?;
         let mut known = vec![user.username.as_str()];
         known.extend(user.email.as_ref().map(Email::as_str));
-        let hash =
-            self.inner.hasher.check_and_hash(policy, new, &known).await.map_err(as_new_password)?;
+        self.inner.hasher.check_and_hash(policy, new, &known).await.map_err(as_new_password)
+    }
+
+    /// Sets a new password hash and, in the same write, the revocation stamp, so that no
+    /// access or refresh token issued before survives it even if what follows fails; then
+    /// revokes the refresh tokens. The user as they are now, or `None` when gone.
+    pub(super) async fn set_password(
+        &self,
+        user: UserId,
+        hash: StoredHash,
+    ) -> Result<Option<UserRecord>> {
         let update = UserUpdate {
             password_hash: Some(hash),
+            tokens_valid_after: Some(self.revocation_stamp()),
             updated_at: Some(self.now()),
             ..Default::default()
         };
-        self.write_user(user.id, update).await?;
-        self.revoke_everything(user.id).await?;
-        let user = store
-            .user_by_id(user.id)
-            .await?
-            .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
-        let tokens = self.start_session(&user, ctx).await?;
-        audit!(info, "password_changed", ctx, user_id = user.id.get());
-        Ok(SignedIn { user: user.into(), tokens })
+        let updated = self.write_user(user, update).await?;
+        if updated.is_some() {
+            self.inner.store.revoke_user_tokens(user, self.now()).await?;
+        }
+        Ok(updated)
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Email, LinkPurpose, LinkToken, Password, RequestContext, Result, UserUpdate,
-    audit::audit, throttle::Bucket,
+    AuthError, LinkPurpose, LinkToken, Password, RequestContext, Result, UserRecord, audit::audit,
+    throttle::Bucket,
 };
 
 impl Auth {
@@ -35,36 +35,26 @@ impl Auth {
         let store = &self.inner.store;
         let live = store.live_link_token(&token.digest(), purpose, self.now()).await?;
         let record = live.ok_or(AuthError::InvalidLink)?;
-        let user = store.user_by_id(record.user_id).await?;
         // A link made before the account's sessions were last revoked (a password change,
         // "sign out everywhere"), or sent to an address the account no longer has, is dead.
-        let current = |u: &crate::UserRecord| {
+        let current = |u: &UserRecord| {
             u.is_active
                 && u.tokens_valid_after.is_none_or(|stamp| record.created_at >= stamp)
                 && u.email == record.email
         };
+        let user = store.user_by_id(record.user_id).await?;
         let user = user.filter(current).ok_or(AuthError::InvalidLink)?;
-        let policy = self.inner.config.password_policy();
-        policy.check_length(new_password).map_err(super::password::as_new_password)?;
-        let mut known = vec![user.username.as_str()];
-        known.extend(user.email.as_ref().map(Email::as_str));
-        let hash = self
-            .inner
-            .hasher
-            .check_and_hash(policy, new_password, &known)
-            .await
-            .map_err(super::password::as_new_password)?;
+        let hash = self.hash_new_password(&user, new_password).await?;
         // Spent only now, and only once: a concurrent reset with the same token loses here.
         if store.spend_link_token(&token.digest(), purpose, self.now()).await?.is_none() {
             return Err(AuthError::InvalidLink);
         }
-        let update = UserUpdate {
-            password_hash: Some(hash),
-            updated_at: Some(self.now()),
-            ..Default::default()
-        };
-        self.write_user(user.id, update).await?.ok_or(AuthError::InvalidLink)?;
-        self.revoke_everything(user.id).await?;
+        // Hashing took a while: a revocation made meanwhile still wins.
+        let again = store.user_by_id(user.id).await?;
+        if !again.as_ref().is_some_and(|u| current(u) && u.password_hash == user.password_hash) {
+            return Err(AuthError::InvalidLink);
+        }
+        self.set_password(user.id, hash).await?.ok_or(AuthError::InvalidLink)?;
         audit!(info, "password_reset_completed", ctx, user_id = user.id.get());
         Ok(())
     }
@@ -277,6 +267,40 @@ mod tests {
         let plain = fixture();
         let r = plain.auth.forgot_password(&by_name("alice"), &plain.ctx).await;
         assert!(matches!(r, Err(AuthError::MailUnavailable)));
+    }
+
+    #[tokio::test]
+    async fn resets_take_from_the_login_bucket() {
+        let (f, _recorder) = mail_fixture();
+        let new = Password::new("a brand new passphrase here");
+        let per_minute = throttle::RateLimits::default().login_per_ip_per_minute;
+        for _ in 0..per_minute {
+            let r = f.auth.reset_password("not a token", &new, &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::InvalidLink)));
+        }
+        let r = f.auth.reset_password("not a token", &new, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::RateLimited { .. })), "{r:?}");
+        assert!(matches!(
+            f.auth.login("alice", &new, &f.ctx).await,
+            Err(AuthError::RateLimited { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn accounts_sharing_an_address_cannot_multiply_its_mail() {
+        let (f, recorder) = mail_fixture();
+        let internal = RequestContext::internal();
+        for i in 0..7 {
+            let mut r = Registration::new(format!("victim{i}"), PASSWORD);
+            r.email = Some("victim@example.com".into());
+            f.auth.register(r, None, &internal).await.unwrap();
+        }
+        let by_mail = ForgottenAccount::Email("victim@example.com".into());
+        f.auth.forgot_password(&by_mail, &f.ctx).await.unwrap();
+        let limit = throttle::RateLimits::default().mail_per_account_per_hour as usize;
+        sent(&recorder, limit).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(recorder.sent.lock().unwrap().len(), limit, "no more to that address");
     }
 
     #[tokio::test]

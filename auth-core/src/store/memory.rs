@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::{LinkTokenStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
 use crate::{
-    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewLinkToken, NewRefreshToken, NewUser, Page,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser, Page,
     RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError, TokenDigest,
     UserId, UserRecord, UserUpdate, Username,
 };
@@ -298,7 +298,7 @@ impl RefreshTokenStore for MemoryStore {
 
 #[async_trait]
 impl LinkTokenStore for MemoryStore {
-    async fn issue_link_token(&self, token: NewLinkToken) -> StoreResult<()> {
+    async fn issue_link_token(&self, token: LinkTokenRecord) -> StoreResult<()> {
         let mut inner = self.lock();
         if !inner.users.contains_key(&token.user_id) {
             return Err(StoreError::backend("link token for an unknown user"));
@@ -309,15 +309,7 @@ impl LinkTokenStore for MemoryStore {
                 *used = Some(now);
             }
         }
-        let record = LinkTokenRecord {
-            digest: token.digest,
-            user_id: token.user_id,
-            purpose: token.purpose,
-            email: token.email,
-            created_at: token.created_at,
-            expires_at: token.expires_at,
-        };
-        inner.links.insert(token.digest, (record, None));
+        inner.links.insert(token.digest, (token, None));
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 pub use memory::MemoryStore;
 
 use crate::{
-    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewLinkToken, NewRefreshToken, NewUser, Page,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser, Page,
     RefreshTokenRecord, Replacement, RotateOutcome, SessionRecord, StoreError, TokenDigest, UserId,
     UserRecord, UserUpdate, Username,
 };
@@ -172,7 +172,7 @@ impl<T: UserStore + RefreshTokenStore + LinkTokenStore + ?Sized> AuthStore for T
 pub trait LinkTokenStore: Send + Sync + 'static {
     /// Stores a new token and, in the same atomic step, spends every other token of the
     /// same user and purpose: only the newest link works.
-    async fn issue_link_token(&self, token: NewLinkToken) -> StoreResult<()>;
+    async fn issue_link_token(&self, token: LinkTokenRecord) -> StoreResult<()>;
 
     /// The token with digest `presented` if it has this `purpose` and is unspent and
     /// unexpired at `now`, without spending it (to check a request before it spends).

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::{
-    Email, FamilyId, LinkPurpose, LinkTokenRecord, LinkTokenStore, NewLinkToken, NewRefreshToken,
-    NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
-    SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion, UserId,
-    UserRecord, UserStore, UserUpdate, Username,
+    Email, FamilyId, LinkPurpose, LinkTokenRecord, LinkTokenStore, NewRefreshToken, NewUser, Page,
+    RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome, SessionRecord, StoreError,
+    StoreResult, TokenDigest, UserChange, UserDeletion, UserId, UserRecord, UserStore, UserUpdate,
+    Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -103,7 +103,7 @@ impl RefreshTokenStore for FailingStore {
 
 #[async_trait]
 impl LinkTokenStore for FailingStore {
-    async fn issue_link_token(&self, _: NewLinkToken) -> StoreResult<()> {
+    async fn issue_link_token(&self, _: LinkTokenRecord) -> StoreResult<()> {
         down()
     }
     async fn live_link_token(

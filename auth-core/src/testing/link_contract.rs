@@ -7,11 +7,11 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::store_contract::{t0, user};
-use crate::{AuthStore, Email, LinkPurpose, LinkToken, NewLinkToken, UserId};
+use crate::{AuthStore, Email, LinkPurpose, LinkToken, LinkTokenRecord, UserId};
 
-fn link(user: UserId, purpose: LinkPurpose, minutes: i64) -> (LinkToken, NewLinkToken) {
+fn link(user: UserId, purpose: LinkPurpose, minutes: i64) -> (LinkToken, LinkTokenRecord) {
     let token = LinkToken::generate();
-    let new = NewLinkToken {
+    let new = LinkTokenRecord {
         digest: token.digest(),
         user_id: user,
         purpose,

@@ -83,24 +83,9 @@ impl fmt::Debug for LinkToken {
     }
 }
 
-/// A link token to store: [`LinkTokenStore::issue_link_token`](crate::LinkTokenStore::issue_link_token).
-#[derive(Debug, Clone)]
-pub struct NewLinkToken {
-    /// The token's digest.
-    pub digest: TokenDigest,
-    /// Whose it is.
-    pub user_id: UserId,
-    /// What it is for.
-    pub purpose: LinkPurpose,
-    /// The address the link was sent to.
-    pub email: Option<Email>,
-    /// When it was made.
-    pub created_at: OffsetDateTime,
-    /// When it stops working.
-    pub expires_at: OffsetDateTime,
-}
-
-/// A link token as the store returns it once spent.
+/// A link token as stores keep it: what
+/// [`LinkTokenStore::issue_link_token`](crate::LinkTokenStore::issue_link_token) stores and
+/// the lookups return.
 #[derive(Debug, Clone)]
 pub struct LinkTokenRecord {
     /// The token's digest.

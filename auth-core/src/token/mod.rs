@@ -17,7 +17,7 @@ mod verified_cache;
 pub(crate) use access::stamp_second;
 pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
-pub use link::{LinkPurpose, LinkToken, LinkTokenRecord, NewLinkToken};
+pub use link::{LinkPurpose, LinkToken, LinkTokenRecord};
 pub use pair::TokenPair;
 pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,

@@ -3,9 +3,7 @@
 //! user's other tokens of the purpose spent in the same transaction.
 
 use async_trait::async_trait;
-use auth_core::{
-    LinkPurpose, LinkTokenRecord, LinkTokenStore, NewLinkToken, StoreResult, TokenDigest,
-};
+use auth_core::{LinkPurpose, LinkTokenRecord, LinkTokenStore, StoreResult, TokenDigest};
 use time::OffsetDateTime;
 
 use super::Store;
@@ -17,7 +15,7 @@ use crate::{
 
 #[async_trait]
 impl<DB: Portable> LinkTokenStore for Store<DB> {
-    async fn issue_link_token(&self, token: NewLinkToken) -> StoreResult<()> {
+    async fn issue_link_token(&self, token: LinkTokenRecord) -> StoreResult<()> {
         let (user, purpose) = (Arg::I64(token.user_id.get()), Arg::Str(token.purpose.as_str()));
         let created = micros(token.created_at);
         let spend_others = [Arg::I64(created), user, purpose];

@@ -53,14 +53,19 @@ impl<DB: Portable> UserStore for Store<DB> {
         // Each database folds case its own way (PostgreSQL folds non-ASCII letters, MySQL's
         // collation accents too): it finds the candidates, and the comparison that decides
         // is the core's, ASCII case only, the same everywhere.
-        let args = [Arg::Str(email.as_str()), Arg::I64(i64::from(USERS_BY_EMAIL_LIMIT))];
+        // Candidates beyond the limit, so that variants a database folds together (accents on
+        // MySQL) cannot crowd the real ones out.
+        let candidates = i64::from(USERS_BY_EMAIL_LIMIT) * 10;
+        let args = [Arg::Str(email.as_str()), Arg::I64(candidates)];
         let rows: Vec<UserRow> = DB::fetch_all(On::Pool(&self.pool), &USERS_BY_EMAIL, &args)
             .await
             .map_err(other_error)?;
         let mut users = Vec::with_capacity(rows.len());
         for row in rows {
             let user = row.into_record()?;
-            if user.email.as_ref().is_some_and(|e| e.same_address(email)) {
+            if user.email.as_ref().is_some_and(|e| e.same_address(email))
+                && users.len() < USERS_BY_EMAIL_LIMIT as usize
+            {
                 users.push(user);
             }
         }

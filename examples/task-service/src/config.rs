@@ -173,6 +173,7 @@ pub struct Config {
     pub mail_outbox_dir: PathBuf,
 
     /// The service's address as users reach it: the links in its mail start with it.
+    /// Production requires an `https://` one.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
     pub public_url: String,
 }

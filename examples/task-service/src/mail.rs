@@ -16,9 +16,15 @@ use crate::{
 /// [`StartupError::Other`] in production without `SMTP_URL`; [`StartupError::Auth`] for an
 /// unusable `SMTP_URL`, `MAIL_FROM`, `MAIL_OUTBOX_DIR` or `PUBLIC_URL`.
 pub fn settings(config: &Config) -> Result<MailSettings, StartupError> {
+    let production = config.app_env == AppEnv::Production;
+    if production && !config.public_url.starts_with("https://") {
+        return Err(StartupError::Other(
+            "APP_ENV=production requires an https:// PUBLIC_URL (mailed links carry tokens)".into(),
+        ));
+    }
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
         Some(url) => Arc::new(SmtpMailer::from_url(url.expose(), &config.mail_from)?),
-        None if config.app_env == AppEnv::Production => {
+        None if production => {
             return Err(StartupError::Other(
                 "APP_ENV=production requires SMTP_URL (password resets are sent by mail)".into(),
             ));
@@ -49,6 +55,9 @@ mod tests {
         assert_eq!(settings(&config).unwrap().public_url(), "http://127.0.0.1:8000");
         assert!(config.mail_outbox_dir.is_dir());
         config.app_env = AppEnv::Production;
+        let err = settings(&config).unwrap_err().to_string();
+        assert!(err.contains("https:// PUBLIC_URL"), "the default http:// one: {err}");
+        config.public_url = "https://tasks.example".into();
         let err = settings(&config).unwrap_err().to_string();
         assert!(err.contains("SMTP_URL"), "{err}");
         config.smtp_url = Some(Secret::new("smtps://app:hunter2-password@mail.example:465"));

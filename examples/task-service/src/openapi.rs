@@ -416,6 +416,7 @@ mod paths {
             (status = 400, description = "Malformed JSON, or a link token that is bad, spent, expired, superseded or of another kind (`invalid_token`)", body = ErrorBody),
             (status = 415, description = "Wrong content type", body = ErrorBody),
             (status = 422, description = "A field is missing, or `new_password` breaks the policy (the link still works)", body = ErrorBody),
+            (status = 429, description = "Over the per-IP login limit, which resets share (`Retry-After`)", body = ErrorBody),
             CommonErrors))]
     fn reset_password() {}
 
