@@ -108,6 +108,30 @@ async fn a_message_reaches_a_real_smtp_server() {
     drop(server);
 }
 
+/// A server that accepts the connection and never says a word: the send gives up after
+/// the command timeout, as a temporary failure.
+#[tokio::test]
+async fn a_server_that_hangs_times_out_as_a_temporary_failure() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            held.push(socket);
+        }
+    });
+    let timeout = Duration::from_millis(500);
+    let url = format!("smtp://127.0.0.1:{port}");
+    let mailer =
+        SmtpMailer::from_url(&url, "no-reply@tasks.example").unwrap().with_timeout(timeout);
+    let started = std::time::Instant::now();
+    let result = mailer.send(&reset_message()).await;
+    assert!(matches!(result, Err(MailError::Temporary(_))), "{result:?}");
+    assert!(started.elapsed() < timeout * 4, "gave up after the timeout");
+    silent.abort();
+}
+
 #[tokio::test]
 async fn a_server_that_is_down_is_a_temporary_failure() {
     let url = format!("smtp://127.0.0.1:{}", free_port());

@@ -30,6 +30,7 @@ pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     host: String,
+    timeout: Duration,
 }
 
 impl fmt::Debug for SmtpMailer {
@@ -39,8 +40,10 @@ impl fmt::Debug for SmtpMailer {
 }
 
 impl SmtpMailer {
-    /// How long one SMTP command may take before the send fails (and is retried): 10 s.
-    pub const TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long a whole send (connection, greeting, every command) may take before it fails
+    /// as temporary (and is retried): 30 s. lettre's own timeout covers the connection, not
+    /// a server that accepts it and then says nothing.
+    pub const TIMEOUT: Duration = Duration::from_secs(30);
 
     /// A mailer for `url` (`smtps://user:password@host:port` for implicit TLS,
     /// `smtp://…?tls=required` for STARTTLS; plain `smtp://` only to a loopback host),
@@ -85,7 +88,13 @@ impl SmtpMailer {
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| AuthError::Config("mail sender: not an address".into()))?;
-        Ok(Self { transport, from, host })
+        Ok(Self { transport, from, host, timeout: Self::TIMEOUT })
+    }
+
+    /// Gives up on a send after `timeout` instead of [`TIMEOUT`](Self::TIMEOUT).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 }
 
@@ -93,7 +102,11 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, message: &MailMessage) -> Result<(), MailError> {
         let email = lettre_message(message, &self.from)?;
-        match self.transport.send(email).await {
+        let sent = tokio::time::timeout(self.timeout, self.transport.send(email)).await;
+        let Ok(sent) = sent else {
+            return Err(MailError::Temporary("SMTP timeout (the whole send)".into()));
+        };
+        match sent {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(MailError::Permanent(describe(&e))),
             Err(e) => Err(MailError::Temporary(describe(&e))),

@@ -269,6 +269,27 @@ mod tests {
         assert!(matches!(r, Err(AuthError::MailUnavailable)));
     }
 
+    /// Never answers.
+    struct Hanging;
+
+    #[async_trait::async_trait]
+    impl Mailer for Hanging {
+        async fn send(&self, _: &MailMessage) -> Result<(), MailError> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mail_server_that_hangs_does_not_hold_the_answer() {
+        let settings = MailSettings::new(Arc::new(Hanging), "https://tasks.example").unwrap();
+        let f = fixture_with_mail(settings);
+        user_with_mail(&f, "alice").await;
+        let alice = by_name("alice");
+        let answer = f.auth.forgot_password(&alice, &f.ctx);
+        let answered = tokio::time::timeout(Duration::from_secs(1), answer).await;
+        assert!(matches!(answered, Ok(Ok(()))), "answered at once: {answered:?}");
+    }
+
     #[tokio::test]
     async fn resets_take_from_the_login_bucket() {
         let (f, _recorder) = mail_fixture();
