@@ -86,7 +86,7 @@ impl Auth {
 }
 
 /// The policy's refusals name `password`; on this route the field is `new_password`.
-pub(super) fn as_new_password(e: AuthError) -> AuthError {
+fn as_new_password(e: AuthError) -> AuthError {
     match e {
         AuthError::Validation(FieldError { field: "password", message }) => {
             AuthError::Validation(FieldError { field: "new_password", message })
