@@ -37,6 +37,7 @@ pub struct AuthConfig {
     hashing: HashingConfig,
     verified_token_cache: usize,
     rate_limits: RateLimits,
+    require_verified_email: bool,
 }
 
 impl AuthConfig {
@@ -72,6 +73,7 @@ impl AuthConfig {
                 hashing: HashingConfig::default(),
                 verified_token_cache: Self::DEFAULT_VERIFIED_TOKEN_CACHE,
                 rate_limits: RateLimits::default(),
+                require_verified_email: false,
             },
         }
     }
@@ -132,6 +134,12 @@ impl AuthConfig {
     /// The throttling limits of login, token and registration attempts.
     pub fn rate_limits(&self) -> &RateLimits {
         &self.rate_limits
+    }
+
+    /// Whether a login needs a verified address (see
+    /// [`AuthConfigBuilder::require_verified_email`]).
+    pub fn require_verified_email(&self) -> bool {
+        self.require_verified_email
     }
 
     /// The settings that weaken security, to be logged at startup (empty with the
@@ -220,6 +228,17 @@ impl AuthConfigBuilder {
     /// reported by [`AuthConfig::insecure_settings`].
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.config.rate_limits = limits;
+        self
+    }
+
+    /// Whether an account needs a verified address to log in. Defaults to `false`. When
+    /// `true`, a correct login of an account without a verified address is refused
+    /// ([`AuthError::EmailNotVerified`]) and self-registration needs an address (whose
+    /// verification link goes out at once); administrators are exempt, since an operator
+    /// makes them (bootstrap, command line) and a locked-out admin could not fix it. The
+    /// [`Auth`](crate::Auth) needs [mail](crate::AuthBuilder::mail) then.
+    pub fn require_verified_email(mut self, required: bool) -> Self {
+        self.config.require_verified_email = required;
         self
     }
 

@@ -209,6 +209,14 @@ pub enum AuthError {
     /// `invalid_token`). One answer for all, so it tells nothing more.
     #[error("Invalid or expired link")]
     InvalidLink,
+    /// The address is verified by another account: addresses are unique once verified
+    /// (HTTP 409, code `email_taken`).
+    #[error("This address is already verified by another account")]
+    EmailTaken,
+    /// The password is right, but the account has no verified address and the
+    /// configuration requires one (HTTP 403, code `email_not_verified`).
+    #[error("Verify your e-mail address before signing in")]
+    EmailNotVerified,
     /// This needs mail, and none is configured (HTTP 503, code `mail_unavailable`).
     #[error("Mail is not available on this server")]
     MailUnavailable,
@@ -254,6 +262,8 @@ impl AuthError {
             Self::MissingCredentials => "not_authenticated",
             Self::InvalidToken(_) | Self::InvalidLink => "invalid_token",
             Self::MailUnavailable => "mail_unavailable",
+            Self::EmailTaken => "email_taken",
+            Self::EmailNotVerified => "email_not_verified",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::LastAdmin => "last_admin",

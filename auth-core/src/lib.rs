@@ -50,17 +50,18 @@ pub use service::{
     Registration, RequiredRole, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
-    AuthStore, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult, USERS_BY_EMAIL_LIMIT,
-    UserChange, UserDeletion, UserStore,
+    AuthStore, KNOWN_CLIENTS_LIMIT, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult,
+    USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion, UserStore,
 };
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
-    KeySet, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN, NewRefreshToken,
-    RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session, SessionRecord,
-    SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN,
+    NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session,
+    SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
-    Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username, UsernameRules,
+    Address, Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username,
+    UsernameRules,
 };
 
 /// Re-exported so applications name the same versions.

@@ -2,8 +2,9 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Email, FamilyId, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role, SessionRecord,
-    StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username, throttle::Failures,
+    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
+    SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username,
+    throttle::Failures,
 };
 use time::OffsetDateTime;
 
@@ -23,6 +24,8 @@ pub(crate) struct UserRow {
     id: i64,
     username: String,
     email: Option<String>,
+    pending_email: Option<String>,
+    verified_email_key: Option<String>,
     role: String,
     is_active: bool,
     password_hash: String,
@@ -49,6 +52,8 @@ impl ReadRow for UserRow {
             id: DB::i64(row, "id")?,
             username: DB::string(row, "username")?,
             email: DB::opt_string(row, "email")?,
+            pending_email: DB::opt_string(row, "pending_email")?,
+            verified_email_key: DB::opt_string(row, "verified_email_key")?,
             role: DB::string(row, "role")?,
             is_active: DB::bool(row, "is_active")?,
             password_hash: DB::string(row, "password_hash")?,
@@ -73,14 +78,22 @@ impl std::fmt::Debug for UserRow {
 
 impl UserRow {
     pub(crate) fn into_record(self) -> Result<UserRecord, StoreError> {
+        let address = |e: Option<String>| {
+            e.map(|e| Email::parse(&e)).transpose().map_err(|_| corrupt("email"))
+        };
+        let email = address(self.email)?;
+        // The key is the verified address's: one that names another address is corrupt.
+        let email_verified = match (&self.verified_email_key, &email) {
+            (None, _) => false,
+            (Some(key), Some(email)) if *key == email.key() => true,
+            (Some(_), _) => return Err(corrupt("verified_email_key")),
+        };
         Ok(UserRecord {
             id: UserId::new(self.id),
             username: Username::from_stored(&self.username).map_err(|_| corrupt("username"))?,
-            email: self
-                .email
-                .map(|e| Email::parse(&e))
-                .transpose()
-                .map_err(|_| corrupt("email"))?,
+            email,
+            email_verified,
+            pending_email: address(self.pending_email)?,
             role: self.role.parse::<Role>().map_err(|_| corrupt("role"))?,
             is_active: self.is_active,
             password_hash: StoredHash::new(self.password_hash),
@@ -210,6 +223,24 @@ impl SessionRow {
             ip: token.ip,
             user_agent: token.user_agent,
         })
+    }
+}
+
+/// A distinct client of `auth_refresh_tokens`.
+pub(crate) struct ClientRow {
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl ReadRow for ClientRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self { ip: DB::opt_string(row, "ip")?, user_agent: DB::opt_string(row, "user_agent")? })
+    }
+}
+
+impl ClientRow {
+    pub(crate) fn into_client(self) -> KnownClient {
+        KnownClient { ip: self.ip, user_agent: self.user_agent }
     }
 }
 

@@ -73,6 +73,7 @@ fn assert_has_indexes(schema: &[String]) {
     for index in [
         "auth_users_username_key_unique",
         "auth_users_active_admins",
+        "auth_users_verified_email_unique",
         "auth_refresh_tokens_user",
         "auth_refresh_tokens_family_live",
         "auth_refresh_tokens_family_start",
@@ -210,7 +211,9 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
         password_hash: StoredHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${name}")),
         created_at: now,
     };
-    let alice = store.create_user(new("Alice", Role::User)).await.unwrap();
+    let mut with_address = new("Alice", Role::User);
+    with_address.email = Some(auth_core::Email::parse("Alice@Example.com").unwrap());
+    let alice = store.create_user(with_address).await.unwrap();
     let root = store.create_user(new("root", Role::Admin)).await.unwrap();
     let token = auth_core::RefreshToken::generate();
     let family = FamilyId::generate();
@@ -230,7 +233,18 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
     store.migrate().await.unwrap();
 
     let found = store.user_by_username(&Username::parse("alice").unwrap()).await.unwrap();
-    assert_eq!(found.map(|u| u.id), Some(alice.id));
+    let found = found.expect("alice");
+    assert_eq!(found.id, alice.id);
+    // Addresses stored before verification existed are unverified, with nothing pending,
+    // and can be verified.
+    let address = auth_core::Address::of(&found);
+    assert_eq!(address.email.as_ref().map(|e| e.as_str()), Some("Alice@Example.com"));
+    assert!(!address.verified && address.pending.is_none());
+    let verify = auth_core::UserUpdate {
+        address: Some(auth_core::Address { verified: true, ..address }),
+        ..Default::default()
+    };
+    assert!(store.update_user(alice.id, verify).await.unwrap().unwrap().email_verified);
     let kept = store.refresh_token(&token.digest()).await.unwrap().expect("the session");
     assert_eq!(kept.family_id, family);
     let sessions = store.sessions(alice.id, now).await.unwrap();

@@ -124,11 +124,14 @@ impl ErrorResponse {
         let status = match e {
             AuthError::Validation(_) => 422,
             AuthError::InvalidLink => 400,
-            AuthError::UsernameTaken | AuthError::Conflict(_) | AuthError::LastAdmin => 409,
+            AuthError::UsernameTaken
+            | AuthError::EmailTaken
+            | AuthError::Conflict(_)
+            | AuthError::LastAdmin => 409,
             AuthError::InvalidCredentials
             | AuthError::MissingCredentials
             | AuthError::InvalidToken(_) => 401,
-            AuthError::Forbidden | AuthError::WrongPassword => 403,
+            AuthError::Forbidden | AuthError::WrongPassword | AuthError::EmailNotVerified => 403,
             AuthError::NotFound => 404,
             AuthError::RateLimited { .. } => 429,
             AuthError::Overloaded { .. } | AuthError::Store(_) | AuthError::MailUnavailable => 503,
@@ -204,6 +207,8 @@ mod tests {
             (AuthError::LastAdmin, 409, "last_admin", None),
             (AuthError::InvalidLink, 400, "invalid_token", None),
             (AuthError::MailUnavailable, 503, "mail_unavailable", None),
+            (AuthError::EmailTaken, 409, "email_taken", None),
+            (AuthError::EmailNotVerified, 403, "email_not_verified", None),
             (
                 AuthError::Overloaded { retry_after: Duration::from_secs(1) },
                 503,

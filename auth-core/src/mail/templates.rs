@@ -16,6 +16,40 @@ pub enum Mail<'a> {
         /// How long the link works, in minutes.
         valid_minutes: u64,
     },
+    /// A link that proves the user reads this address: after registration with an address,
+    /// an address change, or `POST /auth/verify-email/request`.
+    EmailVerification {
+        /// The account's username.
+        username: &'a str,
+        /// The link (it carries the token: never log it).
+        link: &'a str,
+        /// How long the link works, in hours.
+        valid_hours: u64,
+    },
+    /// To the old address, when the user asked to change it (`new_address`) or removed it
+    /// (`None`).
+    AddressChanged {
+        /// The account's username.
+        username: &'a str,
+        /// The address waiting for its verification, or `None` when it was removed.
+        new_address: Option<&'a str>,
+    },
+    /// The password was changed (by the user, or with a reset link).
+    PasswordChanged {
+        /// The account's username.
+        username: &'a str,
+    },
+    /// A sign-in from a client (IP and user agent) the account had not used.
+    NewSignIn {
+        /// The account's username.
+        username: &'a str,
+        /// The client IP, if known.
+        ip: Option<&'a str>,
+        /// The client's user agent, if known.
+        user_agent: Option<&'a str>,
+        /// When, in RFC 3339.
+        at: &'a str,
+    },
 }
 
 /// A message's subject and bodies.
@@ -86,8 +120,67 @@ impl MailTemplates for DefaultTemplates {
                 );
                 RenderedMail { subject: "Reset your password".into(), text, html }
             }
+            Mail::EmailVerification { username, link, valid_hours } => {
+                let text = format!(
+                    "Hello {username},\n\n\
+                     to confirm that this address is yours, open this link within \
+                     {valid_hours} hours:\n\n{link}\n\n\
+                     It works once. If you did not ask for it, ignore this message.\n"
+                );
+                let html = format!(
+                    "<p>Hello {},</p><p>to confirm that this address is yours, open this link \
+                     within {valid_hours} hours:</p><p><a href=\"{link}\">Confirm my \
+                     address</a></p><p>It works once. If you did not ask for it, ignore this \
+                     message.</p>",
+                    escape(username),
+                    link = escape(link),
+                );
+                RenderedMail { subject: "Confirm your e-mail address".into(), text, html }
+            }
+            Mail::AddressChanged { username, new_address } => {
+                let what = match new_address {
+                    Some(new) => format!(
+                        "someone signed in to your account asked to change its e-mail address \
+                         to {new}. It changes once that address is confirmed."
+                    ),
+                    None => "someone signed in to your account removed its e-mail address: \
+                             this address will no longer get its messages."
+                        .to_owned(),
+                };
+                notice("Your e-mail address is changing", username, &what)
+            }
+            Mail::PasswordChanged { username } => notice(
+                "Your password was changed",
+                username,
+                "the password of your account was just changed, and every session that \
+                 was open has ended.",
+            ),
+            Mail::NewSignIn { username, ip, user_agent, at } => {
+                let what = format!(
+                    "your account was signed in to at {at} from a device it had not used \
+                     before (address {}, browser \"{}\").",
+                    ip.unwrap_or("unknown"),
+                    user_agent.unwrap_or("unknown"),
+                );
+                notice("New sign-in to your account", username, &what)
+            }
         }
     }
+}
+
+/// A notice: `what` happened; if it was not the user, what to do. Plain text and HTML.
+fn notice(subject: &str, username: &str, what: &str) -> RenderedMail {
+    const IF_NOT_YOU: &str = "If this was you, there is nothing to do. If it was not, reset \
+                              your password at once (\"forgot password\" on the sign-in page): \
+                              that ends every session and cancels a pending address change.";
+    let text = format!("Hello {username},\n\n{what}\n\n{IF_NOT_YOU}\n");
+    let html = format!(
+        "<p>Hello {},</p><p>{}</p><p>{}</p>",
+        escape(username),
+        escape(what),
+        escape(IF_NOT_YOU)
+    );
+    RenderedMail { subject: subject.to_owned(), text, html }
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -122,5 +215,34 @@ mod tests {
         assert!(m.html.contains("&lt;b&gt;eve&lt;/b&gt;") && !m.html.contains("<b>eve"));
         assert!(m.html.contains("token=abc&amp;x=&quot;1&quot;"));
         assert!(!format!("{m:?}").contains("token"), "Debug shows no body");
+    }
+
+    #[test]
+    fn every_message_names_the_user_and_escapes_what_it_quotes() {
+        let link = "https://x.example/verify-email#token=abc";
+        let ua = "<script>alert(1)</script>";
+        let mails = [
+            Mail::EmailVerification { username: "<i>eve</i>", link, valid_hours: 24 },
+            Mail::AddressChanged { username: "<i>eve</i>", new_address: Some("new@x.example") },
+            Mail::AddressChanged { username: "<i>eve</i>", new_address: None },
+            Mail::PasswordChanged { username: "<i>eve</i>" },
+            Mail::NewSignIn {
+                username: "<i>eve</i>",
+                ip: Some("192.0.2.1"),
+                user_agent: Some(ua),
+                at: "2026-12-06T10:00:00Z",
+            },
+        ];
+        for mail in mails {
+            let m = DefaultTemplates.render(&mail);
+            assert!(m.text.contains("Hello <i>eve</i>"), "{mail:?}");
+            assert!(m.html.contains("&lt;i&gt;eve&lt;/i&gt;") && !m.html.contains("<i>"));
+            assert!(!m.html.contains("<script>"), "{mail:?}");
+            assert!(!m.subject.is_empty());
+        }
+        let m = DefaultTemplates.render(&mails[0]);
+        assert!(m.text.contains(link) && m.text.contains("24 hours"));
+        assert!(DefaultTemplates.render(&mails[1]).text.contains("to new@x.example"));
+        assert!(DefaultTemplates.render(&mails[4]).text.contains("192.0.2.1"));
     }
 }

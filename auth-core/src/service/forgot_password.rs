@@ -107,15 +107,29 @@ impl Auth {
         messages
     }
 
+    /// Whether `to` may get another link (a reset, a verification) this hour: however many
+    /// accounts name an address, it gets at most the per-account limit of them (an
+    /// attacker cannot multiply messages by registering accounts with it). A refusal is
+    /// logged, under `what`.
+    pub(super) async fn recipient_may_receive(
+        &self,
+        user: &UserRecord,
+        to: &Email,
+        what: &'static str,
+    ) -> bool {
+        let recipient = format!("to:{}", to.key());
+        let allowed = self.inner.throttle.take_mail_for(&recipient, self.now()).await.is_ok();
+        if !allowed {
+            tracing::info!(target: "auth::mail", mail = what, user_id = user.id.get(), "this address had enough mail for now");
+        }
+        allowed
+    }
+
     async fn reset_message(&self, user: &UserRecord) -> Result<Option<MailMessage>> {
         let (Some(to), Some(delivery)) = (user.email.clone(), self.inner.mail.as_ref()) else {
             return Ok(None);
         };
-        // However many accounts name this address, it gets at most the per-account limit
-        // of messages (an attacker cannot multiply them by registering accounts with it).
-        let recipient = format!("to:{}", to.key());
-        if self.inner.throttle.take_mail_for(&recipient, self.now()).await.is_err() {
-            tracing::info!(target: "auth::mail", user_id = user.id.get(), "password reset: this address had enough mail for now");
+        if !self.recipient_may_receive(user, &to, "password_reset").await {
             return Ok(None);
         }
         let purpose = LinkPurpose::PasswordReset;

@@ -2,7 +2,7 @@
 
 use super::Auth;
 use crate::{
-    AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
+    AuthError, HashingError, Password, RequestContext, Result, Role, TokenPair, User, UserRecord,
     UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
@@ -32,6 +32,9 @@ impl Auth {
     /// # Errors
     /// - [`AuthError::RateLimited`] over a limit, before any hashing;
     /// - [`AuthError::InvalidCredentials`] for every kind of failed login;
+    /// - [`AuthError::EmailNotVerified`] for a right password when logins
+    ///   [need a verified address](crate::AuthConfigBuilder::require_verified_email) and the
+    ///   account has none;
     /// - [`AuthError::Validation`] for a password over the byte limit (it cannot be right);
     /// - [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn login(
@@ -67,8 +70,22 @@ impl Auth {
             }
         };
         throttle.succeeded(attempt).await?;
-        let (user, tokens) = self.start_session(&user, ctx).await?;
+        if self.inner.config.require_verified_email()
+            && !user.email_verified
+            && user.role != Role::Admin
+        {
+            audit!(
+                info,
+                "login_refused",
+                ctx,
+                user_id = user.id.get(),
+                reason = "address not verified"
+            );
+            return Err(AuthError::EmailNotVerified);
+        }
+        let (user, tokens, sid) = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
+        self.notify_if_new_client(&user, sid, ctx);
         Ok(SignedIn { user: user.into(), tokens })
     }
 
@@ -268,8 +285,51 @@ mod tests {
         f.clock.advance(std::time::Duration::from_secs(1));
         f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
         let before = f.auth.sessions(&u, None).await.unwrap().len();
-        let raced = f.auth.start_session(&checked, &f.ctx).await;
+        let raced = f.auth.start_session(&checked, &f.ctx).await.map(|(u, p, _)| (u, p));
         assert!(matches!(raced, Err(AuthError::InvalidCredentials)), "{raced:?}");
         assert_eq!(f.auth.sessions(&u, None).await.unwrap().len(), before, "no session was left");
+    }
+}
+
+#[cfg(test)]
+mod verified_email_tests {
+    use crate::{
+        service::{test_mail::*, test_support::*},
+        *,
+    };
+
+    #[tokio::test]
+    async fn a_required_verified_address_gates_logins_but_not_admins() {
+        let (f, recorder) = mail_fixture_configured(|c| c.require_verified_email(true));
+        // Self-registration needs an address then.
+        let r = f.auth.register(Registration::new("nomail", PASSWORD), None, &f.ctx).await;
+        assert_eq!(r.unwrap_err().code(), "validation_error");
+        let mut r = Registration::new("alice", PASSWORD);
+        r.email = Some("alice@example.com".into());
+        f.auth.register(r, None, &f.ctx).await.unwrap();
+        let pw = Password::new(PASSWORD);
+        let refused = f.auth.login("alice", &pw, &f.ctx).await;
+        assert!(matches!(refused, Err(AuthError::EmailNotVerified)), "{refused:?}");
+        assert_eq!(AuthError::EmailNotVerified.code(), "email_not_verified");
+        // A wrong password is still the one answer for every failure.
+        let wrong = f.auth.login("alice", &Password::new("not my password"), &f.ctx).await;
+        assert!(matches!(wrong, Err(AuthError::InvalidCredentials)), "{wrong:?}");
+        let link = links(&recorder, "/verify-email", 1).await.remove(0);
+        f.auth.verify_email(&token_of(&link), &f.ctx).await.unwrap();
+        let s = f.auth.login("alice", &pw, &f.ctx).await.unwrap();
+        // Nor can the address be removed afterwards.
+        let r = f.auth.change_email(s.user.id, None, &pw, &f.ctx).await;
+        assert_eq!(r.unwrap_err().code(), "validation_error");
+        // The operator's admin has no address and still signs in.
+        f.admin("root").await;
+        f.login("root").await;
+    }
+
+    #[test]
+    fn a_required_verified_address_needs_mail() {
+        let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
+        let config = AuthConfig::builder(keys).require_verified_email(true).build().unwrap();
+        let built = Auth::builder(config, std::sync::Arc::new(MemoryStore::new())).build();
+        assert!(matches!(built, Err(AuthError::Config(_))), "{built:?}");
     }
 }

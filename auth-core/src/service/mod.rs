@@ -5,10 +5,12 @@
 mod access;
 mod admin;
 mod authorization;
+mod change_email;
 mod delete_account;
 mod forgot_password;
 mod login;
 mod logout;
+mod notices;
 mod password;
 mod reauthenticate;
 mod refresh_rotation;
@@ -16,6 +18,9 @@ mod register;
 mod reset_password;
 mod sessions;
 mod store_cache;
+#[cfg(test)]
+mod test_mail;
+mod verify_email;
 
 use std::{fmt, sync::Arc, time::Duration};
 
@@ -162,9 +167,17 @@ impl AuthBuilder {
     /// Validates and builds; logs every insecure setting of the configuration.
     ///
     /// # Errors
-    /// [`AuthError::Config`](crate::AuthError::Config) for a user-cache TTL over 60 s.
+    /// [`AuthError::Config`](crate::AuthError::Config) for a user-cache TTL over 60 s, or
+    /// for a configuration that [requires verified
+    /// addresses](crate::AuthConfigBuilder::require_verified_email) without
+    /// [mail](Self::mail) to verify them.
     pub fn build(self) -> Result<Auth> {
         Self::check_user_cache_ttl(self.user_cache_ttl)?;
+        if self.config.require_verified_email() && self.mail.is_none() {
+            return Err(crate::AuthError::Config(
+                "require_verified_email needs mail settings to send verification links".into(),
+            ));
+        }
         Ok(self.assemble())
     }
 
@@ -291,21 +304,30 @@ impl Auth {
 
     /// Writes a change to a user and drops the cached record, so this instance's next
     /// store-checked request sees the change.
+    ///
+    /// # Errors
+    /// [`AuthError::EmailTaken`](crate::AuthError::EmailTaken) when the store refuses to
+    /// verify an address another user has verified (the one unique key an update can
+    /// break); [`AuthError::Store`](crate::AuthError::Store).
     async fn write_user(&self, id: UserId, update: UserUpdate) -> Result<Option<UserRecord>> {
         let updated = self.inner.store.update_user(id, update).await;
         self.inner.users.forget(id);
-        Ok(updated?)
+        match updated {
+            Err(e) if e.is_conflict() => Err(crate::AuthError::EmailTaken),
+            other => Ok(other?),
+        }
     }
 
     /// Starts a new session (refresh-token family) for `user` and issues its first pair;
-    /// returns the user as read again (what the pair's access token says).
+    /// returns the user as read again (what the pair's access token says) and the session's
+    /// id.
     /// [`AuthError::InvalidCredentials`] when the user was deactivated or their sessions
     /// revoked since `user` was read.
     async fn start_session(
         &self,
         user: &UserRecord,
         ctx: &RequestContext,
-    ) -> Result<(UserRecord, TokenPair)> {
+    ) -> Result<(UserRecord, TokenPair, FamilyId)> {
         let refresh = RefreshToken::generate();
         let now = self.now();
         let family_id = FamilyId::generate();
@@ -331,7 +353,7 @@ impl Auth {
                 if now_user.is_active && now_user.tokens_valid_after == user.tokens_valid_after =>
             {
                 let pair = self.pair_for(&now_user, family_id, refresh)?;
-                Ok((now_user, pair))
+                Ok((now_user, pair, family_id))
             }
             _ => {
                 self.end_family(user.id, family_id).await?;
@@ -374,6 +396,8 @@ pub(crate) mod test_support {
         pub clock: ManualClock,
         pub store: Arc<MemoryStore>,
         pub ctx: RequestContext,
+        /// What the fixture's mailer received, for fixtures made by `test_mail`.
+        pub recorder: Option<Arc<super::test_mail::Recorder>>,
     }
 
     pub fn fixture() -> Fixture {
@@ -385,26 +409,34 @@ pub(crate) mod test_support {
         limits: throttle::RateLimits,
         throttle: Arc<dyn throttle::ThrottleStore>,
     ) -> Fixture {
-        fixture_built(limits, throttle, None)
+        fixture_built(limits, throttle, None, |c| c)
     }
 
     /// A fixture that sends mail with `mail`.
     pub fn fixture_with_mail(mail: crate::mail::MailSettings) -> Fixture {
         let limits = throttle::RateLimits::default();
-        fixture_built(limits, Arc::new(throttle::MemoryThrottle::new()), Some(mail))
+        fixture_built(limits, Arc::new(throttle::MemoryThrottle::new()), Some(mail), |c| c)
+    }
+
+    /// A fixture that sends mail with `mail`, its configuration changed by `configure`.
+    pub fn fixture_configured(
+        mail: crate::mail::MailSettings,
+        configure: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
+    ) -> Fixture {
+        let limits = throttle::RateLimits::default();
+        fixture_built(limits, Arc::new(throttle::MemoryThrottle::new()), Some(mail), configure)
     }
 
     fn fixture_built(
         limits: throttle::RateLimits,
         throttle: Arc<dyn throttle::ThrottleStore>,
         mail: Option<crate::mail::MailSettings>,
+        configure: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
     ) -> Fixture {
         let keys = KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
-        let config = AuthConfig::builder(keys)
-            .hashing(crate::testing::fast_hashing())
-            .rate_limits(limits)
-            .build()
-            .unwrap();
+        let builder =
+            AuthConfig::builder(keys).hashing(crate::testing::fast_hashing()).rate_limits(limits);
+        let config = configure(builder).build().unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
         let mut builder = Auth::builder(config, store.clone())
@@ -415,7 +447,7 @@ pub(crate) mod test_support {
         }
         let auth = builder.build().unwrap();
         let ctx = RequestContext::new(Some("192.0.2.1".parse().unwrap()), Some("test-agent"));
-        Fixture { auth, clock, store, ctx }
+        Fixture { auth, clock, store, ctx, recorder: None }
     }
 
     impl Fixture {

@@ -3,8 +3,8 @@
 
 use super::{Auth, SignedIn};
 use crate::{
-    AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result, StoredHash,
-    TokenRejection, UserId, UserRecord, UserUpdate, audit::audit,
+    Address, AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result,
+    StoredHash, TokenRejection, UserId, UserRecord, UserUpdate, audit::audit, mail::Mail,
 };
 
 impl Auth {
@@ -40,12 +40,19 @@ impl Auth {
             ));
         }
         let hash = self.hash_new_password(&user, new).await?;
+        // A pending address change ends with the sessions that asked for it.
+        let address = Address { pending: None, ..Address::of(&user) };
         let user = self
-            .set_password(user.id, hash)
+            .set_password(user.id, hash, address)
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
-        let (user, tokens) = self.start_session(&user, ctx).await?;
+        let (user, tokens, _) = self.start_session(&user, ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
+        self.notify(
+            "password_changed",
+            &user,
+            &Mail::PasswordChanged { username: user.username.as_str() },
+        );
         Ok(SignedIn { user: user.into(), tokens })
     }
 
@@ -63,16 +70,19 @@ impl Auth {
         self.inner.hasher.check_and_hash(policy, new, &known).await.map_err(as_new_password)
     }
 
-    /// Sets a new password hash and, in the same write, the revocation stamp, so that no
-    /// access or refresh token issued before survives it even if what follows fails; then
-    /// revokes the refresh tokens. The user as they are now, or `None` when gone.
+    /// Sets a new password hash and, in the same write, the revocation stamp and `address`,
+    /// so that no access or refresh token issued before survives it even if what follows
+    /// fails; then revokes the refresh tokens. The user as they are now, or `None` when
+    /// gone.
     pub(super) async fn set_password(
         &self,
         user: UserId,
         hash: StoredHash,
+        address: Address,
     ) -> Result<Option<UserRecord>> {
         let update = UserUpdate {
             password_hash: Some(hash),
+            address: Some(address),
             tokens_valid_after: Some(self.revocation_stamp()),
             updated_at: Some(self.now()),
             ..Default::default()

@@ -28,7 +28,8 @@ impl Registration {
 }
 
 impl Auth {
-    /// Registers a user.
+    /// Registers a user. An address, if given, is unverified: a verification link goes to
+    /// it (off the request path) when mail is configured.
     ///
     /// `actor` is the authenticated caller, if any (store-checked, see
     /// [`Auth::authenticate`]): only an active admin may register another admin.
@@ -37,7 +38,8 @@ impl Auth {
     /// - [`AuthError::RateLimited`] over the registration limit per client IP (not for an
     ///   admin actor);
     /// - [`AuthError::Forbidden`] when asking for `Role::Admin` without an admin actor;
-    /// - [`AuthError::Validation`] for a bad username, e-mail or password;
+    /// - [`AuthError::Validation`] for a bad username, e-mail or password, or for no e-mail
+    ///   when [logins need a verified one](crate::AuthConfigBuilder::require_verified_email);
     /// - [`AuthError::UsernameTaken`] when the username exists (case-insensitively);
     /// - [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn register(
@@ -63,6 +65,10 @@ impl Auth {
             None | Some("") => None,
             Some(e) => Some(Email::parse(e)?),
         };
+        // Where logins need a verified address, an account needs one to verify.
+        if email.is_none() && config.require_verified_email() && role != Role::Admin {
+            return Err(AuthError::validation("email", "is required on this service"));
+        }
         let mut inputs = vec![username.as_str()];
         if let Some(e) = &email {
             inputs.push(e.as_str());
@@ -88,6 +94,9 @@ impl Auth {
             })
             .await?;
         audit!(info, "user_registered", ctx, user_id = created.id.get(), role = %created.role, actor = ?actor.map(|a| a.id));
+        if let Some(to) = created.email.clone() {
+            self.send_verification(&created, to);
+        }
         Ok(created.into())
     }
 }

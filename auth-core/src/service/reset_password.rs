@@ -1,11 +1,12 @@
 //! Password reset with the token of a mailed link: checked before it is spent (a refused
 //! new password leaves the link working), spent atomically (of concurrent resets with one
-//! token exactly one wins), then the new hash and the end of every session.
+//! token exactly one wins), then the new hash, the address verified, and the end of every
+//! session.
 
 use super::Auth;
 use crate::{
-    AuthError, LinkPurpose, LinkToken, Password, RequestContext, Result, UserRecord, audit::audit,
-    throttle::Bucket,
+    Address, AuthError, LinkPurpose, LinkToken, Password, RequestContext, Result, UserRecord,
+    audit::audit, mail::Mail, throttle::Bucket,
 };
 
 impl Auth {
@@ -54,76 +55,42 @@ impl Auth {
         if !again.as_ref().is_some_and(|u| current(u) && u.password_hash == user.password_hash) {
             return Err(AuthError::InvalidLink);
         }
-        self.set_password(user.id, hash).await?.ok_or(AuthError::InvalidLink)?;
-        audit!(info, "password_reset_completed", ctx, user_id = user.id.get());
+        // The link came to the account's address: that verifies it (unless another account
+        // verified it first), and ends a pending change of it.
+        let verified = Address { email: user.email.clone(), verified: true, pending: None };
+        let updated = match self.set_password(user.id, hash.clone(), verified).await {
+            Err(AuthError::EmailTaken) => {
+                let unverified = Address { verified: false, pending: None, ..Address::of(&user) };
+                self.set_password(user.id, hash, unverified).await
+            }
+            other => other,
+        };
+        let user = updated?.ok_or(AuthError::InvalidLink)?;
+        audit!(
+            info,
+            "password_reset_completed",
+            ctx,
+            user_id = user.id.get(),
+            email_verified = user.email_verified
+        );
+        self.notify(
+            "password_changed",
+            &user,
+            &Mail::PasswordChanged { username: user.username.as_str() },
+        );
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        sync::{Arc, Mutex},
-        time::Duration,
-    };
+    use std::{sync::Arc, time::Duration};
 
     use crate::{
         mail::{MailError, MailMessage, MailSettings, Mailer},
-        service::test_support::*,
+        service::{test_mail::*, test_support::*},
         *,
     };
-
-    /// Keeps what it is given; fails the first `failures` sends (temporarily).
-    #[derive(Default)]
-    struct Recorder {
-        sent: Mutex<Vec<MailMessage>>,
-        failures: Mutex<u32>,
-    }
-
-    #[async_trait::async_trait]
-    impl Mailer for Recorder {
-        async fn send(&self, message: &MailMessage) -> Result<(), MailError> {
-            let mut failures = self.failures.lock().unwrap();
-            if *failures > 0 {
-                *failures -= 1;
-                return Err(MailError::Temporary("the server is resting".into()));
-            }
-            self.sent.lock().unwrap().push(message.clone());
-            Ok(())
-        }
-    }
-
-    fn mail_fixture() -> (Fixture, Arc<Recorder>) {
-        let recorder = Arc::new(Recorder::default());
-        let settings = MailSettings::new(recorder.clone(), "https://tasks.example").unwrap();
-        let settings = settings.retry_delays(vec![Duration::from_millis(5); 3]);
-        (fixture_with_mail(settings), recorder)
-    }
-
-    async fn user_with_mail(f: &Fixture, name: &str) -> User {
-        let mut r = Registration::new(name, PASSWORD);
-        r.email = Some(format!("{name}@example.com"));
-        f.auth.register(r, None, &f.ctx).await.unwrap()
-    }
-
-    /// Waits for the background task to have sent `n` messages in all.
-    async fn sent(recorder: &Recorder, n: usize) -> Vec<MailMessage> {
-        for _ in 0..400 {
-            if recorder.sent.lock().unwrap().len() >= n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let sent = recorder.sent.lock().unwrap().clone();
-        assert_eq!(sent.len(), n, "messages sent");
-        sent
-    }
-
-    fn token_of(message: &MailMessage) -> String {
-        let text = &message.content.text;
-        let at = text.find("#token=").expect("a link") + "#token=".len();
-        text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect()
-    }
 
     fn by_name(name: &str) -> ForgottenAccount {
         ForgottenAccount::Username(name.into())
@@ -135,7 +102,7 @@ mod tests {
         let u = user_with_mail(&f, "alice").await;
         let s = f.login("alice").await;
         f.auth.forgot_password(&by_name("ALICE"), &f.ctx).await.unwrap();
-        let message = sent(&recorder, 1).await.remove(0);
+        let message = links(&recorder, "/reset-password", 1).await.remove(0);
         assert_eq!(message.to.as_str(), "alice@example.com");
         assert!(message.content.text.contains("https://tasks.example/reset-password#token="));
         let token = token_of(&message);
@@ -174,7 +141,7 @@ mod tests {
             .forgot_password(&ForgottenAccount::Email("Alice@Example.com".into()), &f.ctx)
             .await
             .unwrap();
-        let sent = sent(&recorder, 1).await;
+        let sent = links(&recorder, "/reset-password", 1).await;
         assert_eq!(sent[0].to.as_str(), "alice@example.com", "only the real one is mailed");
         // Bad shapes are refused before anything else.
         let bad = ForgottenAccount::Email("not an address".into());
@@ -194,9 +161,9 @@ mod tests {
         let (f, recorder) = mail_fixture();
         user_with_mail(&f, "alice").await;
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        let first = token_of(&sent(&recorder, 1).await[0]);
+        let first = token_of(&links(&recorder, "/reset-password", 1).await[0]);
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        let second = token_of(&sent(&recorder, 2).await[1]);
+        let second = token_of(&links(&recorder, "/reset-password", 2).await[1]);
         let new = Password::new("a brand new passphrase here");
         let old = f.auth.reset_password(&first, &new, &f.ctx).await;
         assert!(matches!(old, Err(AuthError::InvalidLink)));
@@ -214,7 +181,7 @@ mod tests {
         let (f, recorder) = mail_fixture();
         let u = user_with_mail(&f, "alice").await;
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        let token = token_of(&sent(&recorder, 1).await[0]);
+        let token = token_of(&links(&recorder, "/reset-password", 1).await[0]);
         f.clock.advance(Duration::from_secs(1));
         let changed = Password::new("the owner's own new passphrase");
         f.auth.change_password(u.id, &Password::new(PASSWORD), &changed, &f.ctx).await.unwrap();
@@ -224,7 +191,7 @@ mod tests {
 
         // A link to an account that is gone does not work either.
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        let token = token_of(&sent(&recorder, 2).await[1]);
+        let token = token_of(&links(&recorder, "/reset-password", 2).await[1]);
         f.auth.delete_account(&u, &changed, &f.ctx).await.unwrap();
         let r = f.auth.reset_password(&token, &new, &f.ctx).await;
         assert!(matches!(r, Err(AuthError::InvalidLink)), "{r:?}");
@@ -235,7 +202,7 @@ mod tests {
         let (f, recorder) = mail_fixture();
         user_with_mail(&f, "alice").await;
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        let token = token_of(&sent(&recorder, 1).await[0]);
+        let token = token_of(&links(&recorder, "/reset-password", 1).await[0]);
         let resets: Vec<_> = (0..10)
             .map(|i| {
                 let (auth, ctx, token) = (f.auth.clone(), f.ctx.clone(), token.clone());
@@ -262,7 +229,7 @@ mod tests {
         user_with_mail(&f, "alice").await;
         *recorder.failures.lock().unwrap() = 2;
         f.auth.forgot_password(&by_name("alice"), &f.ctx).await.unwrap();
-        sent(&recorder, 1).await;
+        links(&recorder, "/reset-password", 1).await;
 
         let plain = fixture();
         let r = plain.auth.forgot_password(&by_name("alice"), &plain.ctx).await;
@@ -283,7 +250,9 @@ mod tests {
     async fn a_mail_server_that_hangs_does_not_hold_the_answer() {
         let settings = MailSettings::new(Arc::new(Hanging), "https://tasks.example").unwrap();
         let f = fixture_with_mail(settings);
-        user_with_mail(&f, "alice").await;
+        let mut r = Registration::new("alice", PASSWORD);
+        r.email = Some("alice@example.com".into());
+        f.auth.register(r, None, &f.ctx).await.unwrap();
         let alice = by_name("alice");
         let answer = f.auth.forgot_password(&alice, &f.ctx);
         let answered = tokio::time::timeout(Duration::from_secs(1), answer).await;

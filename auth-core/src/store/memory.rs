@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 
 use super::{LinkTokenStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
 use crate::{
-    Email, FamilyId, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser, Page,
-    RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError, TokenDigest,
-    UserId, UserRecord, UserUpdate, Username,
+    Address, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser,
+    Page, RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError,
+    TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
@@ -49,6 +49,22 @@ impl Inner {
     fn active_admins(&self) -> usize {
         self.users.values().filter(|u| is_active_admin(u)).count()
     }
+
+    /// Applies `update` to user `id` (which must exist) unless it would verify an address
+    /// another user has verified: the unique index of the SQL stores.
+    fn update(&mut self, id: UserId, update: UserUpdate) -> StoreResult<UserRecord> {
+        if let Some(key) = update.address.as_ref().and_then(Address::verified_key) {
+            let taken = self
+                .users
+                .values()
+                .any(|u| u.id != id && Address::of(u).verified_key().is_some_and(|k| k == key));
+            if taken {
+                return Err(StoreError::conflict());
+            }
+        }
+        let user = self.users.get_mut(&id).expect("the caller looked the user up");
+        Ok(apply(user, update))
+    }
 }
 
 fn is_active_admin(user: &UserRecord) -> bool {
@@ -65,6 +81,11 @@ fn apply(user: &mut UserRecord, update: UserUpdate) -> UserRecord {
     }
     if let Some(hash) = update.password_hash {
         user.password_hash = hash;
+    }
+    if let Some(address) = update.address {
+        user.email_verified = address.verified && address.email.is_some();
+        user.email = address.email;
+        user.pending_email = address.pending;
     }
     if let Some(stamp) = update.tokens_valid_after {
         // The stamp only moves forward: a late or skewed writer cannot revive tokens.
@@ -123,7 +144,11 @@ impl UserStore for MemoryStore {
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
-        Ok(self.lock().users.get_mut(&id).map(|user| apply(user, update)))
+        let mut inner = self.lock();
+        if !inner.users.contains_key(&id) {
+            return Ok(None);
+        }
+        inner.update(id, update).map(Some)
     }
 
     async fn update_user_unless_last_admin(
@@ -138,8 +163,7 @@ impl UserStore for MemoryStore {
         if update.takes_admin_away() && is_active_admin(user) && inner.active_admins() == 1 {
             return Ok(UserChange::LastAdmin);
         }
-        let user = inner.users.get_mut(&id).expect("looked up under the same lock");
-        Ok(UserChange::Updated(apply(user, update)))
+        Ok(UserChange::Updated(inner.update(id, update)?))
     }
 
     async fn list_users(&self, page: Page) -> StoreResult<Vec<UserRecord>> {
@@ -286,6 +310,15 @@ impl RefreshTokenStore for MemoryStore {
             .tokens
             .values()
             .any(|t| t.user_id == user && t.family_id == family && t.is_live(now)))
+    }
+
+    async fn known_clients(&self, user: UserId, except: FamilyId) -> StoreResult<Vec<KnownClient>> {
+        let inner = self.lock();
+        let mut seen = std::collections::HashSet::new();
+        for t in inner.tokens.values().filter(|t| t.user_id == user && t.family_id != except) {
+            seen.insert(KnownClient { ip: t.ip.clone(), user_agent: t.user_agent.clone() });
+        }
+        Ok(seen.into_iter().take(super::KNOWN_CLIENTS_LIMIT as usize).collect())
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {

@@ -16,12 +16,13 @@
 //! every generated test. The calling crate
 //! needs `tokio` with the `macros` and `rt-multi-thread` features as a dev-dependency. Each
 //! check is also a public async function in [`store_contract`], [`token_contract`],
-//! [`admin_contract`], [`link_contract`] (and
+//! [`admin_contract`], [`address_contract`], [`link_contract`] (and
 //! [`throttle_contract`]),
 //! for stores that need a custom harness.
 
 use std::sync::Arc;
 
+pub mod address_contract;
 pub mod admin_contract;
 mod failing_store;
 pub mod link_contract;
@@ -76,6 +77,11 @@ macro_rules! store_contract_tests {
             updates_keep_the_last_active_admin,
             concurrent_removals_of_the_last_admins_keep_one,
         );
+        $crate::__contract_tests!([$($attr)*] address_contract, $factory;
+            addresses_are_written_together,
+            verified_addresses_are_unique,
+            concurrent_verifications_of_one_address_admit_one,
+        );
         $crate::__contract_tests!([$($attr)*] link_contract, $factory;
             link_tokens_are_spent_once_with_their_purpose,
             only_the_newest_link_token_works,
@@ -94,6 +100,7 @@ macro_rules! store_contract_tests {
             tells_whether_a_session_is_live,
             revocation_racing_a_rotation_ends_the_session,
             purges_expired_tokens,
+            lists_known_clients_outside_a_session,
         );
     };
     ($factory:expr) => {

@@ -279,3 +279,45 @@ pub async fn purges_expired_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
     assert!(store.refresh_token(&old.digest()).await.unwrap().is_none());
     assert!(store.refresh_token(&fresh.digest()).await.unwrap().is_some());
 }
+
+/// Known clients: the distinct IP and user-agent pairs of a user's tokens, spent and revoked
+/// ones included, outside the session named; another user's are not theirs.
+pub async fn lists_known_clients_outside_a_session<S: AuthStore + ?Sized>(store: Arc<S>) {
+    use std::collections::HashSet;
+
+    use crate::KnownClient;
+    let a = user(&*store, "alice").await;
+    let b = user(&*store, "bob1").await;
+    let client = |ip: Option<&str>, ua: Option<&str>| KnownClient {
+        ip: ip.map(str::to_owned),
+        user_agent: ua.map(str::to_owned),
+    };
+    let (first, n) = session(a.id, t0());
+    let first_family = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    // Nothing but the session itself: no client known outside it.
+    assert!(store.known_clients(a.id, first_family).await.unwrap().is_empty());
+    // A rotation from elsewhere (the replacement has no IP), then the family revoked.
+    let (_, repl) = replacement(t0() + Duration::minutes(1));
+    store.rotate_refresh_token(&first.digest(), repl, t0() + Duration::minutes(1)).await.unwrap();
+    store.revoke_family(first_family, t0() + Duration::minutes(2)).await.unwrap();
+    // A second session from the first one's client.
+    let (_, n) = session(a.id, t0() + Duration::minutes(3));
+    let second_family = n.family_id;
+    store.insert_refresh_token(n).await.unwrap();
+    let (_, n) = session(b.id, t0());
+    store.insert_refresh_token(n.clone()).await.unwrap();
+    let (_, mut other) = session(b.id, t0());
+    other.ip = Some("198.51.100.9".into());
+    store.insert_refresh_token(other).await.unwrap();
+
+    let known: HashSet<_> =
+        store.known_clients(a.id, second_family).await.unwrap().into_iter().collect();
+    let expected: HashSet<_> =
+        [client(Some("203.0.113.7"), Some("contract/1.0")), client(None, Some("ua-2"))].into();
+    assert_eq!(known, expected);
+    let known = store.known_clients(a.id, FamilyId::generate()).await.unwrap();
+    assert_eq!(known.len(), 2, "the same client twice is one: {known:?}");
+    let of_b = store.known_clients(b.id, n.family_id).await.unwrap();
+    assert_eq!(of_b, [client(Some("198.51.100.9"), Some("contract/1.0"))]);
+}

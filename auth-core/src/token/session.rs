@@ -29,6 +29,18 @@ pub struct SessionRecord {
     pub user_agent: Option<String>,
 }
 
+/// A client a user has signed in from: the IP and user agent a refresh token of theirs was
+/// issued to. Made by
+/// [`RefreshTokenStore::known_clients`](crate::RefreshTokenStore::known_clients), to tell a
+/// sign-in from a new device.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KnownClient {
+    /// The client IP, if it was known.
+    pub ip: Option<String>,
+    /// The user agent, if it was known.
+    pub user_agent: Option<String>,
+}
+
 /// A session as the API shows it (`GET /auth/sessions`): `{"id", "created_at",
 /// "last_used_at", "expires_at", "ip", "user_agent", "current"}`, times in RFC 3339.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

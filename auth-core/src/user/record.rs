@@ -18,6 +18,11 @@ pub struct UserRecord {
     pub username: Username,
     /// The optional e-mail address.
     pub email: Option<Email>,
+    /// Whether the user proved they read `email` (a verification link, or a password reset
+    /// sent to it). Verified addresses are unique across users.
+    pub email_verified: bool,
+    /// An address the user asked to change to, waiting for its verification.
+    pub pending_email: Option<Email>,
     /// The user's role.
     pub role: Role,
     /// Whether the user may log in. Inactive users' tokens are refused.
@@ -39,6 +44,8 @@ impl fmt::Debug for UserRecord {
             .field("id", &self.id)
             .field("username", &self.username)
             .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .field("pending_email", &self.pending_email)
             .field("role", &self.role)
             .field("is_active", &self.is_active)
             .field("password_hash", &self.password_hash)
@@ -56,6 +63,8 @@ impl UserRecord {
             id: self.id,
             username: self.username.clone(),
             email: self.email.clone(),
+            email_verified: self.email_verified,
+            pending_email: self.pending_email.clone(),
             role: self.role,
             is_active: self.is_active,
             created_at: self.created_at,
@@ -70,6 +79,8 @@ impl From<UserRecord> for User {
             id: r.id,
             username: r.username,
             email: r.email,
+            email_verified: r.email_verified,
+            pending_email: r.pending_email,
             role: r.role,
             is_active: r.is_active,
             created_at: r.created_at,
@@ -81,7 +92,8 @@ impl From<UserRecord> for User {
 /// A user as clients see it: no hash, no revocation stamp.
 ///
 /// Serializes to the `UserOut` shape of the API reference (`docs/API.md`):
-/// `{"id", "username", "email", "role", "is_active", "created_at"}`.
+/// `{"id", "username", "email", "email_verified", "pending_email", "role", "is_active",
+/// "created_at"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// The user's id.
@@ -90,6 +102,10 @@ pub struct User {
     pub username: Username,
     /// The e-mail address, or `null`.
     pub email: Option<Email>,
+    /// Whether `email` is verified.
+    pub email_verified: bool,
+    /// The address waiting for its verification to replace `email`, or `null`.
+    pub pending_email: Option<Email>,
     /// `"user"` or `"admin"`.
     pub role: Role,
     /// Whether the user may log in.
@@ -126,6 +142,8 @@ impl NewUser {
             id,
             username: self.username,
             email: self.email,
+            email_verified: false,
+            pending_email: None,
             role: self.role,
             is_active: self.is_active,
             password_hash: self.password_hash,
@@ -146,6 +164,9 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
     /// A new password hash.
     pub password_hash: Option<StoredHash>,
+    /// A new address state: address, whether it is verified, pending address, all three
+    /// written together.
+    pub address: Option<Address>,
     /// A new revocation stamp. Stores keep the later of this and the current one: the stamp
     /// never moves backwards.
     pub tokens_valid_after: Option<OffsetDateTime>,
@@ -159,6 +180,7 @@ impl UserUpdate {
         self.role.is_none()
             && self.is_active.is_none()
             && self.password_hash.is_none()
+            && self.address.is_none()
             && self.tokens_valid_after.is_none()
     }
 
@@ -168,6 +190,37 @@ impl UserUpdate {
     /// weighs against the other admins.
     pub fn takes_admin_away(&self) -> bool {
         self.role.is_some_and(|r| r != Role::Admin) || self.is_active == Some(false)
+    }
+}
+
+/// A user's addresses as one value: what [`UserUpdate::address`] writes. The verified flag
+/// belongs to `email`; stores keep verified addresses unique (ASCII case aside), and refuse
+/// an update that would verify an address another user has verified with a
+/// [`StoreError`](crate::StoreError) of kind `Conflict`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    /// The address, or none.
+    pub email: Option<Email>,
+    /// Whether `email` is verified (never true without an address).
+    pub verified: bool,
+    /// The address waiting for its verification.
+    pub pending: Option<Email>,
+}
+
+impl Address {
+    /// The address state of `user` as stored.
+    pub fn of(user: &UserRecord) -> Self {
+        Self {
+            email: user.email.clone(),
+            verified: user.email_verified,
+            pending: user.pending_email.clone(),
+        }
+    }
+
+    /// The key under which stores keep `email` unique while it is verified: its
+    /// [`Email::key`], or `None` when there is no verified address.
+    pub fn verified_key(&self) -> Option<String> {
+        self.email.as_ref().filter(|_| self.verified).map(Email::key)
     }
 }
 
@@ -181,6 +234,8 @@ mod tests {
             id: UserId::new(7),
             username: Username::parse("alice").unwrap(),
             email: None,
+            email_verified: false,
+            pending_email: None,
             role: Role::User,
             is_active: true,
             password_hash: StoredHash::new(
@@ -206,7 +261,8 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({
-                "id": 7, "username": "alice", "email": null, "role": "user",
+                "id": 7, "username": "alice", "email": null, "email_verified": false,
+                "pending_email": null, "role": "user",
                 "is_active": true, "created_at": "1970-01-01T00:00:00Z"
             })
         );

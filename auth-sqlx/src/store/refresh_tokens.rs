@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    FamilyId, NewRefreshToken, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
-    SessionRecord, StoreResult, TokenDigest, UserId,
+    FamilyId, KNOWN_CLIENTS_LIMIT, KnownClient, NewRefreshToken, RefreshTokenRecord,
+    RefreshTokenStore, Replacement, RotateOutcome, SessionRecord, StoreResult, TokenDigest, UserId,
 };
 use time::OffsetDateTime;
 
@@ -12,7 +12,7 @@ use super::Store;
 use crate::{
     error::{other_error, retry},
     portable::{Arg, On, Portable, Statement},
-    rows::{SessionRow, TokenRow, micros, token_args},
+    rows::{ClientRow, SessionRow, TokenRow, micros, token_args},
 };
 
 #[async_trait]
@@ -139,6 +139,18 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
         Ok(row.is_some())
     }
 
+    async fn known_clients(&self, user: UserId, except: FamilyId) -> StoreResult<Vec<KnownClient>> {
+        let args = [
+            Arg::I64(user.get()),
+            Arg::Bytes(except.as_bytes()),
+            Arg::I64(i64::from(KNOWN_CLIENTS_LIMIT)),
+        ];
+        let rows: Vec<ClientRow> = DB::fetch_all(On::Pool(&self.pool), &KNOWN_CLIENTS, &args)
+            .await
+            .map_err(other_error)?;
+        Ok(rows.into_iter().map(ClientRow::into_client).collect())
+    }
+
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(before))];
         retry!(DB::execute(On::Pool(&self.pool), &PURGE_EXPIRED, &args).await).map_err(other_error)
@@ -203,6 +215,11 @@ static LIVE_IN_FAMILY: Statement = Statement::new(concat!(
      WHERE family_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL \
      AND expires_at > ? LIMIT 1"
 ));
+
+static KNOWN_CLIENTS: Statement = Statement::new(
+    "SELECT DISTINCT ip, user_agent FROM auth_refresh_tokens \
+     WHERE user_id = ? AND family_id <> ? LIMIT ?",
+);
 
 static PURGE_EXPIRED: Statement =
     Statement::new("DELETE FROM auth_refresh_tokens WHERE expires_at < ?");

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    Email, NewUser, Page, Role, StoreResult, USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion,
-    UserId, UserRecord, UserStore, UserUpdate, Username,
+    Address, Email, NewUser, Page, Role, StoreResult, USERS_BY_EMAIL_LIMIT, UserChange,
+    UserDeletion, UserId, UserRecord, UserStore, UserUpdate, Username,
 };
 
 use super::Store;
@@ -73,7 +73,9 @@ impl<DB: Portable> UserStore for Store<DB> {
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>> {
-        let args = update_args(id, &update);
+        let key = update.address.as_ref().and_then(Address::verified_key);
+        let args = update_args(id, &update, key.as_deref());
+        // A unique violation is the verified address's: another user has it.
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
@@ -85,7 +87,7 @@ impl<DB: Portable> UserStore for Store<DB> {
             }
             .await
         )
-        .map_err(other_error)?;
+        .map_err(user_error)?;
         row.map(UserRow::into_record).transpose()
     }
 
@@ -133,7 +135,8 @@ impl<DB: Portable> UserStore for Store<DB> {
         id: UserId,
         update: UserUpdate,
     ) -> StoreResult<UserChange> {
-        let args = update_args(id, &update);
+        let key = update.address.as_ref().and_then(Address::verified_key);
+        let args = update_args(id, &update, key.as_deref());
         let (guard, row) = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
@@ -149,7 +152,7 @@ impl<DB: Portable> UserStore for Store<DB> {
             }
             .await
         )
-        .map_err(other_error)?;
+        .map_err(user_error)?;
         Ok(match (guard, row) {
             (Guard::LastAdmin, _) => UserChange::LastAdmin,
             (Guard::Clear, Some(row)) => UserChange::Updated(row.into_record()?),
@@ -163,12 +166,26 @@ impl<DB: Portable> UserStore for Store<DB> {
 }
 
 /// The binds of [`UPDATE_USER`] for `update` of user `id`.
-fn update_args(id: UserId, update: &UserUpdate) -> [Arg<'_>; 7] {
+fn update_args<'a>(
+    id: UserId,
+    update: &'a UserUpdate,
+    verified_key: Option<&'a str>,
+) -> [Arg<'a>; 13] {
     let stamp = update.tokens_valid_after.map(micros);
+    let address = update.address.as_ref();
+    let set_address = address.is_some();
+    let email = |e: Option<&'a Email>| Arg::OptStr(e.map(Email::as_str));
     [
         Arg::OptStr(update.role.map(|r| r.as_str())),
         Arg::OptBool(update.is_active),
         Arg::OptStr(update.password_hash.as_ref().map(|h| h.as_str())),
+        // The three address columns are written together, or not at all.
+        Arg::Bool(set_address),
+        email(address.and_then(|a| a.email.as_ref())),
+        Arg::Bool(set_address),
+        email(address.and_then(|a| a.pending.as_ref())),
+        Arg::Bool(set_address),
+        Arg::OptStr(verified_key),
         // The stamp only moves forward: compared, then written.
         Arg::OptI64(stamp),
         Arg::OptI64(stamp),
@@ -221,8 +238,8 @@ async fn last_admin_guard<DB: Portable>(
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, role, is_active, password_hash, tokens_valid_after, created_at, \
-         updated_at"
+        "id, username, email, pending_email, verified_email_key, role, is_active, password_hash, \
+         tokens_valid_after, created_at, updated_at"
     };
 }
 
@@ -257,6 +274,9 @@ static UPDATE_USER: Statement = Statement::new(
      role = COALESCE(?, role), \
      is_active = COALESCE(?, is_active), \
      password_hash = COALESCE(?, password_hash), \
+     email = CASE WHEN ? THEN ? ELSE email END, \
+     pending_email = CASE WHEN ? THEN ? ELSE pending_email END, \
+     verified_email_key = CASE WHEN ? THEN ? ELSE verified_email_key END, \
      tokens_valid_after = CASE WHEN ? > COALESCE(tokens_valid_after, -1) \
          THEN ? ELSE tokens_valid_after END, \
      updated_at = COALESCE(?, updated_at) \
@@ -293,7 +313,7 @@ mod tests {
     fn the_update_has_a_placeholder_per_bind() {
         assert_eq!(
             crate::portable::numbered_placeholders(UPDATE_USER.text()).matches('$').count(),
-            7
+            13
         );
     }
 }

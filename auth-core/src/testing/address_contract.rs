@@ -1,0 +1,124 @@
+//! The store contract, addresses: an address, its verified flag and a pending address are
+//! written together, and a verified address belongs to one user only (ASCII case aside),
+//! however many race for it.
+
+use std::sync::Arc;
+
+use super::store_contract::{new_user, user};
+use crate::{Address, AuthStore, Email, StoreErrorKind, UserId, UserRecord, UserUpdate};
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn set(address: Address) -> UserUpdate {
+    UserUpdate { address: Some(address), ..Default::default() }
+}
+
+async fn write<S: AuthStore + ?Sized>(store: &S, id: UserId, address: Address) -> UserRecord {
+    store.update_user(id, set(address)).await.expect("update").expect("the user exists")
+}
+
+/// A new user's address is unverified with nothing pending; the three fields are written
+/// together, read back as written, and leave the other fields alone.
+pub async fn addresses_are_written_together<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let mut new = new_user("alice");
+    new.email = Some(email("alice@example.com"));
+    let created = store.create_user(new).await.unwrap();
+    assert!(!created.email_verified && created.pending_email.is_none());
+    let back = store.user_by_id(created.id).await.unwrap().unwrap();
+    assert_eq!(Address::of(&back), Address::of(&created));
+
+    let pending = Address {
+        email: Some(email("alice@example.com")),
+        verified: true,
+        pending: Some(email("Alice.New@Example.org")),
+    };
+    let r = write(&*store, created.id, pending.clone()).await;
+    assert_eq!(Address::of(&r), pending);
+    let back = store.user_by_id(created.id).await.unwrap().unwrap();
+    assert_eq!(Address::of(&back), pending);
+    assert_eq!(back.pending_email.as_ref().map(Email::as_str), Some("Alice.New@Example.org"));
+    assert_eq!(
+        (back.username.as_str(), back.password_hash.clone()),
+        ("alice", created.password_hash)
+    );
+
+    // Other updates leave the address alone.
+    let other = UserUpdate { is_active: Some(false), ..Default::default() };
+    let r = store.update_user(created.id, other).await.unwrap().unwrap();
+    assert_eq!(Address::of(&r), pending);
+
+    // No address at all: nothing verified, nothing pending.
+    let r = write(&*store, created.id, Address::default()).await;
+    assert_eq!((r.email.clone(), r.email_verified, r.pending_email.clone()), (None, false, None));
+    let back = store.user_by_id(created.id).await.unwrap().unwrap();
+    assert_eq!(Address::of(&back), Address::default());
+}
+
+/// A verified address is one user's: verifying it for another (in any ASCII case) is a
+/// `Conflict` that changes nothing; unverified copies are allowed; a user re-verifying their
+/// own is no conflict; once the first user lets it go, the other may verify it.
+pub async fn verified_addresses_are_unique<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let a = user(&*store, "alice").await;
+    let b = user(&*store, "bob1").await;
+    let verified = |e: &str| Address { email: Some(email(e)), verified: true, pending: None };
+    let unverified = |e: &str| Address { email: Some(email(e)), verified: false, pending: None };
+    write(&*store, a.id, verified("Shared@Example.com")).await;
+    // The same address, unverified, on another account is allowed.
+    write(&*store, b.id, unverified("shared@example.com")).await;
+    let err = store.update_user(b.id, set(verified("SHARED@example.COM"))).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Conflict, "{err:?}");
+    let back = store.user_by_id(b.id).await.unwrap().unwrap();
+    assert_eq!(Address::of(&back), unverified("shared@example.com"), "nothing changed");
+    // Nor through the last-admin path.
+    let err = store.update_user_unless_last_admin(b.id, set(verified("shared@example.com"))).await;
+    assert_eq!(err.unwrap_err().kind(), StoreErrorKind::Conflict);
+    // Its owner writes it again without a conflict.
+    write(&*store, a.id, verified("shared@example.com")).await;
+    // Another address is another address (no accent folding).
+    write(&*store, b.id, verified("shäred@example.com")).await;
+    // Let go, it can be taken.
+    write(&*store, a.id, unverified("shared@example.com")).await;
+    write(&*store, b.id, verified("Shared@example.com")).await;
+    // Deleting the owner frees it too.
+    store.delete_user(b.id).await.unwrap();
+    write(&*store, a.id, verified("shared@example.com")).await;
+}
+
+/// Ten users verify one address at once: exactly one succeeds, the others are conflicts.
+pub async fn concurrent_verifications_of_one_address_admit_one<S: AuthStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(user(&*store, &format!("racer{i}")).await.id);
+    }
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let store = store.clone();
+            let e = if i % 2 == 0 { "race@example.com" } else { "RACE@example.com" };
+            let address = Address { email: Some(email(e)), verified: true, pending: None };
+            tokio::spawn(async move { store.update_user(id, set(address)).await })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Some(u)) => {
+                assert!(u.email_verified);
+                won += 1;
+            }
+            Ok(None) => panic!("the user exists"),
+            Err(e) => assert_eq!(e.kind(), StoreErrorKind::Conflict, "{e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let mut verified = 0;
+    for id in ids {
+        verified += usize::from(store.user_by_id(id).await.unwrap().unwrap().email_verified);
+    }
+    assert_eq!(verified, 1);
+}

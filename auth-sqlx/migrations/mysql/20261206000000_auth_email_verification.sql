@@ -1,0 +1,9 @@
+-- Address verification. `pending_email` is an address the user asked to change to, until
+-- its link is followed. `verified_email_key` is the ASCII-lower-case form of `email` while
+-- it is verified, NULL otherwise: its unique index lets one user only verify an address
+-- (NULLs do not collide), and concurrent verifications cannot both win. Binary collation:
+-- the default *_ci collations would fold accents too (émile = emile); its trailing-space
+-- padding cannot matter, as an address holds no spaces.
+ALTER TABLE auth_users ADD COLUMN pending_email VARCHAR(254);
+ALTER TABLE auth_users ADD COLUMN verified_email_key VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE UNIQUE INDEX auth_users_verified_email_unique ON auth_users (verified_email_key);
