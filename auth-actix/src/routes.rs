@@ -12,8 +12,9 @@ use actix_web::{
 };
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, ForgotPasswordRequest,
-    LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
+    ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse,
+    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
+    TokenRequest, VerifyEmailRequest,
 };
 
 use crate::{
@@ -25,8 +26,8 @@ use crate::{
 
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password, me,
-/// sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
+/// verify-email, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
@@ -61,7 +62,10 @@ fn handler(route: &AuthRoute) -> Route {
         ("POST", "/password") => web::post().to(change_password),
         ("POST", "/forgot-password") => web::post().to(forgot_password),
         ("POST", "/reset-password") => web::post().to(reset_password),
+        ("POST", "/verify-email/request") => web::post().to(request_email_verification),
+        ("POST", "/verify-email") => web::post().to(verify_email),
         ("GET", "/me") => get_or_head().to(me),
+        ("PATCH", "/me") => web::patch().to(change_email),
         ("DELETE", "/me") => web::delete().to(delete_account),
         ("GET", "/sessions") => get_or_head().to(sessions),
         ("DELETE", "/sessions/{id}") => web::delete().to(end_session),
@@ -203,6 +207,34 @@ async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     http::reset_password(&state, body, &ctx).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+async fn request_email_verification(
+    State(state): State,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    let accepted = http::request_email_verification(&state, &user, &ctx).await?;
+    Ok(HttpResponse::Accepted().json(accepted))
+}
+
+async fn verify_email(
+    State(state): State,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = http::verify_email(&state, body, &ctx).await?;
+    Ok(with_no_store().json(user))
+}
+
+async fn change_email(
+    State(state): State,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<ChangeEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = http::change_email(&state, &user, body, &ctx).await?;
+    Ok(with_no_store().json(user))
 }
 
 async fn delete_account(

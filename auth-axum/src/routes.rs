@@ -3,8 +3,9 @@
 
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordRequest, LoginRequest,
-    RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
+    ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordRequest,
+    LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
+    VerifyEmailRequest,
 };
 use axum::{
     Json, Router,
@@ -23,8 +24,8 @@ use crate::{
 
 /// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
-/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password, me,
-/// sessions, admin). Bodies over
+/// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
+/// verify-email, me, sessions, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
@@ -55,7 +56,10 @@ where
         ("POST", "/password") => post(change_password),
         ("POST", "/forgot-password") => post(forgot_password),
         ("POST", "/reset-password") => post(reset_password),
+        ("POST", "/verify-email/request") => post(request_email_verification),
+        ("POST", "/verify-email") => post(verify_email),
         ("GET", "/me") => get(me),
+        ("PATCH", "/me") => axum::routing::patch(change_email),
         ("DELETE", "/me") => axum::routing::delete(delete_account),
         ("GET", "/sessions") => get(sessions),
         ("DELETE", "/sessions/{id}") => axum::routing::delete(end_session),
@@ -168,6 +172,34 @@ async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     http::reset_password(&state, body, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn request_email_verification(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, ApiError> {
+    let accepted = http::request_email_verification(&state, &user, &ctx).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+}
+
+async fn verify_email(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<VerifyEmailRequest>,
+) -> Result<Response, ApiError> {
+    let user = http::verify_email(&state, body, &ctx).await?;
+    Ok((no_store(), Json(user)).into_response())
+}
+
+async fn change_email(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<ChangeEmailRequest>,
+) -> Result<Response, ApiError> {
+    let user = http::change_email(&state, &user, body, &ctx).await?;
+    Ok((no_store(), Json(user)).into_response())
 }
 
 async fn delete_account(

@@ -35,13 +35,14 @@ pub use headers::{
 pub use path_params::decode_path;
 pub use proxies::TrustedProxies;
 pub use routes::{
-    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_password, delete_account, end_session,
-    forgot_password, login, logout, refresh, register, reset_password, sessions,
+    AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_email, change_password, delete_account,
+    end_session, forgot_password, login, logout, refresh, register, request_email_verification,
+    reset_password, sessions, verify_email,
 };
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};
 pub use wire::{
-    AdminGreeting, ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordAccepted,
-    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
-    UserPatchRequest,
+    AdminGreeting, ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest,
+    ForgotPasswordAccepted, ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    ResetPasswordRequest, UserPatchRequest, VerificationRequested, VerifyEmailRequest,
 };

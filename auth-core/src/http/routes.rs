@@ -3,9 +3,10 @@
 //! framework has read the request. The framework crates only extract and answer.
 
 use super::{
-    AuthState, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse, ForgotPasswordAccepted,
-    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
-    bearer_token, check_login_authorization, require_bearer,
+    AuthState, ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse,
+    ForgotPasswordAccepted, ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    ResetPasswordRequest, VerificationRequested, VerifyEmailRequest, bearer_token,
+    check_login_authorization, require_bearer,
 };
 use crate::{AuthError, FamilyId, RequestContext, Session, TokenPair, User};
 
@@ -37,12 +38,15 @@ pub struct AuthRoute {
 /// | `POST /password` | access bearer, JSON `{current_password, new_password}` → new pair |
 /// | `POST /forgot-password` | JSON `{email}` or `{username}` → 202; a reset link by mail |
 /// | `POST /reset-password` | JSON `{token, new_password}` → 204; ends every session |
+/// | `POST /verify-email/request` | access bearer → 202; a verification link by mail |
+/// | `POST /verify-email` | JSON `{token}` → user; the address verified |
 /// | `GET /me` | access bearer → user |
+/// | `PATCH /me` | access bearer, JSON `{email, current_password}` → user; address change |
 /// | `DELETE /me` | access bearer, JSON `{current_password}` → 204; deletes the account |
 /// | `GET /sessions` | access bearer → the caller's open sessions |
 /// | `DELETE /sessions/{id}` | access bearer → 204; ends that session |
 /// | `GET /admin` | admin bearer → greeting |
-pub const AUTH_ROUTES: [AuthRoute; 14] = [
+pub const AUTH_ROUTES: [AuthRoute; 17] = [
     AuthRoute { method: "POST", path: "/register", summary: "create a user" },
     AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
     AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
@@ -52,7 +56,14 @@ pub const AUTH_ROUTES: [AuthRoute; 14] = [
     AuthRoute { method: "POST", path: "/password", summary: "change the password" },
     AuthRoute { method: "POST", path: "/forgot-password", summary: "mail a reset link" },
     AuthRoute { method: "POST", path: "/reset-password", summary: "a new password by link" },
+    AuthRoute {
+        method: "POST",
+        path: "/verify-email/request",
+        summary: "mail an address verification link",
+    },
+    AuthRoute { method: "POST", path: "/verify-email", summary: "verify an address by link" },
     AuthRoute { method: "GET", path: "/me", summary: "the current user" },
+    AuthRoute { method: "PATCH", path: "/me", summary: "change or remove the address" },
     AuthRoute { method: "DELETE", path: "/me", summary: "delete the account" },
     AuthRoute { method: "GET", path: "/sessions", summary: "the caller's open sessions" },
     AuthRoute { method: "DELETE", path: "/sessions/{id}", summary: "end one of them" },
@@ -171,6 +182,47 @@ pub async fn reset_password(
     ctx: &RequestContext,
 ) -> Result<(), ErrorResponse> {
     Ok(state.auth.reset_password(&body.token, &body.new_password, ctx).await?)
+}
+
+/// `POST /auth/verify-email/request`: mails the caller a verification link for their
+/// pending or unverified address.
+///
+/// # Errors
+/// As [`Auth::request_email_verification`](crate::Auth::request_email_verification).
+pub async fn request_email_verification(
+    state: &AuthState,
+    user: &User,
+    ctx: &RequestContext,
+) -> Result<VerificationRequested, ErrorResponse> {
+    state.auth.request_email_verification(user.id, ctx).await?;
+    Ok(VerificationRequested::default())
+}
+
+/// `POST /auth/verify-email`: verifies an address with the token of a mailed link.
+///
+/// # Errors
+/// As [`Auth::verify_email`](crate::Auth::verify_email) (400 `invalid_token` for a bad
+/// link, 409 `email_taken`).
+pub async fn verify_email(
+    state: &AuthState,
+    body: VerifyEmailRequest,
+    ctx: &RequestContext,
+) -> Result<User, ErrorResponse> {
+    Ok(state.auth.verify_email(&body.token, ctx).await?)
+}
+
+/// `PATCH /auth/me`: changes (pending until verified) or removes the caller's address.
+///
+/// # Errors
+/// 422 when `email` is missing; as [`Auth::change_email`](crate::Auth::change_email).
+pub async fn change_email(
+    state: &AuthState,
+    user: &User,
+    body: ChangeEmailRequest,
+    ctx: &RequestContext,
+) -> Result<User, ErrorResponse> {
+    let new = body.new_address()?;
+    Ok(state.auth.change_email(user.id, new, &body.current_password, ctx).await?)
 }
 
 /// `DELETE /auth/me`: deletes the caller's account.

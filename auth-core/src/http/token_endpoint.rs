@@ -78,6 +78,8 @@ impl From<&AuthError> for OAuthErrorResponse {
             AuthError::InvalidToken(_) | AuthError::MissingCredentials => {
                 Self::new(400, "invalid_grant", "Invalid or expired refresh token")
             }
+            // The password was right, but the account may not sign in yet.
+            AuthError::EmailNotVerified => Self::new(400, "invalid_grant", e.to_string()),
             AuthError::Validation(f) => Self::invalid_request(f.to_string()),
             AuthError::RateLimited { .. } => Self::new(429, "slow_down", e.to_string()),
             AuthError::Overloaded { .. } | AuthError::Store(_) => {
@@ -156,6 +158,9 @@ mod tests {
         );
         let t = OAuthErrorResponse::from(&AuthError::InvalidToken(TokenRejection::RefreshReused));
         assert_eq!((t.status, t.body.error.as_str()), (400, "invalid_grant"));
+        let unverified = OAuthErrorResponse::from(&AuthError::EmailNotVerified);
+        assert_eq!((unverified.status, unverified.body.error.as_str()), (400, "invalid_grant"));
+        assert!(unverified.body.error_description.contains("Verify your e-mail address"));
         let v = OAuthErrorResponse::from(&AuthError::validation("password", "too long"));
         assert_eq!(v.body.error, "invalid_request");
     }

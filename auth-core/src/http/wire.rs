@@ -138,6 +138,70 @@ impl fmt::Debug for ResetPasswordRequest {
     }
 }
 
+/// The answer to `POST /auth/verify-email/request` (`202`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationRequested {
+    /// [`VerificationRequested::DETAIL`].
+    pub detail: String,
+}
+
+impl VerificationRequested {
+    /// The words of the answer.
+    pub const DETAIL: &'static str =
+        "If the account has an address to verify, a link is on its way.";
+}
+
+impl Default for VerificationRequested {
+    fn default() -> Self {
+        Self { detail: Self::DETAIL.to_owned() }
+    }
+}
+
+/// The body of `POST /auth/verify-email`. `Debug` prints `[redacted]` for the token.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The token of the mailed link.
+    pub token: String,
+}
+
+impl fmt::Debug for VerifyEmailRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyEmailRequest").field("token", &"[redacted]").finish()
+    }
+}
+
+/// The body of `PATCH /auth/me`: `{"email": "<new address>", "current_password"}`, or
+/// `{"email": null, "current_password"}` to remove the address. `email` must be present.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEmailRequest {
+    /// The new address, or `null`; `None` when the key is missing.
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+    /// The password the account has now.
+    pub current_password: Password,
+}
+
+impl ChangeEmailRequest {
+    /// The address asked for: `Some` to change to it, `None` to remove it.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`](crate::AuthError::Validation) on `email` when the key is
+    /// missing.
+    pub fn new_address(&self) -> Result<Option<&str>> {
+        match &self.email {
+            Some(email) => Ok(email.as_deref()),
+            None => Err(crate::AuthError::validation("email", "is required (null removes it)")),
+        }
+    }
+}
+
+/// A key that is present, with a value or `null` (a missing key stays `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
 /// A refresh token in a JSON or form body (`/auth/refresh`, `/auth/logout`). `Debug`
 /// prints `[redacted]` for the token.
 #[derive(Clone, Deserialize)]
@@ -203,5 +267,23 @@ mod tests {
         };
         assert!(!format!("{change:?}").contains("hunter2"));
         assert!(!format!("{change:?}").contains("swordfish"));
+        let verify = VerifyEmailRequest { token: "live-link-token-value".into() };
+        assert!(!format!("{verify:?}").contains("live-link"));
+        let email: ChangeEmailRequest =
+            serde_json::from_str(r#"{"email":"a@b.io","current_password":"hunter2hunter2"}"#)
+                .unwrap();
+        assert!(!format!("{email:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn an_address_change_tells_null_from_missing() {
+        let parse = |json: &str| serde_json::from_str::<ChangeEmailRequest>(json).unwrap();
+        let set = parse(r#"{"email":"a@b.io","current_password":"x"}"#);
+        assert_eq!(set.new_address().unwrap(), Some("a@b.io"));
+        let removed = parse(r#"{"email":null,"current_password":"x"}"#);
+        assert_eq!(removed.new_address().unwrap(), None);
+        let missing = parse(r#"{"current_password":"x"}"#);
+        assert_eq!(missing.new_address().unwrap_err().code(), "validation_error");
+        assert!(serde_json::from_str::<ChangeEmailRequest>(r#"{"email":"a@b.io"}"#).is_err());
     }
 }

@@ -176,6 +176,12 @@ pub struct Config {
     /// Production requires an `https://` one.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
     pub public_url: String,
+
+    /// Whether an account needs a verified e-mail address to log in (`403
+    /// email_not_verified` otherwise) and self-registration needs an address. Admins are
+    /// exempt.
+    #[arg(long, env = "REQUIRE_VERIFIED_EMAIL")]
+    pub require_verified_email: bool,
 }
 
 /// Where rate-limit state lives.
@@ -378,6 +384,7 @@ impl Config {
             .refresh_ttl(Duration::from_secs(self.refresh_token_expire_days.saturating_mul(86_400)))
             .hashing(hashing.build()?)
             .rate_limits(self.rate_limits())
+            .require_verified_email(self.require_verified_email)
             .build()
     }
 

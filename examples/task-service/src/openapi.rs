@@ -54,6 +54,12 @@ pub struct UserOut {
     /// E-mail address.
     #[schema(format = "email", max_length = 254)]
     email: Option<String>,
+    /// Whether `email` is verified (by its link, or by a password reset sent to it).
+    email_verified: bool,
+    /// An address asked for by `PATCH /auth/me`, waiting for its verification to replace
+    /// `email`.
+    #[schema(format = "email", max_length = 254)]
+    pending_email: Option<String>,
     /// Role.
     role: Role,
     /// Whether the user may log in.
@@ -147,6 +153,32 @@ pub struct ResetPasswordBody {
     /// The new password: the password policy.
     #[schema(min_length = 8, max_length = 1024, format = "password")]
     new_password: String,
+}
+
+/// The answer of `POST /auth/verify-email/request`.
+#[derive(ToSchema)]
+pub struct VerificationRequested {
+    /// "If the account has an address to verify, a link is on its way."
+    detail: String,
+}
+
+/// `POST /auth/verify-email`.
+#[derive(ToSchema)]
+pub struct VerifyEmailBody {
+    /// The token of the mailed link (after `#token=`).
+    #[schema(min_length = 43, max_length = 43)]
+    token: String,
+}
+
+/// `PATCH /auth/me`: `email` is required; `null` removes the address.
+#[derive(ToSchema)]
+pub struct ChangeEmailBody {
+    /// The new address (pending until verified), or `null` to remove the address.
+    #[schema(format = "email", max_length = 254)]
+    email: Option<String>,
+    /// The password the account has now.
+    #[schema(max_length = 1024, format = "password")]
+    current_password: String,
 }
 
 /// `DELETE /auth/me`.
@@ -367,6 +399,7 @@ mod paths {
         request_body(content((LoginBody = "application/x-www-form-urlencoded"), (LoginBody = "application/json"))),
         responses((status = 200, body = TokenPair),
             (status = 401, description = "Unknown user, wrong password or inactive user (one answer)", body = ErrorBody),
+            (status = 403, description = "Right password, but the service requires a verified address and the account has none (`email_not_verified`)", body = ErrorBody),
             (status = 429, description = "Too many attempts (`Retry-After`)", body = ErrorBody),
             BodyErrors, CommonErrors))]
     fn login() {}
@@ -419,6 +452,33 @@ mod paths {
             (status = 429, description = "Over the per-IP login limit, which resets share (`Retry-After`)", body = ErrorBody),
             CommonErrors))]
     fn reset_password() {}
+
+    #[utoipa::path(post, path = "/auth/verify-email/request", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+        responses((status = 202, description = "A verification link (24 hours, single use) goes to the pending address, else to the unverified one, off the request path; with nothing to verify, nothing is sent", body = VerificationRequested),
+            (status = 422, description = "The account has no address", body = ErrorBody),
+            (status = 429, description = "Over the mail limit per client IP or per account (`Retry-After`)", body = ErrorBody),
+            (status = 503, description = "No mail on this server (`mail_unavailable`), or the database is unavailable", body = ErrorBody),
+            BearerErrors, CommonErrors))]
+    fn request_email_verification() {}
+
+    #[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body = VerifyEmailBody,
+        responses((status = 200, description = "The address is verified; a pending one is now the address", body = UserOut),
+            (status = 400, description = "Malformed JSON, or a link token that is bad, spent, expired, superseded or of another kind (`invalid_token`)", body = ErrorBody),
+            (status = 409, description = "Another account has verified this address (`email_taken`)", body = ErrorBody),
+            (status = 415, description = "Wrong content type", body = ErrorBody),
+            (status = 422, description = "`token` is missing", body = ErrorBody),
+            (status = 429, description = "Over the per-IP login limit, which link tokens share (`Retry-After`)", body = ErrorBody),
+            CommonErrors))]
+    fn verify_email() {}
+
+    #[utoipa::path(patch, path = "/auth/me", tag = "auth", request_body = ChangeEmailBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "The new address is pending until its link is followed (a notice goes to the old one); or the address is removed", body = UserOut),
+            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts, or over the mail limits (`Retry-After`)", body = ErrorBody),
+            (status = 503, description = "No mail on this server to verify a new address (`mail_unavailable`), or the database is unavailable", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn change_email() {}
 
     #[utoipa::path(delete, path = "/auth/me", tag = "auth", request_body = DeleteAccountBody,
         security(("OAuth2PasswordBearer" = [])),
@@ -509,7 +569,7 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, me, delete_account, sessions, end_session, admin,
+        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, request_email_verification, verify_email, me, change_email, delete_account, sessions, end_session, admin,
             list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
             admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_tasks),
         modifiers(&SecurityAddon),
@@ -547,6 +607,8 @@ mod tests {
             "/auth/password",
             "/auth/forgot-password",
             "/auth/reset-password",
+            "/auth/verify-email/request",
+            "/auth/verify-email",
             "/auth/me",
             "/auth/sessions",
             "/auth/sessions/{id}",

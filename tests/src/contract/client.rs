@@ -16,7 +16,16 @@ use super::Target;
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The keys of a `UserOut`, exactly.
-pub const USER_KEYS: &[&str] = &["id", "username", "email", "role", "is_active", "created_at"];
+pub const USER_KEYS: &[&str] = &[
+    "id",
+    "username",
+    "email",
+    "email_verified",
+    "pending_email",
+    "role",
+    "is_active",
+    "created_at",
+];
 
 /// The keys of a task, exactly.
 pub const TASK_KEYS: &[&str] =

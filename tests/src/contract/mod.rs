@@ -42,6 +42,8 @@ pub mod auth;
 pub mod bad_input;
 pub mod client;
 pub mod conventions;
+pub mod email_verification;
+pub mod outbox;
 pub mod password_reset;
 pub mod raw;
 pub mod session_list;
@@ -225,6 +227,18 @@ macro_rules! http_contract_tests {
             forgot_password_is_throttled_per_account,
         });
     };
+    (@group email_verification [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; email_verification {
+            registration_mails_a_link_that_verifies_the_address_once,
+            verification_requests_mail_the_newest_link,
+            verification_refuses_bad_tokens,
+            a_verified_address_belongs_to_one_account,
+            a_reset_verifies_the_address,
+            an_address_change_waits_for_its_link,
+            an_address_change_refuses_bad_requests,
+            notices_go_to_the_verified_address,
+        });
+    };
     (@group session_list [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; session_list {
             sessions_lists_the_callers_open_sessions,
@@ -350,7 +364,7 @@ macro_rules! http_contract_tests {
     };
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
-            auth, sessions, session_list, account, password_reset, tokens, tasks, admin, conventions, throttling, bad_input
+            auth, sessions, session_list, account, password_reset, email_verification, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {

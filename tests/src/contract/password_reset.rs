@@ -2,12 +2,11 @@
 //! `POST /auth/reset-password`, following the link the server mails (read from its outbox
 //! directory, as `.eml` files).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use super::Target;
 use super::client::*;
+use super::outbox::{RESET, mailed_tokens, mails_to, user_with_mail};
 use super::sessions::refresh;
 use super::throttling::assert_rate_limited;
 
@@ -24,65 +23,14 @@ async fn reset(t: &Target, token: &str, new: &str) -> Reply {
     post_json(t, "/auth/reset-password", None, &body).await
 }
 
-/// A user with an address, registered and logged in; returns it and the address.
-async fn user_with_mail(t: &Target) -> (TestUser, String) {
-    let (username, password) = (unique_username(), strong_password());
-    let email = format!("{username}@example.com");
-    let body = json!({"username": username, "password": password, "email": email});
-    let out = post_json(t, "/auth/register", None, &body).await.expect_status(201).json();
-    let (access, refresh) = login(t, &username, &password).await;
-    (TestUser { id: id_of(&out), username, password, out, access, refresh }, email)
-}
-
-/// The complete `.eml` files the server wrote to `to` (in no particular order: file times
-/// are too coarse to order them), as text with quoted-printable soft breaks joined and
-/// `=3D` decoded (all a link needs). A file still being written (its multipart body not yet
-/// closed) is left out.
-fn mails_to(t: &Target, to: &str) -> Vec<String> {
-    let dir = t.outbox.as_ref().expect("this server writes its mail to an outbox");
-    let entries = std::fs::read_dir(dir).map(|d| d.flatten().collect::<Vec<_>>());
-    entries
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .filter(|text| text.trim_end().ends_with("--"))
-        .map(|text| text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
-        .filter(|text| text.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}"))))
-        .collect()
-}
-
-/// The token of a message's link.
-fn token_in(mail: &str) -> String {
-    let at = mail.find("#token=").expect("a reset link") + "#token=".len();
-    let token: String =
-        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
-    assert_eq!(token.len(), 43, "256 random bits: {mail}");
-    token
-}
-
-/// Waits until the server has mailed `to` exactly `n` messages; returns their tokens, in no
-/// particular order.
-async fn mailed_tokens(t: &Target, to: &str, n: usize) -> Vec<String> {
-    for _ in 0..200 {
-        let mails = mails_to(t, to);
-        if mails.len() >= n {
-            assert_eq!(mails.len(), n, "messages to {to}");
-            return mails.iter().map(|m| token_in(m)).collect();
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no message to {to}");
-}
-
 /// The whole flow: a link by mail, a refused password that leaves it working, the reset
 /// that ends every session, and a link that works once.
 pub async fn forgot_password_mails_a_link_that_resets_once(t: &Target) {
     let (user, email) = user_with_mail(t).await;
     let r = forgot(t, &json!({"email": email.to_uppercase()})).await;
     assert_eq!(r.expect_status(202).text(), ACCEPTED);
-    let token = mailed_tokens(t, &email, 1).await.remove(0);
-    let mail = mails_to(t, &email).remove(0);
+    let token = mailed_tokens(t, &email, RESET, 1).await.remove(0);
+    let mail = mails_to(t, &email, RESET).remove(0);
     assert!(mail.contains(&format!("{}/reset-password#token=", "http://127.0.0.1:8000")), "{mail}");
     assert!(mail.contains(&user.username), "the message names the account");
     assert_validation(&reset(t, &token, "password").await, "new_password");
@@ -111,7 +59,7 @@ pub async fn forgot_password_answers_alike_for_every_account(t: &Target) {
         assert_eq!(r.expect_status(202).text(), ACCEPTED, "{body}");
         assert_eq!(r.header("content-type"), Some("application/json"));
     }
-    mailed_tokens(t, &email, 1).await;
+    mailed_tokens(t, &email, RESET, 1).await;
 }
 
 /// A body that names no account, or names it badly, is `422`; a CRLF or a 10 KB address
@@ -136,9 +84,9 @@ pub async fn forgot_password_refuses_bad_bodies(t: &Target) {
 pub async fn reset_password_refuses_bad_tokens(t: &Target) {
     let (user, email) = user_with_mail(t).await;
     forgot(t, &json!({"username": user.username})).await.expect_status(202);
-    let first = mailed_tokens(t, &email, 1).await.remove(0);
+    let first = mailed_tokens(t, &email, RESET, 1).await.remove(0);
     forgot(t, &json!({"username": user.username})).await.expect_status(202);
-    let both = mailed_tokens(t, &email, 2).await;
+    let both = mailed_tokens(t, &email, RESET, 2).await;
     let second = both.into_iter().find(|t| *t != first).expect("a second token");
     let new = strong_password();
     for bad in [
