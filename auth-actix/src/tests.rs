@@ -218,7 +218,7 @@ async fn framework_errors_get_the_api_body() {
     let (status, headers, body) = call(Some(&app), TestRequest::put().uri("/auth/me")).await;
     assert_eq!((status.as_u16(), body["code"].as_str()), (405, Some("method_not_allowed")));
     let allow = headers.get(header::ALLOW).unwrap().to_str().unwrap();
-    assert_eq!(allow.split(',').collect::<Vec<_>>(), ["GET", "HEAD", "DELETE"], "{allow}");
+    assert_eq!(allow.split(',').collect::<Vec<_>>(), ["GET", "HEAD", "PATCH", "DELETE"], "{allow}");
 }
 
 #[actix_web::test]

@@ -50,14 +50,14 @@ pub use service::{
     Registration, RequiredRole, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
-    AuthStore, KNOWN_CLIENTS_LIMIT, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult,
-    USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion, UserStore,
+    AuthStore, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult, USERS_BY_EMAIL_LIMIT,
+    UserChange, UserDeletion, UserStore,
 };
 pub use token::{
-    AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, FamilyId,
-    KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord, MIN_HMAC_SECRET_LEN,
-    NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session,
-    SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm,
+    ClientHistory, FamilyId, KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord,
+    MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
+    RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Address, Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username,

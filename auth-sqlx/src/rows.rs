@@ -2,7 +2,7 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
+    Address, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
     SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username,
     throttle::Failures,
 };
@@ -38,6 +38,14 @@ impl UserRow {
     /// The user's id, as stored.
     pub(crate) fn id(&self) -> i64 {
         self.id
+    }
+
+    /// Whether the stored address state is `expected` (as [`Address::of`] its record would
+    /// say).
+    pub(crate) fn has_address(&self, expected: &Address) -> bool {
+        self.email.as_deref() == expected.email.as_ref().map(Email::as_str)
+            && self.pending_email.as_deref() == expected.pending.as_ref().map(Email::as_str)
+            && self.verified_email_key.is_some() == expected.verified
     }
 
     /// Whether the user is an active admin.

@@ -1,5 +1,6 @@
 //! The HTTP contract suite against the actix-web server, on SQLite (always) and PostgreSQL
-//! (when `TEST_POSTGRES_URL` is set when the tests are built, as CI does; ignored otherwise).
+//! (when `TEST_POSTGRES_URL` is set when the tests are built, as CI does; ignored otherwise),
+//! and its account cases on MySQL (`TEST_MYSQL_URL`).
 
 use auth_sqlx::testing::TestDatabase;
 
@@ -21,6 +22,60 @@ mod postgres {
             auth_tests::servers::actix(db).await
         }
     );
+}
+
+/// The account cases on MySQL (when `TEST_MYSQL_URL` is set when the tests are built):
+/// what the store contract checks there, through the server.
+mod mysql {
+    use super::*;
+
+    auth_tests::http_contract_tests!(
+        [#[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]]
+        || async {
+            let db = TestDatabase::mysql().await;
+            auth_tests::servers::actix(db).await
+        }; account, password_reset, email_verification, session_list
+    );
+}
+
+/// A server that requires a verified address to sign in (`REQUIRE_VERIFIED_EMAIL=true`).
+mod required_verification {
+    use super::*;
+
+    auth_tests::http_contract_tests!(|| async {
+        auth_tests::servers::actix_with(TestDatabase::sqlite(), |c| c.require_verified_email = true).await
+    }; required_verification);
+}
+
+/// Forgot-password timing, on a server whose mail limits are off so that one account can be
+/// asked for 50 times (on SQLite and, when configured, PostgreSQL).
+mod mail_timing {
+    use super::*;
+
+    fn no_mail_limits(c: &mut task_service::config::Config) {
+        c.rate_limit_mail_per_ip_per_minute = 0;
+        c.rate_limit_mail_per_account_per_hour = 0;
+    }
+
+    mod sqlite {
+        use super::*;
+
+        auth_tests::http_contract_tests!(|| async {
+            auth_tests::servers::actix_with(TestDatabase::sqlite(), no_mail_limits).await
+        }; mail_timing);
+    }
+
+    mod postgres {
+        use super::*;
+
+        auth_tests::http_contract_tests!(
+            [#[cfg_attr(not(db_postgres), ignore = "needs TEST_POSTGRES_URL")]]
+            || async {
+                let db = TestDatabase::postgres().await;
+                auth_tests::servers::actix_with(db, no_mail_limits).await
+            }; mail_timing
+        );
+    }
 }
 
 /// The token cases again on a server that signs with ES256: the same attacks against an

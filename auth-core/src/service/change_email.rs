@@ -4,8 +4,8 @@
 
 use super::Auth;
 use crate::{
-    Address, AuthError, Email, Password, RequestContext, Result, Role, TokenRejection, User,
-    UserId, UserUpdate, audit::audit, mail::Mail,
+    Address, AuthError, Email, Password, RequestContext, Result, TokenRejection, User, UserId,
+    UserRecord, UserUpdate, audit::audit, mail::Mail,
 };
 
 impl Auth {
@@ -37,53 +37,72 @@ impl Auth {
         let user = self.inner.store.user_by_id(user_id).await?.filter(|u| u.is_active);
         let user = user.ok_or_else(gone)?;
         let new = new.map(Email::parse).transpose()?;
-        if new.is_none() && self.inner.config.require_verified_email() && user.role != Role::Admin {
+        if new.is_none() && self.needs_verified_email(user.role) {
             return Err(AuthError::validation("email", "is required on this service"));
         }
-        let same = |e: &Email| user.email.as_ref().is_some_and(|mine| mine.same_address(e));
-        // What gets a verification link.
-        let to_verify = match &new {
-            Some(e) if same(e) => user.email.clone().filter(|_| !user.email_verified),
-            other => other.clone(),
-        };
-        if to_verify.is_some() {
+        let link_due = link_to_send(&user, new.as_ref()).is_some();
+        if link_due {
             self.inner.mail.as_ref().ok_or(AuthError::MailUnavailable)?;
-            self.take_link_mail(&user, ctx).await?;
         }
         self.reauthenticate(&user, current, ctx).await?;
-        let address = match &new {
-            None => Address::default(),
-            Some(e) if same(e) => Address { pending: None, ..Address::of(&user) },
-            Some(e) => Address { pending: Some(e.clone()), ..Address::of(&user) },
-        };
-        let update = UserUpdate {
-            address: Some(address),
-            updated_at: Some(self.now()),
-            ..Default::default()
-        };
-        let updated = self.write_user(user.id, update).await?.ok_or_else(gone)?;
-        if let Some(to) = to_verify {
+        if link_due {
+            self.take_link_mail(&user, ctx).await?;
+        }
+        // From the account as it is now (a verification may have landed while the password
+        // was checked), and written only if it still is.
+        let now = self.now();
+        let written = self
+            .write_address(user.id, |u| {
+                let update = UserUpdate { updated_at: Some(now), ..Default::default() };
+                u.is_active.then(|| (next_address(u, new.as_ref()), update))
+            })
+            .await?;
+        let (before, updated) = written.ok_or_else(gone)?;
+        if let Some(to) = link_to_send(&before, new.as_ref()) {
             self.send_verification(&updated, to);
         }
         let user_id = user.id.get();
+        let username = before.username.as_str();
         match &new {
-            Some(e) if same(e) => audit!(info, "email_change_cancelled", ctx, user_id),
+            Some(e) if same_address(&before, e) => {
+                audit!(info, "email_change_cancelled", ctx, user_id);
+            }
             Some(e) => {
                 audit!(info, "email_change_requested", ctx, user_id);
-                let mail = Mail::AddressChanged {
-                    username: user.username.as_str(),
-                    new_address: Some(e.as_str()),
-                };
-                self.notify("address_changed", &user, &mail);
+                let mail = Mail::AddressChanged { username, new_address: Some(e.as_str()) };
+                self.notify("address_changed", &before, &mail);
             }
             None => {
                 audit!(info, "email_removed", ctx, user_id);
-                let mail =
-                    Mail::AddressChanged { username: user.username.as_str(), new_address: None };
-                self.notify("address_changed", &user, &mail);
+                let mail = Mail::AddressChanged { username, new_address: None };
+                self.notify("address_changed", &before, &mail);
             }
         }
         Ok(updated.into())
+    }
+}
+
+/// Whether `e` is the address `user` has (ASCII case aside).
+fn same_address(user: &UserRecord, e: &Email) -> bool {
+    user.email.as_ref().is_some_and(|mine| mine.same_address(e))
+}
+
+/// `user`'s address state once they ask for `new`: a new address pending, their own
+/// address with nothing pending, or none at all.
+fn next_address(user: &UserRecord, new: Option<&Email>) -> Address {
+    match new {
+        None => Address::default(),
+        Some(e) if same_address(user, e) => Address { pending: None, ..Address::of(user) },
+        Some(e) => Address { pending: Some(e.clone()), ..Address::of(user) },
+    }
+}
+
+/// Where a verification link goes when `user` asks for `new`: the new address, or their
+/// own if they ask for it and it is unverified.
+fn link_to_send(user: &UserRecord, new: Option<&Email>) -> Option<Email> {
+    match new {
+        Some(e) if same_address(user, e) => user.email.clone().filter(|_| !user.email_verified),
+        other => other.cloned(),
     }
 }
 

@@ -107,17 +107,17 @@ impl Auth {
         messages
     }
 
-    /// Whether `to` may get another link (a reset, a verification) this hour: however many
-    /// accounts name an address, it gets at most the per-account limit of them (an
-    /// attacker cannot multiply messages by registering accounts with it). A refusal is
-    /// logged, under `what`.
+    /// Whether `to` may get another link of kind `what` (a reset, a verification) this
+    /// hour: however many accounts name an address, it gets at most the per-account limit
+    /// of each kind (an attacker cannot multiply messages by registering accounts with it,
+    /// and sign-ups naming an address cannot use up its reset links). A refusal is logged.
     pub(super) async fn recipient_may_receive(
         &self,
         user: &UserRecord,
         to: &Email,
         what: &'static str,
     ) -> bool {
-        let recipient = format!("to:{}", to.key());
+        let recipient = format!("to:{what}:{}", to.key());
         let allowed = self.inner.throttle.take_mail_for(&recipient, self.now()).await.is_ok();
         if !allowed {
             tracing::info!(target: "auth::mail", mail = what, user_id = user.id.get(), "this address had enough mail for now");

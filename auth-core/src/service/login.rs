@@ -2,7 +2,7 @@
 
 use super::Auth;
 use crate::{
-    AuthError, HashingError, Password, RequestContext, Result, Role, TokenPair, User, UserRecord,
+    AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
     UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
@@ -70,10 +70,7 @@ impl Auth {
             }
         };
         throttle.succeeded(attempt).await?;
-        if self.inner.config.require_verified_email()
-            && !user.email_verified
-            && user.role != Role::Admin
-        {
+        if !user.email_verified && self.needs_verified_email(user.role) {
             audit!(
                 info,
                 "login_refused",
@@ -85,7 +82,7 @@ impl Auth {
         }
         let (user, tokens, sid) = self.start_session(&user, ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
-        self.notify_if_new_client(&user, sid, ctx);
+        self.notify_if_new_client(&user, sid, ctx).await;
         Ok(SignedIn { user: user.into(), tokens })
     }
 

@@ -3,6 +3,7 @@
 //! authorization rule, password change, sessions, and administration.
 
 mod access;
+mod address;
 mod admin;
 mod authorization;
 mod change_email;

@@ -25,44 +25,42 @@ impl Auth {
     }
 
     /// After a login that began session `sid`: if the user has signed in before, but never
-    /// from this client (IP and user agent), tells them. The lookup runs off the request
-    /// path too.
-    pub(super) fn notify_if_new_client(
+    /// from this client (IP and user agent), tells them. The lookup is one indexed query of
+    /// the login; only a notice to send takes a place among the messages in flight. A
+    /// failed lookup is logged and sends nothing.
+    pub(super) async fn notify_if_new_client(
         &self,
         user: &UserRecord,
         sid: FamilyId,
         ctx: &RequestContext,
     ) {
-        let Some(delivery) = self.inner.mail.as_ref() else { return };
-        let Some(to) = verified_address(user) else { return };
+        if self.inner.mail.is_none() || verified_address(user).is_none() {
+            return;
+        }
         let this =
             KnownClient { ip: ctx.ip_string(), user_agent: ctx.user_agent().map(str::to_owned) };
-        let (auth, user) = (self.clone(), user.clone());
-        delivery.dispatch("new_sign_in", async move {
-            let user_id = user.id.get();
-            let known = match auth.inner.store.known_clients(user.id, sid).await {
-                Ok(known) => known,
-                Err(e) => {
-                    tracing::warn!(target: "auth::mail", user_id, error = %e, "new sign-in: lookup failed");
-                    return Vec::new();
-                }
-            };
-            // The first sign-in of an account is no news, and a known client is none either.
-            if known.is_empty() || known.contains(&this) {
-                return Vec::new();
+        let history = match self.inner.store.client_history(user.id, sid, &this).await {
+            Ok(history) => history,
+            Err(e) => {
+                tracing::warn!(target: "auth::mail", user_id = user.id.get(), error = %e, "new sign-in: lookup failed");
+                return;
             }
-            let at = auth.now().format(&time::format_description::well_known::Rfc3339);
-            let mail = Mail::NewSignIn {
-                username: user.username.as_str(),
-                ip: this.ip.as_deref(),
-                user_agent: this.user_agent.as_deref(),
-                at: &at.unwrap_or_default(),
-            };
-            let Some(delivery) = auth.inner.mail.as_ref() else { return Vec::new() };
-            let content = delivery.settings().templates.render(&mail);
-            let message = MailMessage { to, content };
-            auth.within_notice_cap("new_sign_in", user_id, message).await.into_iter().collect()
-        });
+        };
+        // The first sign-in of an account is no news, and a known client is none either.
+        if !history.signed_in_before || history.from_this_client {
+            return;
+        }
+        let at = self.now().format(&time::format_description::well_known::Rfc3339);
+        // The user agent is the client's to choose: quoted short, so that a notice cannot
+        // carry a paragraph of someone else's words.
+        let agent: Option<String> = this.user_agent.as_deref().map(|ua| shorten(ua, 80));
+        let mail = Mail::NewSignIn {
+            username: user.username.as_str(),
+            ip: this.ip.as_deref(),
+            user_agent: agent.as_deref(),
+            at: &at.unwrap_or_default(),
+        };
+        self.notify("new_sign_in", user, &mail);
     }
 
     /// `message` if its address may have another notice this hour. Notices have a cap of
@@ -79,6 +77,14 @@ impl Auth {
             return None;
         }
         Some((user_id, message))
+    }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

@@ -41,9 +41,8 @@ impl Auth {
         }
         let hash = self.hash_new_password(&user, new).await?;
         // A pending address change ends with the sessions that asked for it.
-        let address = Address { pending: None, ..Address::of(&user) };
         let user = self
-            .set_password(user.id, hash, address)
+            .set_password(user.id, hash, |u| Some(Address { pending: None, ..Address::of(u) }))
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
         let (user, tokens, _) = self.start_session(&user, ctx).await?;
@@ -70,28 +69,32 @@ impl Auth {
         self.inner.hasher.check_and_hash(policy, new, &known).await.map_err(as_new_password)
     }
 
-    /// Sets a new password hash and, in the same write, the revocation stamp and `address`,
-    /// so that no access or refresh token issued before survives it even if what follows
-    /// fails; then revokes the refresh tokens. The user as they are now, or `None` when
-    /// gone.
+    /// Sets a new password hash and, in the same write, the revocation stamp and the address
+    /// state `address` makes of the user as stored (see [`Auth::write_address`]), so that no
+    /// access or refresh token issued before survives it even if what follows fails; then
+    /// revokes the refresh tokens. The user as they are now, or `None` when gone or when
+    /// `address` declines.
     pub(super) async fn set_password(
         &self,
         user: UserId,
         hash: StoredHash,
-        address: Address,
+        mut address: impl FnMut(&UserRecord) -> Option<Address>,
     ) -> Result<Option<UserRecord>> {
-        let update = UserUpdate {
-            password_hash: Some(hash),
-            address: Some(address),
-            tokens_valid_after: Some(self.revocation_stamp()),
-            updated_at: Some(self.now()),
-            ..Default::default()
-        };
-        let updated = self.write_user(user, update).await?;
-        if updated.is_some() {
-            self.inner.store.revoke_user_tokens(user, self.now()).await?;
-        }
-        Ok(updated)
+        let (stamp, now) = (self.revocation_stamp(), self.now());
+        let written = self
+            .write_address(user, |u| {
+                let update = UserUpdate {
+                    password_hash: Some(hash.clone()),
+                    tokens_valid_after: Some(stamp),
+                    updated_at: Some(now),
+                    ..Default::default()
+                };
+                address(u).map(|a| (a, update))
+            })
+            .await?;
+        let Some((_, updated)) = written else { return Ok(None) };
+        self.inner.store.revoke_user_tokens(user, self.now()).await?;
+        Ok(Some(updated))
     }
 }
 

@@ -66,7 +66,7 @@ impl Auth {
             Some(e) => Some(Email::parse(e)?),
         };
         // Where logins need a verified address, an account needs one to verify.
-        if email.is_none() && config.require_verified_email() && role != Role::Admin {
+        if email.is_none() && self.needs_verified_email(role) {
             return Err(AuthError::validation("email", "is required on this service"));
         }
         let mut inputs = vec![username.as_str()];

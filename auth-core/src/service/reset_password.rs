@@ -50,17 +50,18 @@ impl Auth {
         if store.spend_link_token(&token.digest(), purpose, self.now()).await?.is_none() {
             return Err(AuthError::InvalidLink);
         }
-        // Hashing took a while: a revocation made meanwhile still wins.
-        let again = store.user_by_id(user.id).await?;
-        if !again.as_ref().is_some_and(|u| current(u) && u.password_hash == user.password_hash) {
-            return Err(AuthError::InvalidLink);
-        }
-        // The link came to the account's address: that verifies it (unless another account
-        // verified it first), and ends a pending change of it.
-        let verified = Address { email: user.email.clone(), verified: true, pending: None };
+        // Hashing took a while: a revocation made meanwhile still wins, read again with
+        // each try of the write. The link came to the account's address: that verifies it
+        // (unless another account verified it first), and ends a pending change of it.
+        let still = |u: &UserRecord| current(u) && u.password_hash == user.password_hash;
+        let verified = |u: &UserRecord| {
+            still(u).then(|| Address { email: u.email.clone(), verified: true, pending: None })
+        };
         let updated = match self.set_password(user.id, hash.clone(), verified).await {
             Err(AuthError::EmailTaken) => {
-                let unverified = Address { verified: false, pending: None, ..Address::of(&user) };
+                let unverified = |u: &UserRecord| {
+                    still(u).then(|| Address { verified: false, pending: None, ..Address::of(u) })
+                };
                 self.set_password(user.id, hash, unverified).await
             }
             other => other,

@@ -6,7 +6,7 @@
 use super::Auth;
 use crate::{
     Address, AuthError, Email, LinkPurpose, LinkToken, LinkTokenRecord, RequestContext, Result,
-    TokenRejection, User, UserId, UserRecord, UserUpdate,
+    Role, TokenRejection, User, UserId, UserRecord, UserUpdate,
     audit::audit,
     mail::{Mail, MailMessage},
     throttle::Bucket,
@@ -47,6 +47,13 @@ impl Auth {
         audit!(info, "email_verification_requested", ctx, user_id = user.id.get());
         self.send_verification(&user, to);
         Ok(())
+    }
+
+    /// Whether an account of `role` needs a verified address to sign in: when the
+    /// configuration [requires one](crate::AuthConfigBuilder::require_verified_email), for
+    /// all but admins.
+    pub(super) fn needs_verified_email(&self, role: Role) -> bool {
+        self.inner.config.require_verified_email() && role != Role::Admin
     }
 
     /// Takes one message of the client IP's mail bucket and of the account's hourly mail
@@ -140,19 +147,21 @@ impl Auth {
         let live = store.live_link_token(&token.digest(), purpose, self.now()).await?;
         let record = live.ok_or(AuthError::InvalidLink)?;
         let user = store.user_by_id(record.user_id).await?;
-        let (user, address) = user
-            .and_then(|u| verified(&u, &record).map(|a| (u, a)))
-            .ok_or(AuthError::InvalidLink)?;
+        let user = user.filter(|u| verified(u, &record).is_some()).ok_or(AuthError::InvalidLink)?;
         if store.spend_link_token(&token.digest(), purpose, self.now()).await?.is_none() {
             return Err(AuthError::InvalidLink);
         }
-        let update = UserUpdate {
-            address: Some(address),
-            updated_at: Some(self.now()),
-            ..Default::default()
-        };
+        let now = self.now();
+        // Written from the account as it is when it is written: a password reset that ended
+        // a pending change meanwhile wins.
+        let written = self
+            .write_address(user.id, |u| {
+                let update = UserUpdate { updated_at: Some(now), ..Default::default() };
+                verified(u, &record).map(|a| (a, update))
+            })
+            .await;
         let user_id = user.id.get();
-        let updated = match self.write_user(user.id, update).await {
+        let (before, updated) = match written {
             Err(AuthError::EmailTaken) => {
                 audit!(
                     warn,
@@ -165,7 +174,7 @@ impl Auth {
             }
             other => other?.ok_or(AuthError::InvalidLink)?,
         };
-        let changed = updated.email != user.email;
+        let changed = updated.email != before.email;
         audit!(info, "email_verified", ctx, user_id, address_changed = changed);
         Ok(updated.into())
     }

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 
 use super::{LinkTokenStore, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
 use crate::{
-    Address, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser,
-    Page, RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError,
-    TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    Address, ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord,
+    NewRefreshToken, NewUser, Page, RefreshTokenRecord, Replacement, Role, RotateOutcome,
+    SessionRecord, StoreError, TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
@@ -53,6 +53,10 @@ impl Inner {
     /// Applies `update` to user `id` (which must exist) unless it would verify an address
     /// another user has verified: the unique index of the SQL stores.
     fn update(&mut self, id: UserId, update: UserUpdate) -> StoreResult<UserRecord> {
+        let user = self.users.get(&id).expect("the caller looked the user up");
+        if update.if_address.as_ref().is_some_and(|expected| Address::of(user) != *expected) {
+            return Ok(user.clone());
+        }
         if let Some(key) = update.address.as_ref().and_then(Address::verified_key) {
             let taken = self
                 .users
@@ -312,13 +316,21 @@ impl RefreshTokenStore for MemoryStore {
             .any(|t| t.user_id == user && t.family_id == family && t.is_live(now)))
     }
 
-    async fn known_clients(&self, user: UserId, except: FamilyId) -> StoreResult<Vec<KnownClient>> {
+    async fn client_history(
+        &self,
+        user: UserId,
+        except: FamilyId,
+        client: &KnownClient,
+    ) -> StoreResult<ClientHistory> {
         let inner = self.lock();
-        let mut seen = std::collections::HashSet::new();
+        let blank = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut history = ClientHistory::default();
         for t in inner.tokens.values().filter(|t| t.user_id == user && t.family_id != except) {
-            seen.insert(KnownClient { ip: t.ip.clone(), user_agent: t.user_agent.clone() });
+            history.signed_in_before = true;
+            history.from_this_client |= blank(&t.ip) == blank(&client.ip)
+                && blank(&t.user_agent) == blank(&client.user_agent);
         }
-        Ok(seen.into_iter().take(super::KNOWN_CLIENTS_LIMIT as usize).collect())
+        Ok(history)
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {

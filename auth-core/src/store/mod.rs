@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 pub use memory::MemoryStore;
 
 use crate::{
-    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken, NewUser, Page,
-    RefreshTokenRecord, Replacement, RotateOutcome, SessionRecord, StoreError, TokenDigest, UserId,
-    UserRecord, UserUpdate, Username,
+    ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken,
+    NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome, SessionRecord, StoreError,
+    TokenDigest, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// The result type of store methods.
@@ -83,9 +83,6 @@ pub trait UserStore: Send + Sync + 'static {
         self.user_by_id(UserId::new(0)).await.map(|_| ())
     }
 }
-
-/// The most clients [`RefreshTokenStore::known_clients`] returns.
-pub const KNOWN_CLIENTS_LIMIT: u32 = 256;
 
 /// The most users [`UserStore::users_by_email`] returns.
 pub const USERS_BY_EMAIL_LIMIT: u32 = 10;
@@ -159,11 +156,16 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
-    /// The distinct clients (IP and user agent) that refresh tokens of `user` were issued
-    /// to, outside session `except` (the one just begun), at most [`KNOWN_CLIENTS_LIMIT`]:
-    /// live, spent or revoked alike, until they are purged. What tells a sign-in from a new
-    /// device.
-    async fn known_clients(&self, user: UserId, except: FamilyId) -> StoreResult<Vec<KnownClient>>;
+    /// Whether `user` has refresh tokens outside session `except` (the one just begun) —
+    /// live, spent or revoked alike, until they are purged — and whether any of them was
+    /// issued to `client` (IP and user agent compared byte for byte; an absent one equals
+    /// an empty one). Two indexed lookups.
+    async fn client_history(
+        &self,
+        user: UserId,
+        except: FamilyId,
+        client: &KnownClient,
+    ) -> StoreResult<ClientHistory>;
 
     /// Deletes tokens that expired before `before`. Returns how many were deleted.
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;

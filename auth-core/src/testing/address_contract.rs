@@ -122,3 +122,39 @@ pub async fn concurrent_verifications_of_one_address_admit_one<S: AuthStore + ?S
     }
     assert_eq!(verified, 1);
 }
+
+/// A write conditional on the stored address ([`UserUpdate::if_address`]) applies, with
+/// everything else it carries, only while the address is the one expected; otherwise it
+/// changes nothing and returns the user as stored. On both update paths.
+pub async fn address_writes_can_be_conditional<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let u = user(&*store, "alice").await;
+    let first = Address { email: Some(email("a@example.com")), verified: false, pending: None };
+    write(&*store, u.id, first.clone()).await;
+    let verified = Address { verified: true, ..first.clone() };
+    let hash = crate::StoredHash::new("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3");
+    let stale = UserUpdate {
+        address: Some(verified.clone()),
+        if_address: Some(Address::default()),
+        password_hash: Some(hash.clone()),
+        ..Default::default()
+    };
+    let r = store.update_user(u.id, stale.clone()).await.unwrap().expect("the user");
+    assert_eq!(Address::of(&r), first, "nothing changed");
+    assert_ne!(r.password_hash, hash, "nothing else either");
+    let r = store.update_user_unless_last_admin(u.id, stale).await.unwrap();
+    let crate::UserChange::Updated(r) = r else { panic!("{r:?}") };
+    assert_eq!(Address::of(&r), first);
+    let current = UserUpdate {
+        address: Some(verified.clone()),
+        if_address: Some(first),
+        password_hash: Some(hash.clone()),
+        ..Default::default()
+    };
+    let r = store.update_user(u.id, current).await.unwrap().expect("the user");
+    assert_eq!((Address::of(&r), r.password_hash.clone()), (verified.clone(), hash));
+    let back = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(Address::of(&back), verified);
+    // Without a user, nothing.
+    let gone = UserUpdate { if_address: Some(Address::default()), ..Default::default() };
+    assert!(store.update_user(UserId::new(424242), gone).await.unwrap().is_none());
+}

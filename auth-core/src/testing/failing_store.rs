@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::{
-    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, LinkTokenStore, NewRefreshToken,
-    NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement, RotateOutcome,
-    SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion, UserId,
-    UserRecord, UserStore, UserUpdate, Username,
+    ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, LinkTokenStore,
+    NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
+    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion,
+    UserId, UserRecord, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -96,7 +96,12 @@ impl RefreshTokenStore for FailingStore {
     ) -> StoreResult<bool> {
         down()
     }
-    async fn known_clients(&self, _: UserId, _: FamilyId) -> StoreResult<Vec<KnownClient>> {
+    async fn client_history(
+        &self,
+        _: UserId,
+        _: FamilyId,
+        _: &KnownClient,
+    ) -> StoreResult<ClientHistory> {
         down()
     }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {

@@ -81,6 +81,7 @@ macro_rules! store_contract_tests {
             addresses_are_written_together,
             verified_addresses_are_unique,
             concurrent_verifications_of_one_address_admit_one,
+            address_writes_can_be_conditional,
         );
         $crate::__contract_tests!([$($attr)*] link_contract, $factory;
             link_tokens_are_spent_once_with_their_purpose,
@@ -100,7 +101,7 @@ macro_rules! store_contract_tests {
             tells_whether_a_session_is_live,
             revocation_racing_a_rotation_ends_the_session,
             purges_expired_tokens,
-            lists_known_clients_outside_a_session,
+            tells_a_known_client_from_a_new_one,
         );
     };
     ($factory:expr) => {

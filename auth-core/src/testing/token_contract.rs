@@ -280,11 +280,10 @@ pub async fn purges_expired_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
     assert!(store.refresh_token(&fresh.digest()).await.unwrap().is_some());
 }
 
-/// Known clients: the distinct IP and user-agent pairs of a user's tokens, spent and revoked
-/// ones included, outside the session named; another user's are not theirs.
-pub async fn lists_known_clients_outside_a_session<S: AuthStore + ?Sized>(store: Arc<S>) {
-    use std::collections::HashSet;
-
+/// Client history: whether a user signed in before outside the session named (spent and
+/// revoked tokens count), and whether from this IP and user agent, compared byte for byte
+/// (an absent value equals an empty one); another user's tokens are not theirs.
+pub async fn tells_a_known_client_from_a_new_one<S: AuthStore + ?Sized>(store: Arc<S>) {
     use crate::KnownClient;
     let a = user(&*store, "alice").await;
     let b = user(&*store, "bob1").await;
@@ -292,32 +291,48 @@ pub async fn lists_known_clients_outside_a_session<S: AuthStore + ?Sized>(store:
         ip: ip.map(str::to_owned),
         user_agent: ua.map(str::to_owned),
     };
+    let history = |user, except, c: KnownClient| {
+        let store = store.clone();
+        async move {
+            let h = store.client_history(user, except, &c).await.unwrap();
+            (h.signed_in_before, h.from_this_client)
+        }
+    };
+    let known = client(Some("203.0.113.7"), Some("contract/1.0"));
     let (first, n) = session(a.id, t0());
     let first_family = n.family_id;
     store.insert_refresh_token(n).await.unwrap();
-    // Nothing but the session itself: no client known outside it.
-    assert!(store.known_clients(a.id, first_family).await.unwrap().is_empty());
-    // A rotation from elsewhere (the replacement has no IP), then the family revoked.
+    // The session itself is no history.
+    assert_eq!(history(a.id, first_family, known.clone()).await, (false, false));
+    // A rotation from a client without an IP, then the family revoked: both still count.
     let (_, repl) = replacement(t0() + Duration::minutes(1));
     store.rotate_refresh_token(&first.digest(), repl, t0() + Duration::minutes(1)).await.unwrap();
     store.revoke_family(first_family, t0() + Duration::minutes(2)).await.unwrap();
-    // A second session from the first one's client.
     let (_, n) = session(a.id, t0() + Duration::minutes(3));
-    let second_family = n.family_id;
+    let second = n.family_id;
     store.insert_refresh_token(n).await.unwrap();
-    let (_, n) = session(b.id, t0());
-    store.insert_refresh_token(n.clone()).await.unwrap();
     let (_, mut other) = session(b.id, t0());
     other.ip = Some("198.51.100.9".into());
+    other.user_agent = Some("Other/1.0".into());
     store.insert_refresh_token(other).await.unwrap();
 
-    let known: HashSet<_> =
-        store.known_clients(a.id, second_family).await.unwrap().into_iter().collect();
-    let expected: HashSet<_> =
-        [client(Some("203.0.113.7"), Some("contract/1.0")), client(None, Some("ua-2"))].into();
-    assert_eq!(known, expected);
-    let known = store.known_clients(a.id, FamilyId::generate()).await.unwrap();
-    assert_eq!(known.len(), 2, "the same client twice is one: {known:?}");
-    let of_b = store.known_clients(b.id, n.family_id).await.unwrap();
-    assert_eq!(of_b, [client(Some("198.51.100.9"), Some("contract/1.0"))]);
+    assert_eq!(history(a.id, second, known.clone()).await, (true, true));
+    assert_eq!(history(a.id, second, client(None, Some("ua-2"))).await, (true, true));
+    assert_eq!(history(a.id, second, client(Some(""), Some("ua-2"))).await, (true, true));
+    // Case and any other difference make another client.
+    assert_eq!(
+        history(a.id, second, client(Some("203.0.113.7"), Some("CONTRACT/1.0"))).await,
+        (true, false)
+    );
+    assert_eq!(
+        history(a.id, second, client(Some("203.0.113.8"), Some("contract/1.0"))).await,
+        (true, false)
+    );
+    assert_eq!(history(a.id, second, client(Some("203.0.113.7"), None)).await, (true, false));
+    // Another user's client is not theirs.
+    assert_eq!(
+        history(a.id, second, client(Some("198.51.100.9"), Some("Other/1.0"))).await,
+        (true, false)
+    );
+    assert_eq!(history(b.id, FamilyId::generate(), known).await, (true, false));
 }

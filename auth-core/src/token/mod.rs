@@ -23,7 +23,7 @@ pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,
     TokenDigest,
 };
-pub use session::{KnownClient, Session, SessionRecord};
+pub use session::{ClientHistory, KnownClient, Session, SessionRecord};
 
 /// Algorithms re-exported from `jsonwebtoken` for configuring keys.
 pub use jsonwebtoken::Algorithm;

@@ -29,16 +29,24 @@ pub struct SessionRecord {
     pub user_agent: Option<String>,
 }
 
-/// A client a user has signed in from: the IP and user agent a refresh token of theirs was
-/// issued to. Made by
-/// [`RefreshTokenStore::known_clients`](crate::RefreshTokenStore::known_clients), to tell a
-/// sign-in from a new device.
+/// A client a user signs in from: the IP and user agent a refresh token is issued to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KnownClient {
-    /// The client IP, if it was known.
+    /// The client IP, if it is known.
     pub ip: Option<String>,
-    /// The user agent, if it was known.
+    /// The user agent, if it is known.
     pub user_agent: Option<String>,
+}
+
+/// What a user's refresh tokens outside one session say of their sign-ins, made by
+/// [`RefreshTokenStore::client_history`](crate::RefreshTokenStore::client_history): what
+/// tells a sign-in from a new device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClientHistory {
+    /// Whether they signed in before at all.
+    pub signed_in_before: bool,
+    /// Whether they signed in before from this client (IP and user agent, byte for byte).
+    pub from_this_client: bool,
 }
 
 /// A session as the API shows it (`GET /auth/sessions`): `{"id", "created_at",

@@ -167,6 +167,10 @@ pub struct UserUpdate {
     /// A new address state: address, whether it is verified, pending address, all three
     /// written together.
     pub address: Option<Address>,
+    /// A condition: apply the update only if the stored address state is still this one.
+    /// Otherwise the store changes nothing and returns the user as stored, so that an
+    /// address computed from an earlier read never overwrites a change made since.
+    pub if_address: Option<Address>,
     /// A new revocation stamp. Stores keep the later of this and the current one: the stamp
     /// never moves backwards.
     pub tokens_valid_after: Option<OffsetDateTime>,

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    FamilyId, KNOWN_CLIENTS_LIMIT, KnownClient, NewRefreshToken, RefreshTokenRecord,
-    RefreshTokenStore, Replacement, RotateOutcome, SessionRecord, StoreResult, TokenDigest, UserId,
+    ClientHistory, FamilyId, KnownClient, NewRefreshToken, RefreshTokenRecord, RefreshTokenStore,
+    Replacement, RotateOutcome, SessionRecord, StoreResult, TokenDigest, UserId,
 };
 use time::OffsetDateTime;
 
@@ -139,16 +139,39 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
         Ok(row.is_some())
     }
 
-    async fn known_clients(&self, user: UserId, except: FamilyId) -> StoreResult<Vec<KnownClient>> {
+    async fn client_history(
+        &self,
+        user: UserId,
+        except: FamilyId,
+        client: &KnownClient,
+    ) -> StoreResult<ClientHistory> {
+        let (ip, agent) = (client.ip.as_deref(), client.user_agent.as_deref());
+        let outside = [Arg::I64(user.get()), Arg::Bytes(except.as_bytes())];
+        let any: Option<ClientRow> =
+            DB::fetch_optional(On::Pool(&self.pool), &ANY_OTHER_SESSION, &outside)
+                .await
+                .map_err(other_error)?;
+        if any.is_none() {
+            return Ok(ClientHistory::default());
+        }
         let args = [
             Arg::I64(user.get()),
             Arg::Bytes(except.as_bytes()),
-            Arg::I64(i64::from(KNOWN_CLIENTS_LIMIT)),
+            Arg::Str(ip.unwrap_or_default()),
+            Arg::Str(agent.unwrap_or_default()),
         ];
-        let rows: Vec<ClientRow> = DB::fetch_all(On::Pool(&self.pool), &KNOWN_CLIENTS, &args)
-            .await
-            .map_err(other_error)?;
-        Ok(rows.into_iter().map(ClientRow::into_client).collect())
+        // A case-insensitive collation (MySQL's) may find more: the exact comparison here
+        // decides.
+        let rows: Vec<ClientRow> =
+            DB::fetch_all(On::Pool(&self.pool), &FROM_CLIENT, &args).await.map_err(other_error)?;
+        let same = |a: Option<String>, b: Option<&str>| {
+            a.as_deref().unwrap_or_default() == b.unwrap_or_default()
+        };
+        let from_this_client = rows
+            .into_iter()
+            .map(ClientRow::into_client)
+            .any(|c| same(c.ip, ip) && same(c.user_agent, agent));
+        Ok(ClientHistory { signed_in_before: true, from_this_client })
     }
 
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64> {
@@ -216,9 +239,14 @@ static LIVE_IN_FAMILY: Statement = Statement::new(concat!(
      AND expires_at > ? LIMIT 1"
 ));
 
-static KNOWN_CLIENTS: Statement = Statement::new(
-    "SELECT DISTINCT ip, user_agent FROM auth_refresh_tokens \
-     WHERE user_id = ? AND family_id <> ? LIMIT ?",
+static ANY_OTHER_SESSION: Statement = Statement::new(
+    "SELECT ip, user_agent FROM auth_refresh_tokens WHERE user_id = ? AND family_id <> ? LIMIT 1",
+);
+
+static FROM_CLIENT: Statement = Statement::new(
+    "SELECT ip, user_agent FROM auth_refresh_tokens \
+     WHERE user_id = ? AND family_id <> ? \
+     AND COALESCE(ip, '') = ? AND COALESCE(user_agent, '') = ? LIMIT 16",
 );
 
 static PURGE_EXPIRED: Statement =

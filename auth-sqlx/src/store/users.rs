@@ -79,6 +79,10 @@ impl<DB: Portable> UserStore for Store<DB> {
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
+                if let Some(stale) = stale_address(&mut tx, id, &update).await? {
+                    tx.rollback().await?;
+                    return Ok(stale);
+                }
                 DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
                 let row =
                     DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &[Arg::I64(id.get())]).await?;
@@ -143,6 +147,10 @@ impl<DB: Portable> UserStore for Store<DB> {
                 let guard = last_admin_guard(&mut tx, id, update.takes_admin_away()).await?;
                 let mut row: Option<UserRow> = None;
                 if matches!(guard, Guard::Clear) {
+                    if let Some(stale) = stale_address(&mut tx, id, &update).await? {
+                        tx.rollback().await?;
+                        return Ok((guard, stale));
+                    }
                     DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
                     let by_id = [Arg::I64(id.get())];
                     row = DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
@@ -192,6 +200,25 @@ fn update_args<'a>(
         Arg::OptI64(update.updated_at.map(micros)),
         Arg::I64(id.get()),
     ]
+}
+
+/// When `update` is conditional on the stored address ([`UserUpdate::if_address`]) and
+/// user `id`'s is another (or the user is gone): the user as stored (`Some(None)` when
+/// gone), read with a lock that holds until the transaction ends. `None` when the update
+/// may go ahead.
+async fn stale_address<DB: Portable>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    id: UserId,
+    update: &UserUpdate,
+) -> Result<Option<Option<UserRow>>, sqlx::Error> {
+    let Some(expected) = &update.if_address else { return Ok(None) };
+    let locked = if DB::ROW_LOCKS { &USER_BY_ID_LOCKED } else { &USER_BY_ID };
+    let row: Option<UserRow> =
+        DB::fetch_optional(On::Tx(tx), locked, &[Arg::I64(id.get())]).await?;
+    Ok(match row {
+        Some(row) if row.has_address(expected) => None,
+        other => Some(other),
+    })
 }
 
 /// What stands in the way of removing user `id` as an active admin.

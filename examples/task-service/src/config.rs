@@ -141,11 +141,16 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_REFRESH_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().refresh_per_ip_per_minute)]
     pub rate_limit_refresh_per_ip_per_minute: u32,
 
-    /// Requests that send mail (`/auth/forgot-password`) per client IP per minute; 0 turns
-    /// the limit off (logged as insecure). Each submitted address or username gets at most
-    /// 5 an hour besides, from any IP.
+    /// Requests that send mail (`/auth/forgot-password`, `/auth/verify-email/request`,
+    /// `PATCH /auth/me`) per client IP per minute; 0 turns the limit off (logged as
+    /// insecure).
     #[arg(long, env = "RATE_LIMIT_MAIL_PER_IP_PER_MINUTE", default_value_t = RateLimits::default().mail_per_ip_per_minute)]
     pub rate_limit_mail_per_ip_per_minute: u32,
+
+    /// Messages an hour for one submitted address or username, one account, or one
+    /// recipient, from any IP; 0 turns the limit off (logged as insecure).
+    #[arg(long, env = "RATE_LIMIT_MAIL_PER_ACCOUNT_PER_HOUR", default_value_t = RateLimits::default().mail_per_account_per_hour)]
+    pub rate_limit_mail_per_account_per_hour: u32,
 
     /// Where rate-limit state lives: `memory` (this process) or `database` (shared by every
     /// instance on `DATABASE_URL`).
@@ -396,6 +401,7 @@ impl Config {
             register_per_ip_per_minute: self.rate_limit_register_per_ip_per_minute,
             refresh_per_ip_per_minute: self.rate_limit_refresh_per_ip_per_minute,
             mail_per_ip_per_minute: self.rate_limit_mail_per_ip_per_minute,
+            mail_per_account_per_hour: self.rate_limit_mail_per_account_per_hour,
             ..RateLimits::default()
         }
     }

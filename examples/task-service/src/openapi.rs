@@ -173,8 +173,8 @@ pub struct VerifyEmailBody {
 /// `PATCH /auth/me`: `email` is required; `null` removes the address.
 #[derive(ToSchema)]
 pub struct ChangeEmailBody {
-    /// The new address (pending until verified), or `null` to remove the address.
-    #[schema(format = "email", max_length = 254)]
+    /// The new address (pending until verified), or `null` to remove the address. Required.
+    #[schema(format = "email", max_length = 254, required = true)]
     email: Option<String>,
     /// The password the account has now.
     #[schema(max_length = 1024, format = "password")]
@@ -629,5 +629,17 @@ mod tests {
             serde_json::json!([])
         );
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+
+    #[test]
+    fn an_address_change_requires_email_and_allows_null() {
+        let doc: serde_json::Value = serde_json::from_str(openapi_json()).unwrap();
+        let body = &doc["components"]["schemas"]["ChangeEmailBody"];
+        let required = body["required"].as_array().unwrap();
+        assert!(required.iter().any(|f| f == "email"), "{body}");
+        assert!(required.iter().any(|f| f == "current_password"), "{body}");
+        assert!(body["properties"]["email"]["type"].to_string().contains("null"), "{body}");
+        let user = &doc["components"]["schemas"]["UserOut"]["properties"];
+        assert!(user["email_verified"].is_object() && user["pending_email"].is_object());
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end: the compiled `task-service` binary (and its actix-web twin
 //! `task-service-actix`), started as a user would start it, in an empty directory with no
-//! configuration but a free port; and killed in the middle of a refresh-token rotation.
+//! configuration but a free port; and killed in the middle of a refresh-token rotation, or
+//! between storing a reset token and mailing it.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -562,5 +563,110 @@ mod mysql {
     #[cfg_attr(not(db_mysql), ignore = "needs TEST_MYSQL_URL")]
     async fn axum_crash_mid_rotation() {
         crash_mid_rotation(BIN, TestDatabase::mysql().await).await;
+    }
+}
+
+/// An SMTP server that accepts connections and never says a word: a message to it stays
+/// unsent. Counts the connections it took.
+struct SilentSmtp {
+    url: String,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SilentSmtp {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().map_while(Result::ok) {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Self { url, connections }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The reset links of `dir`'s database that could still be used.
+async fn live_reset_links(dir: &Path) -> i64 {
+    let url = format!("sqlite://{}/task-service.db", dir.display());
+    let store = auth_sqlx::SqliteStore::connect(&url, &PoolSettings::default()).await.unwrap();
+    let live = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM auth_link_tokens WHERE purpose = 'password_reset' AND used_at IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    store.pool().close().await;
+    live
+}
+
+/// Killed (SIGKILL) between "token stored" and "mail sent" (the SMTP server took the
+/// connection and never answered): after a restart the user asks again; the new link works
+/// once, and the token that never went out is dead (only the newest link works).
+async fn crash_between_token_and_mail(bin: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SilentSmtp::start();
+    let secret = ("SECRET_KEY", "crash-test secret key of at least thirty-two bytes");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let (server, base) = start_with(bin, dir.path(), &[secret, ("SMTP_URL", smtp.url.as_str())]);
+    let alice = json!({"username": "alice", "password": PASSWORD, "email": "alice@example.com"});
+    assert_eq!(post(&http, &base, "/auth/register", &alice).await.status(), 201);
+    // The registration's verification link is stuck on the silent server already.
+    let forgot = json!({"username": "alice"});
+    assert_eq!(post(&http, &base, "/auth/forgot-password", &forgot).await.status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while live_reset_links(dir.path()).await < 1 {
+        assert!(Instant::now() < deadline, "the reset token was never stored");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The messages are on their way to a server that never answers: none can have gone.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(smtp.connections() >= 1, "the service reached the SMTP server");
+    drop(server); // SIGKILL, with the message unsent
+
+    // Restarted without SMTP: messages go to the outbox directory.
+    let (server, base) = start_with(bin, dir.path(), &[secret]);
+    assert_eq!(post(&http, &base, "/auth/forgot-password", &forgot).await.status(), 202);
+    let outbox = dir.path().join("task-service-outbox");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let token = loop {
+        let found = std::fs::read_dir(&outbox).into_iter().flatten().flatten().find_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let text = text.replace("=\r\n", "").replace("=3D", "=");
+            let at = text.find("/reset-password#token=")? + "/reset-password#token=".len();
+            let token: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
+            (token.len() == 43).then_some(token)
+        });
+        if let Some(token) = found {
+            break token;
+        }
+        assert!(Instant::now() < deadline, "no reset message in the outbox");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(live_reset_links(dir.path()).await, 1, "the unsent token was superseded");
+    let reset = json!({"token": token, "new_password": "a new passphrase for alice"});
+    assert_eq!(post(&http, &base, "/auth/reset-password", &reset).await.status(), 204);
+    assert_eq!(post(&http, &base, "/auth/reset-password", &reset).await.status(), 400);
+    assert_eq!(live_reset_links(dir.path()).await, 0);
+    let login = json!({"username": "alice", "password": "a new passphrase for alice"});
+    assert_eq!(post(&http, &base, "/auth/login", &login).await.status(), 200);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_token_and_mail_leaves_no_usable_token() {
+    for bin in binaries() {
+        crash_between_token_and_mail(bin).await;
     }
 }

@@ -19,6 +19,8 @@ pub const ROUTES: &[&str] = &[
     "/auth/password",
     "/auth/forgot-password",
     "/auth/reset-password",
+    "/auth/verify-email/request",
+    "/auth/verify-email",
     "/auth/me",
     "/auth/sessions",
     "/auth/sessions/{id}",

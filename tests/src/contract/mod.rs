@@ -239,6 +239,16 @@ macro_rules! http_contract_tests {
             notices_go_to_the_verified_address,
         });
     };
+    (@group mail_timing [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; password_reset {
+            forgot_password_takes_as_long_for_every_account,
+        });
+    };
+    (@group required_verification [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; email_verification {
+            unverified_accounts_sign_in_once_verified,
+        });
+    };
     (@group session_list [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; session_list {
             sessions_lists_the_callers_open_sessions,
