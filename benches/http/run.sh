@@ -4,6 +4,9 @@
 # of the benchmark issue, and writes them to docs/benchmarks/http.md.
 #
 #   benches/http/run.sh            # DURATION=10 seconds per phase by default
+#   BASELINE_BIN=/path/to/older/task-service benches/http/run.sh
+#                                  # also measures GET /auth/me of that older build, in
+#                                  # turns with this one, on SQLite (a change's cost)
 #
 # Needs wrk (installed from Debian's packages when missing). Runs only against 127.0.0.1.
 set -euo pipefail
@@ -143,7 +146,41 @@ run_backend() { # label, database_url
   ROWS+=("| $label | $me_rps | $me_p50 / $me_p99 | $c_rps | $ratio | $b_rps | $l_ok (ideal $ideal) | $h_p99 | $rss_mib |")
 }
 
+# GET /auth/me of this build and of $BASELINE_BIN, each on a fresh SQLite database, three
+# rounds in turns (so that both see the same machine), the best round of each compared.
+compare_baseline() {
+  echo "== /auth/me against the baseline $BASELINE_BIN"
+  local best_new=0 best_old=0 round bin rps
+  for round in 1 2 3; do
+    for bin in "$BIN/task-service" "$BASELINE_BIN"; do
+      rm -f "$WORK/compare.db"
+      local port; port=$(free_port)
+      (cd "$WORK" && SECRET_KEY="load-benchmark secret key of 32+ bytes!" DATABASE_URL="sqlite://$WORK/compare.db?mode=rwc" \
+        RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE=0 RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT=0 \
+        BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn LOG_FORMAT=json exec "$bin" >>"$WORK/compare.log" 2>&1) &
+      SVC_PID=$!; PIDS+=("$SVC_PID"); SVC_URL="http://127.0.0.1:$port"
+      wait_up "$SVC_URL/health"
+      local t; t=$(token)
+      wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $t" "$SVC_URL/auth/me" >"$WORK/compare.txt"
+      read -r rps _ _ bad < <(parse_wrk "$WORK/compare.txt")
+      stop_service
+      [ "$bad" = 0 ] || { echo "$bin answered $bad non-2xx" >&2; exit 1; }
+      echo "round $round $bin: $rps req/s"
+      if [ "$bin" = "$BASELINE_BIN" ]; then
+        best_old=$(awk -v a="$best_old" -v b="$rps" 'BEGIN { print (b > a) ? b : a }')
+      else
+        best_new=$(awk -v a="$best_new" -v b="$rps" 'BEGIN { print (b > a) ? b : a }')
+      fi
+    done
+  done
+  local ratio; ratio=$(awk -v a="$best_new" -v b="$best_old" 'BEGIN { printf "%.2f", a / b }')
+  check "sqlite /auth/me >= 90% of the baseline build" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) }')" "$ratio ($best_new vs $best_old req/s, best of 3 rounds each; baseline $BASELINE_BIN)"
+}
+
 ROWS=()
+if [ -n "${BASELINE_BIN:-}" ]; then
+  compare_baseline
+fi
 run_backend sqlite "sqlite://$WORK/load.db?mode=rwc"
 if command -v psql >/dev/null && psql "$PG_ADMIN_URL" -Atc 'select 1' >/dev/null 2>&1; then
   DB="auth_load_$(date +%s)"
