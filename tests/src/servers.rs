@@ -165,6 +165,105 @@ where
     target(base_url, &config, clock, Guard { _stop: stop, _db: db, _outbox: outbox })
 }
 
+/// A real SMTP server for a test: `aiosmtpd` (from Debian's or PyPI's packages) on a free
+/// port of 127.0.0.1, delivering what it receives into a Maildir. Killed when dropped.
+pub struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts one; `None`, with a message, where aiosmtpd is not installed. Under CI (`CI`
+    /// set) a missing aiosmtpd panics: `.ci/run` installs it.
+    ///
+    /// # Panics
+    /// When aiosmtpd is missing under CI, or does not start.
+    pub fn start() -> Option<Self> {
+        use std::process::{Command, Stdio};
+        let available = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !available {
+            assert!(std::env::var_os("CI").is_none(), "aiosmtpd is missing under CI");
+            eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+            return None;
+        }
+        let maildir = tempfile::tempdir().expect("a Maildir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut server = Self { child, port, maildir };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("aiosmtpd exited: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    /// `smtp://127.0.0.1:PORT` (plain SMTP, which the service allows to a loopback host).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Where the messages it received are, one file each: the Maildir's `new`.
+    pub fn received(&self) -> std::path::PathBuf {
+        self.maildir.path().join("new")
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The task service served by axum on `db`, sending its mail to a real SMTP server the
+/// suite reads (`Target::outbox` is the server's Maildir); `None` where no SMTP server can
+/// be started (see [`SmtpServer::start`]).
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn axum_over_smtp(db: TestDatabase) -> Option<Target> {
+    over_smtp(db, |db, edit| Box::pin(axum_with(db, edit))).await
+}
+
+/// As [`axum_over_smtp`], served by actix-web.
+///
+/// # Panics
+/// When the service cannot start.
+pub async fn actix_over_smtp(db: TestDatabase) -> Option<Target> {
+    over_smtp(db, |db, edit| Box::pin(actix_with(db, edit))).await
+}
+
+type Spawned = Pin<Box<dyn Future<Output = Target> + Send>>;
+
+async fn over_smtp(
+    db: TestDatabase,
+    spawn: impl FnOnce(TestDatabase, Box<dyn FnOnce(&mut Config) + Send>) -> Spawned,
+) -> Option<Target> {
+    let smtp = SmtpServer::start()?;
+    let url = smtp.url();
+    let mut target = spawn(db, Box::new(move |c| c.smtp_url = Some(Secret::new(url)))).await;
+    target.outbox = Some(smtp.received());
+    let guard = std::mem::replace(&mut target.guard, Box::new(()));
+    target.guard = Box::new((guard, smtp));
+    Some(target)
+}
+
 /// The suite's view of the key `config` signs with.
 fn server_key(config: &Config) -> ServerKey {
     let read = |path: &str| std::fs::read_to_string(path).expect("a test key file");

@@ -26,6 +26,13 @@ impl Delivery {
         &self.settings
     }
 
+    /// Waits until no message is being prepared or sent, at most `timeout`; whether none
+    /// is.
+    pub(crate) async fn idle(&self, timeout: std::time::Duration) -> bool {
+        let all = u32::try_from(self.settings.max_in_flight).unwrap_or(u32::MAX);
+        tokio::time::timeout(timeout, self.in_flight.acquire_many(all)).await.is_ok()
+    }
+
     /// Runs `prepare` and sends the messages it returns (each with its user's id, for the
     /// log) in a task of its own, and returns at once. `what` names the message in the log.
     /// Over the in-flight limit the work is dropped and a warning logged.

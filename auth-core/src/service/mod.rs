@@ -268,6 +268,18 @@ impl Auth {
         Ok(self.inner.store.ping().await?)
     }
 
+    /// Waits until the messages being prepared or sent off the request path are sent (or
+    /// given up), at most `timeout`; returns whether they all are. For a process about to
+    /// exit (a command-line tool that registered a user, a server shutting down), whose
+    /// messages would otherwise be lost with it: while it waits, new messages are dropped
+    /// (and logged) rather than queued behind it.
+    pub async fn mail_sent(&self, timeout: Duration) -> bool {
+        match &self.inner.mail {
+            Some(delivery) => delivery.idle(timeout).await,
+            None => true,
+        }
+    }
+
     /// Deletes refresh tokens and link tokens (password resets, address verifications)
     /// that expired more than a day ago. Returns how many.
     ///

@@ -157,6 +157,10 @@ where
                 let registration = Registration { email, ..Registration::new(username, password) };
                 let user =
                     app.auth.register(registration, None, &RequestContext::internal()).await?;
+                // The verification link of an address goes out before the process ends.
+                if !app.auth.mail_sent(MAIL_WAIT).await {
+                    eprintln!("the verification message was not sent within {MAIL_WAIT:?}");
+                }
                 (user, "created user")
             };
             println!("{done} {} (id {})", user.username, user.id);
@@ -164,6 +168,9 @@ where
         }
     }
 }
+
+/// How long `create-user` waits for its verification message to go out.
+const MAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What `calibrate` prints: the finding, and the settings to paste.
 fn calibration_report(c: &auth_core::Calibration) -> String {

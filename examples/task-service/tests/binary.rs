@@ -670,3 +670,22 @@ async fn a_crash_between_token_and_mail_leaves_no_usable_token() {
         crash_between_token_and_mail(bin).await;
     }
 }
+
+/// `create-user NAME --email ADDRESS` waits for the verification message before it exits:
+/// the link is in the outbox when the command returns.
+#[test]
+fn create_user_mails_the_verification_link_before_it_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = create_user(BIN, dir.path(), &["carol", "--email", "carol@example.com"], PASSWORD);
+    assert!(out.contains("created user carol"), "{out}");
+    let outbox = dir.path().join("task-service-outbox");
+    let mails: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("an outbox")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = mails[0].replace("=\r\n", "").replace("=3D", "=");
+    assert!(mail.contains("/verify-email#token="), "{mail}");
+    assert!(mail.contains("To: carol@example.com"), "{mail}");
+}

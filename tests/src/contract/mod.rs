@@ -151,8 +151,9 @@ pub struct Target {
     /// Moves the server's clock forward, when the server lets the suite do that; the cases
     /// that need it (lifetimes measured in days) fail when it is `None`.
     pub advance_clock: Option<Box<dyn Fn(std::time::Duration) + Send + Sync>>,
-    /// The directory the server writes its mail to as `.eml` files, when it does (the cases
-    /// that follow a mailed link fail when it is `None`).
+    /// Where the suite reads the server's mail, one message a file: its outbox directory
+    /// (`.eml` files), or the Maildir of the SMTP server it sends to. The cases that follow
+    /// a mailed link fail when it is `None`.
     pub outbox: Option<std::path::PathBuf>,
     /// Keeps the server and its database alive for the test; never touched by the suite.
     pub guard: Box<dyn std::any::Any + Send + Sync>,

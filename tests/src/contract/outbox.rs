@@ -1,5 +1,6 @@
 //! The server's mail, as the contract suite reads it: the `.eml` files of its outbox
-//! directory, the links' tokens, and users with an address.
+//! directory, or what a real SMTP server received ([`SmtpServer`](crate::servers::SmtpServer)),
+//! the links' tokens, and users with an address.
 
 use std::time::Duration;
 
@@ -52,7 +53,8 @@ pub async fn user_with_verified_mail(t: &Target) -> (TestUser, String) {
     (user, email)
 }
 
-/// The complete `.eml` files of this kind the server wrote to `to` (in no particular order:
+/// The complete messages of this kind the server wrote to `to` (one file each, `.eml` in
+/// its outbox directory or in an SMTP server's Maildir; in no particular order:
 /// file times are too coarse to order them), as text with quoted-printable soft breaks
 /// joined and `=3D` decoded (all a link needs). A file still being written (its multipart
 /// body not yet closed) is left out.
@@ -62,7 +64,7 @@ pub fn mails_to(t: &Target, to: &str, kind: Kind) -> Vec<String> {
     entries
         .unwrap_or_default()
         .into_iter()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .filter(|text| text.trim_end().ends_with("--"))
         .map(|text| text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
