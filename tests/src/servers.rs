@@ -196,7 +196,8 @@ impl SmtpServer {
         let child = Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path())
+            // A path that does not exist yet: Python's Maildir creates it with its folders.
+            .arg(maildir.path().join("maildir"))
             .stdout(Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
@@ -220,7 +221,7 @@ impl SmtpServer {
 
     /// Where the messages it received are, one file each: the Maildir's `new`.
     pub fn received(&self) -> std::path::PathBuf {
-        self.maildir.path().join("new")
+        self.maildir.path().join("maildir").join("new")
     }
 }
 
