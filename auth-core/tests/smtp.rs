@@ -1,6 +1,8 @@
 //! The SMTP mailer against a real SMTP server: `aiosmtpd` (from PyPI or Debian's
 //! `python3-aiosmtpd`), started by the test on a free port, writing what it receives into a
-//! Maildir. Under CI a missing server fails the test; elsewhere it is skipped with a message.
+//! Maildir; and a server requiring STARTTLS and AUTH (`smtp_tls_server.py`), with a
+//! certificate from a private authority that `openssl` makes. Under CI a missing server or
+//! `openssl` fails the test; elsewhere it is skipped with a message.
 
 use std::{
     net::TcpListener,
@@ -140,4 +142,119 @@ async fn a_server_that_is_down_is_a_temporary_failure() {
         Err(MailError::Temporary(e)) => assert!(!e.contains("token"), "{e}"),
         other => panic!("expected a temporary failure, got {other:?}"),
     }
+}
+
+/// A private certificate authority and a certificate it signed for `localhost`, made with
+/// the `openssl` command in `dir`: (the authority's PEM, the server's certificate and key
+/// files). `None`, with a message, without `openssl` (a failure under CI).
+fn certificates(dir: &Path) -> Option<(Vec<u8>, std::path::PathBuf, std::path::PathBuf)> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !openssl(&["version"]) {
+        assert!(std::env::var_os("CI").is_none(), "openssl is missing under CI");
+        eprintln!("skipped: the openssl command is not installed");
+        return None;
+    }
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let authority =
+        ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=auth test CA"];
+    assert!(openssl(&[&["req", "-x509"][..], &ec, &authority].concat()), "the authority");
+    let request = ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"];
+    assert!(openssl(&[&["req"][..], &ec, &request].concat()), "the request");
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    assert!(openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+    ]));
+    Some((
+        std::fs::read(dir.join("ca.pem")).unwrap(),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    ))
+}
+
+/// aiosmtpd requiring STARTTLS and then AUTH as `mailer`/`s3cret pass`.
+fn start_tls_server(dir: &Path, cert: &Path, key: &Path) -> Server {
+    let port = free_port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_tls_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .args([cert, key, &dir.join("maildir")])
+        .args(["mailer", "s3cret pass"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the TLS SMTP server");
+    let mut ready = String::new();
+    let stdout = child.stdout.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready", "the TLS SMTP server did not start");
+    Server { child, port }
+}
+
+fn received(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("maildir").join("new")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// STARTTLS then AUTH against a real server whose certificate a private authority signed:
+/// sent with that authority trusted and the right password; refused (and nothing
+/// delivered) with a wrong password, or without trusting the authority.
+#[tokio::test]
+async fn starttls_and_auth_with_a_private_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    if !Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success())
+    {
+        assert!(std::env::var_os("CI").is_none(), "aiosmtpd is missing under CI");
+        eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+        return;
+    }
+    let Some((ca, cert, key)) = certificates(dir.path()) else { return };
+    let server = start_tls_server(dir.path(), &cert, &key);
+    let url = |password: &str| {
+        let password = password.replace(' ', "%20");
+        format!("smtp://mailer:{password}@localhost:{}?tls=required", server.port)
+    };
+    let from = "Tasks <no-reply@tasks.example>";
+
+    let wrong = SmtpMailer::from_url_trusting(&url("not it"), from, &ca).unwrap();
+    let refused = wrong.send(&reset_message()).await;
+    assert!(matches!(refused, Err(MailError::Permanent(_))), "{refused:?}");
+
+    let untrusted = SmtpMailer::from_url(&url("s3cret pass"), from).unwrap();
+    let refused = untrusted.send(&reset_message()).await;
+    assert!(refused.is_err(), "a certificate nobody trusts: {refused:?}");
+    assert_eq!(received(dir.path()), 0);
+
+    let mailer = SmtpMailer::from_url_trusting(&url("s3cret pass"), from, &ca).unwrap();
+    mailer.send(&reset_message()).await.unwrap();
+    assert_eq!(received(dir.path()), 1);
+    let bad = SmtpMailer::from_url_trusting(&url("x"), from, b"not a certificate");
+    assert!(bad.is_err());
+    let plain = format!("smtp://127.0.0.1:{}", server.port);
+    assert!(SmtpMailer::from_url_trusting(&plain, from, &ca).is_err(), "plain SMTP");
+    drop(server);
 }

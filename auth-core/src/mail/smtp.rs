@@ -4,7 +4,11 @@
 use std::{fmt, time::Duration};
 
 use async_trait::async_trait;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, message::Mailbox};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+    message::Mailbox,
+    transport::smtp::client::{Certificate, Tls, TlsParameters},
+};
 
 use super::{MailError, MailMessage, Mailer, lettre_message};
 use crate::{AuthError, Result};
@@ -55,6 +59,21 @@ impl SmtpMailer {
     /// parameter, or `tls=opportunistic` to another host, included); the message says why
     /// without repeating the URL (it may hold a password).
     pub fn from_url(url: &str, from: &str) -> Result<Self> {
+        Self::build(url, from, None)
+    }
+
+    /// As [`from_url`](Self::from_url), trusting the certificate authorities of `ca_pem`
+    /// (PEM) for the server's certificate besides the system's: for a relay whose
+    /// certificate comes from a private authority.
+    ///
+    /// # Errors
+    /// As [`from_url`](Self::from_url), and [`AuthError::Config`] for a PEM without a
+    /// certificate, or with a URL of plain SMTP (no TLS to trust anything for).
+    pub fn from_url_trusting(url: &str, from: &str, ca_pem: &[u8]) -> Result<Self> {
+        Self::build(url, from, Some(ca_pem))
+    }
+
+    fn build(url: &str, from: &str, ca_pem: Option<&[u8]>) -> Result<Self> {
         let config = |why: &str| AuthError::Config(format!("SMTP URL: {why}"));
         // Parsed as lettre parses it (the `url` crate), so that the checks see what it runs.
         let parsed = url::Url::parse(url).map_err(|_| config("not a URL"))?;
@@ -81,10 +100,26 @@ impl SmtpMailer {
             }
             _ => return Err(config("the scheme must be smtp or smtps")),
         }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        let mut transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|_| config("cannot be parsed"))?
-            .timeout(Some(Self::TIMEOUT))
-            .build();
+            .timeout(Some(Self::TIMEOUT));
+        if let Some(pem) = ca_pem {
+            let ca = |why: &str| AuthError::Config(format!("SMTP CA certificate: {why}"));
+            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                return Err(ca("no PEM certificate"));
+            }
+            let cert = Certificate::from_pem(pem).map_err(|_| ca("not a PEM certificate"))?;
+            let params = TlsParameters::builder(host.clone())
+                .add_root_certificate(cert)
+                .build_rustls()
+                .map_err(|_| ca("cannot be used"))?;
+            transport = transport.tls(match parsed.scheme() {
+                "smtps" => Tls::Wrapper(params),
+                _ if tls_required => Tls::Required(params),
+                _ => return Err(ca("plain SMTP has no TLS to trust it for")),
+            });
+        }
+        let transport = transport.build();
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| AuthError::Config("mail sender: not an address".into()))?;

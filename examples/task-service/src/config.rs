@@ -164,6 +164,11 @@ pub struct Config {
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
 
+    /// A PEM file of the certificate authority that signed the SMTP server's certificate,
+    /// trusted besides the system's (a relay with a private authority's certificate).
+    #[arg(long, env = "SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+
     /// The sender of the service's mail.
     #[arg(
         long,

@@ -23,7 +23,15 @@ pub fn settings(config: &Config) -> Result<MailSettings, StartupError> {
         ));
     }
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-        Some(url) => Arc::new(SmtpMailer::from_url(url.expose(), &config.mail_from)?),
+        Some(url) => Arc::new(match &config.smtp_ca_file {
+            Some(file) => {
+                let pem = std::fs::read(file).map_err(|e| {
+                    StartupError::Other(format!("SMTP_CA_FILE {}: {e}", file.display()))
+                })?;
+                SmtpMailer::from_url_trusting(url.expose(), &config.mail_from, &pem)?
+            }
+            None => SmtpMailer::from_url(url.expose(), &config.mail_from)?,
+        }),
         None if production => {
             return Err(StartupError::Other(
                 "APP_ENV=production requires SMTP_URL (password resets are sent by mail)".into(),
