@@ -50,8 +50,8 @@ pub use service::{
     Registration, RequiredRole, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
-    AuthStore, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult, USERS_BY_EMAIL_LIMIT,
-    UserChange, UserDeletion, UserStore,
+    AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult,
+    USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion, UserStore,
 };
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm,
@@ -60,8 +60,8 @@ pub use token::{
     RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
-    Address, Email, NewUser, Page, Role, User, UserId, UserRecord, UserUpdate, Username,
-    UsernameRules,
+    Address, Email, NewUser, Page, Role, User, UserId, UserRecord, UserSnapshot, UserUpdate,
+    Username, UsernameRules,
 };
 
 /// Re-exported so applications name the same versions.

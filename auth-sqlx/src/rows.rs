@@ -2,8 +2,8 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Address, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
-    SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username,
+    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
+    SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, UserSnapshot, Username,
     throttle::Failures,
 };
 use time::OffsetDateTime;
@@ -40,12 +40,15 @@ impl UserRow {
         self.id
     }
 
-    /// Whether the stored address state is `expected` (as [`Address::of`] its record would
-    /// say).
-    pub(crate) fn has_address(&self, expected: &Address) -> bool {
-        self.email.as_deref() == expected.email.as_ref().map(Email::as_str)
-            && self.pending_email.as_deref() == expected.pending.as_ref().map(Email::as_str)
-            && self.verified_email_key.is_some() == expected.verified
+    /// Whether the row is as `expected` (as [`UserSnapshot::of`] its record would say).
+    pub(crate) fn is_as(&self, expected: &UserSnapshot) -> bool {
+        let address = &expected.address;
+        self.email.as_deref() == address.email.as_ref().map(Email::as_str)
+            && self.pending_email.as_deref() == address.pending.as_ref().map(Email::as_str)
+            && self.verified_email_key.is_some() == address.verified
+            && self.password_hash == expected.password_hash.as_str()
+            && self.tokens_valid_after == expected.tokens_valid_after.map(micros)
+            && self.is_active == expected.is_active
     }
 
     /// Whether the user is an active admin.

@@ -4,7 +4,7 @@
 # of the benchmark issue, and writes them to docs/benchmarks/http.md.
 #
 #   benches/http/run.sh            # DURATION=10 seconds per phase by default
-#   BASELINE_BIN=/path/to/older/task-service benches/http/run.sh
+#   BASELINE_BIN=/path/to/older/task-service BASELINE_LABEL="commit abc1234" benches/http/run.sh
 #                                  # also measures GET /auth/me of that older build, in
 #                                  # turns with this one, on SQLite (a change's cost)
 #
@@ -174,7 +174,7 @@ compare_baseline() {
     done
   done
   local ratio; ratio=$(awk -v a="$best_new" -v b="$best_old" 'BEGIN { printf "%.2f", a / b }')
-  check "sqlite /auth/me >= 90% of the baseline build" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) }')" "$ratio ($best_new vs $best_old req/s, best of 3 rounds each; baseline $BASELINE_BIN)"
+  check "sqlite /auth/me >= 90% of the baseline build" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) }')" "$ratio ($best_new vs $best_old req/s, best of 3 rounds each; baseline: ${BASELINE_LABEL:-$BASELINE_BIN})"
 }
 
 ROWS=()

@@ -58,7 +58,9 @@ impl Auth {
             })
             .await?;
         let (before, updated) = written.ok_or_else(gone)?;
-        if let Some(to) = link_to_send(&before, new.as_ref()) {
+        // Only the link the mail limits were taken for (a verification landing meanwhile
+        // can change what is due; then none goes, and the user asks again).
+        if let Some(to) = link_to_send(&before, new.as_ref()).filter(|_| link_due) {
             self.send_verification(&updated, to);
         }
         let user_id = user.id.get();

@@ -325,10 +325,7 @@ impl Auth {
     async fn write_user(&self, id: UserId, update: UserUpdate) -> Result<Option<UserRecord>> {
         let updated = self.inner.store.update_user(id, update).await;
         self.inner.users.forget(id);
-        match updated {
-            Err(e) if e.is_conflict() => Err(crate::AuthError::EmailTaken),
-            other => Ok(other?),
-        }
+        updated.map_err(store_write_error)
     }
 
     /// Starts a new session (refresh-token family) for `user` and issues its first pair;
@@ -394,6 +391,12 @@ impl Auth {
             refresh_token: refresh,
         })
     }
+}
+
+/// The error of a store write to a user: a conflict is the one unique key an update can
+/// break, the verified address's.
+fn store_write_error(e: crate::StoreError) -> crate::AuthError {
+    if e.is_conflict() { crate::AuthError::EmailTaken } else { crate::AuthError::Store(e) }
 }
 
 #[cfg(test)]

@@ -25,9 +25,11 @@ impl Auth {
     }
 
     /// After a login that began session `sid`: if the user has signed in before, but never
-    /// from this client (IP and user agent), tells them. The lookup is one indexed query of
-    /// the login; only a notice to send takes a place among the messages in flight. A
-    /// failed lookup is logged and sends nothing.
+    /// from this client (IP and user agent), tells them. The lookup runs during the login
+    /// ([`RefreshTokenStore::client_history`](crate::RefreshTokenStore::client_history)); only
+    /// a notice to send takes a place among the messages in flight. A failed lookup is
+    /// logged and sends nothing. The history is the account's refresh tokens, which are
+    /// purged a day after they expire: the first login after a longer silence is no news.
     pub(super) async fn notify_if_new_client(
         &self,
         user: &UserRecord,

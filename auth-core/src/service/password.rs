@@ -40,9 +40,15 @@ impl Auth {
             ));
         }
         let hash = self.hash_new_password(&user, new).await?;
-        // A pending address change ends with the sessions that asked for it.
+        // Written only while the account is as it was when the current password was
+        // checked: a reset, another change or a revocation meanwhile wins. A pending address
+        // change ends with the sessions that asked for it.
+        let checked = (user.password_hash.clone(), user.tokens_valid_after);
+        let same = |u: &UserRecord| (u.password_hash.clone(), u.tokens_valid_after) == checked;
         let user = self
-            .set_password(user.id, hash, |u| Some(Address { pending: None, ..Address::of(u) }))
+            .set_password(user.id, hash, |u| {
+                same(u).then(|| Address { pending: None, ..Address::of(u) })
+            })
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
         let (user, tokens, _) = self.start_session(&user, ctx).await?;

@@ -17,7 +17,7 @@ pub use memory::MemoryStore;
 use crate::{
     ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken,
     NewUser, Page, RefreshTokenRecord, Replacement, RotateOutcome, SessionRecord, StoreError,
-    TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    TokenDigest, UserId, UserRecord, UserSnapshot, UserUpdate, Username,
 };
 
 /// The result type of store methods.
@@ -50,6 +50,18 @@ pub trait UserStore: Send + Sync + 'static {
     /// made for an administrator goes through
     /// [`update_user_unless_last_admin`](Self::update_user_unless_last_admin).
     async fn update_user(&self, id: UserId, update: UserUpdate) -> StoreResult<Option<UserRecord>>;
+
+    /// Applies `update` as [`update_user`](Self::update_user) does, only if the user is
+    /// still as `expected` says: what a change computed from an earlier read needs, so that
+    /// it never overwrites a change made since (an address verified, a password reset, a
+    /// revocation). Atomic: of concurrent conditional updates that expect one state, one
+    /// applies and the others find it [`Stale`](ConditionalUpdate::Stale).
+    async fn update_user_if(
+        &self,
+        id: UserId,
+        expected: &UserSnapshot,
+        update: UserUpdate,
+    ) -> StoreResult<ConditionalUpdate>;
 
     /// Applies `update` as [`update_user`](Self::update_user) does, unless it would take
     /// away the admin role or the active flag of the last active admin. Atomic with
@@ -96,6 +108,17 @@ pub enum UserDeletion {
     NotFound,
     /// The user is the last active admin: nothing was deleted.
     LastAdmin,
+}
+
+/// What [`UserStore::update_user_if`] did.
+#[derive(Debug, Clone)]
+pub enum ConditionalUpdate {
+    /// The change is made: the user as it is now.
+    Applied(UserRecord),
+    /// The user is no longer as expected: nothing was changed; the user as it is now.
+    Stale(UserRecord),
+    /// There was no such user.
+    NotFound,
 }
 
 /// What [`UserStore::update_user_unless_last_admin`] did.
@@ -159,7 +182,8 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     /// Whether `user` has refresh tokens outside session `except` (the one just begun) —
     /// live, spent or revoked alike, until they are purged — and whether any of them was
     /// issued to `client` (IP and user agent compared byte for byte; an absent one equals
-    /// an empty one). Two indexed lookups.
+    /// an empty one). Two queries on the user's tokens (by the user index), the second only
+    /// when the first finds any.
     async fn client_history(
         &self,
         user: UserId,

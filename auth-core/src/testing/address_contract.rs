@@ -123,38 +123,80 @@ pub async fn concurrent_verifications_of_one_address_admit_one<S: AuthStore + ?S
     assert_eq!(verified, 1);
 }
 
-/// A write conditional on the stored address ([`UserUpdate::if_address`]) applies, with
-/// everything else it carries, only while the address is the one expected; otherwise it
-/// changes nothing and returns the user as stored. On both update paths.
-pub async fn address_writes_can_be_conditional<S: AuthStore + ?Sized>(store: Arc<S>) {
+/// A conditional update ([`UserStore::update_user_if`](crate::UserStore::update_user_if))
+/// applies, with everything it carries, only while the user is as expected: a change of the
+/// address, the hash, the revocation stamp or the active flag since makes it `Stale`,
+/// changing nothing; no user is `NotFound`.
+pub async fn conditional_updates_apply_only_to_the_state_expected<S: AuthStore + ?Sized>(
+    store: Arc<S>,
+) {
+    use crate::{ConditionalUpdate, StoredHash, UserSnapshot};
     let u = user(&*store, "alice").await;
     let first = Address { email: Some(email("a@example.com")), verified: false, pending: None };
-    write(&*store, u.id, first.clone()).await;
+    let u = write(&*store, u.id, first.clone()).await;
     let verified = Address { verified: true, ..first.clone() };
-    let hash = crate::StoredHash::new("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3");
-    let stale = UserUpdate {
+    let hash = StoredHash::new("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3");
+    let change = || UserUpdate {
         address: Some(verified.clone()),
-        if_address: Some(Address::default()),
         password_hash: Some(hash.clone()),
         ..Default::default()
     };
-    let r = store.update_user(u.id, stale.clone()).await.unwrap().expect("the user");
-    assert_eq!(Address::of(&r), first, "nothing changed");
-    assert_ne!(r.password_hash, hash, "nothing else either");
-    let r = store.update_user_unless_last_admin(u.id, stale).await.unwrap();
-    let crate::UserChange::Updated(r) = r else { panic!("{r:?}") };
-    assert_eq!(Address::of(&r), first);
-    let current = UserUpdate {
-        address: Some(verified.clone()),
-        if_address: Some(first),
-        password_hash: Some(hash.clone()),
-        ..Default::default()
-    };
-    let r = store.update_user(u.id, current).await.unwrap().expect("the user");
-    assert_eq!((Address::of(&r), r.password_hash.clone()), (verified.clone(), hash));
+    let now = UserSnapshot::of(&u);
+    let stale_states = [
+        UserSnapshot { address: Address::default(), ..now.clone() },
+        UserSnapshot {
+            password_hash: StoredHash::new("$argon2id$v=19$m=19456,t=2,p=1$b2xk$b2xk"),
+            ..now.clone()
+        },
+        UserSnapshot { tokens_valid_after: Some(super::store_contract::t0()), ..now.clone() },
+        UserSnapshot { is_active: false, ..now.clone() },
+    ];
+    for expected in &stale_states {
+        match store.update_user_if(u.id, expected, change()).await.unwrap() {
+            ConditionalUpdate::Stale(current) => assert_eq!(UserSnapshot::of(&current), now),
+            other => panic!("expected {expected:?}: {other:?}"),
+        }
+    }
     let back = store.user_by_id(u.id).await.unwrap().unwrap();
-    assert_eq!(Address::of(&back), verified);
-    // Without a user, nothing.
-    let gone = UserUpdate { if_address: Some(Address::default()), ..Default::default() };
-    assert!(store.update_user(UserId::new(424242), gone).await.unwrap().is_none());
+    assert_eq!(UserSnapshot::of(&back), now, "nothing changed");
+    match store.update_user_if(u.id, &now, change()).await.unwrap() {
+        ConditionalUpdate::Applied(r) => {
+            assert_eq!(
+                (Address::of(&r), r.password_hash.clone()),
+                (verified.clone(), hash.clone())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let back = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!((Address::of(&back), back.password_hash), (verified.clone(), hash.clone()));
+    let gone = store.update_user_if(UserId::new(424242), &now, change()).await.unwrap();
+    assert!(matches!(gone, ConditionalUpdate::NotFound), "{gone:?}");
+}
+
+/// Ten conditional updates expecting one state at once: exactly one applies, the others
+/// find the state changed.
+pub async fn concurrent_conditional_updates_admit_one<S: AuthStore + ?Sized>(store: Arc<S>) {
+    use crate::{ConditionalUpdate, StoredHash, UserSnapshot};
+    let u = user(&*store, "alice").await;
+    let expected = UserSnapshot::of(&u);
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let (store, expected) = (store.clone(), expected.clone());
+            let hash = StoredHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$racer{i}"));
+            let update = UserUpdate { password_hash: Some(hash), ..Default::default() };
+            tokio::spawn(async move { store.update_user_if(u.id, &expected, update).await })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for t in tasks {
+        match t.await.unwrap().unwrap() {
+            ConditionalUpdate::Applied(r) => applied.push(r.password_hash),
+            ConditionalUpdate::Stale(_) => {}
+            ConditionalUpdate::NotFound => panic!("the user exists"),
+        }
+    }
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    let back = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(back.password_hash, applied[0], "the one that applied is the one stored");
 }

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::{
-    ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, LinkTokenStore,
-    NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore, Replacement,
-    RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange, UserDeletion,
-    UserId, UserRecord, UserStore, UserUpdate, Username,
+    ClientHistory, ConditionalUpdate, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord,
+    LinkTokenStore, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore,
+    Replacement, RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange,
+    UserDeletion, UserId, UserRecord, UserSnapshot, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -33,6 +33,14 @@ impl UserStore for FailingStore {
         down()
     }
     async fn update_user(&self, _: UserId, _: UserUpdate) -> StoreResult<Option<UserRecord>> {
+        down()
+    }
+    async fn update_user_if(
+        &self,
+        _: UserId,
+        _: &UserSnapshot,
+        _: UserUpdate,
+    ) -> StoreResult<ConditionalUpdate> {
         down()
     }
     async fn update_user_unless_last_admin(

@@ -81,7 +81,8 @@ macro_rules! store_contract_tests {
             addresses_are_written_together,
             verified_addresses_are_unique,
             concurrent_verifications_of_one_address_admit_one,
-            address_writes_can_be_conditional,
+            conditional_updates_apply_only_to_the_state_expected,
+            concurrent_conditional_updates_admit_one,
         );
         $crate::__contract_tests!([$($attr)*] link_contract, $factory;
             link_tokens_are_spent_once_with_their_purpose,

@@ -12,6 +12,6 @@ mod username;
 pub use email::Email;
 pub use id::UserId;
 pub use page::Page;
-pub use record::{Address, NewUser, User, UserRecord, UserUpdate};
+pub use record::{Address, NewUser, User, UserRecord, UserSnapshot, UserUpdate};
 pub use role::Role;
 pub use username::{Username, UsernameRules};

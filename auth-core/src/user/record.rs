@@ -167,10 +167,6 @@ pub struct UserUpdate {
     /// A new address state: address, whether it is verified, pending address, all three
     /// written together.
     pub address: Option<Address>,
-    /// A condition: apply the update only if the stored address state is still this one.
-    /// Otherwise the store changes nothing and returns the user as stored, so that an
-    /// address computed from an earlier read never overwrites a change made since.
-    pub if_address: Option<Address>,
     /// A new revocation stamp. Stores keep the later of this and the current one: the stamp
     /// never moves backwards.
     pub tokens_valid_after: Option<OffsetDateTime>,
@@ -225,6 +221,34 @@ impl Address {
     /// [`Email::key`], or `None` when there is no verified address.
     pub fn verified_key(&self) -> Option<String> {
         self.email.as_ref().filter(|_| self.verified).map(Email::key)
+    }
+}
+
+/// What a conditional update ([`UserStore::update_user_if`](crate::UserStore::update_user_if))
+/// expects a user still to be: what their account's security rests on — address state,
+/// password hash, revocation stamp, active flag. A change computed from a read of these is
+/// written only while they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSnapshot {
+    /// The address state.
+    pub address: Address,
+    /// The password hash.
+    pub password_hash: StoredHash,
+    /// The revocation stamp.
+    pub tokens_valid_after: Option<OffsetDateTime>,
+    /// The active flag.
+    pub is_active: bool,
+}
+
+impl UserSnapshot {
+    /// The snapshot of `user` as read.
+    pub fn of(user: &UserRecord) -> Self {
+        Self {
+            address: Address::of(user),
+            password_hash: user.password_hash.clone(),
+            tokens_valid_after: user.tokens_valid_after,
+            is_active: user.is_active,
+        }
     }
 }
 

@@ -161,7 +161,8 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
             Arg::Str(agent.unwrap_or_default()),
         ];
         // A case-insensitive collation (MySQL's) may find more: the exact comparison here
-        // decides.
+        // decides (should 16 case variants of one user agent crowd the exact one out, the
+        // cost is a needless notice).
         let rows: Vec<ClientRow> =
             DB::fetch_all(On::Pool(&self.pool), &FROM_CLIENT, &args).await.map_err(other_error)?;
         let same = |a: Option<String>, b: Option<&str>| {

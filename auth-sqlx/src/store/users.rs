@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    Address, Email, NewUser, Page, Role, StoreResult, USERS_BY_EMAIL_LIMIT, UserChange,
-    UserDeletion, UserId, UserRecord, UserStore, UserUpdate, Username,
+    Address, ConditionalUpdate, Email, NewUser, Page, Role, StoreResult, USERS_BY_EMAIL_LIMIT,
+    UserChange, UserDeletion, UserId, UserRecord, UserSnapshot, UserStore, UserUpdate, Username,
 };
 
 use super::Store;
@@ -79,10 +79,6 @@ impl<DB: Portable> UserStore for Store<DB> {
         let row: Option<UserRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                if let Some(stale) = stale_address(&mut tx, id, &update).await? {
-                    tx.rollback().await?;
-                    return Ok(stale);
-                }
                 DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
                 let row =
                     DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &[Arg::I64(id.get())]).await?;
@@ -134,6 +130,47 @@ impl<DB: Portable> UserStore for Store<DB> {
         Ok(outcome)
     }
 
+    async fn update_user_if(
+        &self,
+        id: UserId,
+        expected: &UserSnapshot,
+        update: UserUpdate,
+    ) -> StoreResult<ConditionalUpdate> {
+        let key = update.address.as_ref().and_then(Address::verified_key);
+        let args = update_args(id, &update, key.as_deref());
+        let by_id = [Arg::I64(id.get())];
+        // The user read with a lock that holds until the write commits (SQLite's write
+        // transaction holds the whole database), so nothing changes between the comparison
+        // and the write.
+        let locked = if DB::ROW_LOCKS { &USER_BY_ID_LOCKED } else { &USER_BY_ID };
+        let (applied, row) = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                let current: Option<UserRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), locked, &by_id).await?;
+                let Some(current) = current else {
+                    tx.rollback().await?;
+                    return Ok((false, None));
+                };
+                if !current.is_as(expected) {
+                    tx.rollback().await?;
+                    return Ok((false, Some(current)));
+                }
+                DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
+                let row = DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((true, row))
+            }
+            .await
+        )
+        .map_err(user_error)?;
+        Ok(match (applied, row) {
+            (_, None) => ConditionalUpdate::NotFound,
+            (true, Some(row)) => ConditionalUpdate::Applied(row.into_record()?),
+            (false, Some(row)) => ConditionalUpdate::Stale(row.into_record()?),
+        })
+    }
+
     async fn update_user_unless_last_admin(
         &self,
         id: UserId,
@@ -147,10 +184,6 @@ impl<DB: Portable> UserStore for Store<DB> {
                 let guard = last_admin_guard(&mut tx, id, update.takes_admin_away()).await?;
                 let mut row: Option<UserRow> = None;
                 if matches!(guard, Guard::Clear) {
-                    if let Some(stale) = stale_address(&mut tx, id, &update).await? {
-                        tx.rollback().await?;
-                        return Ok((guard, stale));
-                    }
                     DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
                     let by_id = [Arg::I64(id.get())];
                     row = DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
@@ -200,25 +233,6 @@ fn update_args<'a>(
         Arg::OptI64(update.updated_at.map(micros)),
         Arg::I64(id.get()),
     ]
-}
-
-/// When `update` is conditional on the stored address ([`UserUpdate::if_address`]) and
-/// user `id`'s is another (or the user is gone): the user as stored (`Some(None)` when
-/// gone), read with a lock that holds until the transaction ends. `None` when the update
-/// may go ahead.
-async fn stale_address<DB: Portable>(
-    tx: &mut sqlx::Transaction<'static, DB>,
-    id: UserId,
-    update: &UserUpdate,
-) -> Result<Option<Option<UserRow>>, sqlx::Error> {
-    let Some(expected) = &update.if_address else { return Ok(None) };
-    let locked = if DB::ROW_LOCKS { &USER_BY_ID_LOCKED } else { &USER_BY_ID };
-    let row: Option<UserRow> =
-        DB::fetch_optional(On::Tx(tx), locked, &[Arg::I64(id.get())]).await?;
-    Ok(match row {
-        Some(row) if row.has_address(expected) => None,
-        other => Some(other),
-    })
 }
 
 /// What stands in the way of removing user `id` as an active admin.

@@ -78,7 +78,8 @@ pub async fn verification_requests_mail_the_newest_link(t: &Target) {
     assert_validation(&request_link(t, &plain.access).await, "email");
     let r = send(request(t, Method::POST, "/auth/verify-email/request")).await;
     assert_not_authenticated(&r);
-    // Per account (the registration's own link aside): five an hour, then `429`.
+    // Per account (the registration's own link aside): five requests an hour, then `429`.
+    // (Only four more links go out: one address gets five verification links an hour.)
     let (user, _) = user_with_mail(t).await;
     for _ in 0..t.rate_limits.mail_per_account_per_hour {
         request_link(t, &user.access).await.expect_status(202);

@@ -8,11 +8,13 @@ use time::OffsetDateTime;
 
 mod link_tokens;
 
-use super::{RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore};
+use super::{
+    ConditionalUpdate, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore,
+};
 use crate::{
     Address, ClientHistory, Email, FamilyId, KnownClient, LinkTokenRecord, NewRefreshToken,
     NewUser, Page, RefreshTokenRecord, Replacement, Role, RotateOutcome, SessionRecord, StoreError,
-    TokenDigest, UserId, UserRecord, UserUpdate, Username,
+    TokenDigest, UserId, UserRecord, UserSnapshot, UserUpdate, Username,
 };
 
 /// A complete, thread-safe in-memory store: for tests, demos and single-process tools.
@@ -55,10 +57,6 @@ impl Inner {
     /// Applies `update` to user `id` (which must exist) unless it would verify an address
     /// another user has verified: the unique index of the SQL stores.
     fn update(&mut self, id: UserId, update: UserUpdate) -> StoreResult<UserRecord> {
-        let user = self.users.get(&id).expect("the caller looked the user up");
-        if update.if_address.as_ref().is_some_and(|expected| Address::of(user) != *expected) {
-            return Ok(user.clone());
-        }
         if let Some(key) = update.address.as_ref().and_then(Address::verified_key) {
             let taken = self
                 .users
@@ -155,6 +153,20 @@ impl UserStore for MemoryStore {
             return Ok(None);
         }
         inner.update(id, update).map(Some)
+    }
+
+    async fn update_user_if(
+        &self,
+        id: UserId,
+        expected: &UserSnapshot,
+        update: UserUpdate,
+    ) -> StoreResult<ConditionalUpdate> {
+        let mut inner = self.lock();
+        let Some(user) = inner.users.get(&id) else { return Ok(ConditionalUpdate::NotFound) };
+        if UserSnapshot::of(user) != *expected {
+            return Ok(ConditionalUpdate::Stale(user.clone()));
+        }
+        inner.update(id, update).map(ConditionalUpdate::Applied)
     }
 
     async fn update_user_unless_last_admin(
