@@ -41,13 +41,13 @@ wait_up() { # url
   echo "server at $1 did not come up" >&2; return 1
 }
 
-start_service() { # database_url -> sets SVC_PID, SVC_URL
-  local port; port=$(free_port)
+start_service() { # database_url [binary, this build's by default] -> sets SVC_PID, SVC_URL
+  local port bin=${2:-$BIN/task-service}; port=$(free_port)
   # Rate limits off: this measures hashing and serving, and every request comes from one
   # address (the service logs the setting as insecure).
   (cd "$WORK" && SECRET_KEY="load-benchmark secret key of 32+ bytes!" DATABASE_URL="$1" \
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE=0 RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT=0 \
-    BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn LOG_FORMAT=json exec "$BIN/task-service" >>"$WORK/service.log" 2>&1) &
+    BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn LOG_FORMAT=json exec "$bin" >>"$WORK/service.log" 2>&1) &
   SVC_PID=$!; PIDS+=("$SVC_PID"); SVC_URL="http://127.0.0.1:$port"
   wait_up "$SVC_URL/health"
 }
@@ -154,12 +154,7 @@ compare_baseline() {
   for round in 1 2 3; do
     for bin in "$BIN/task-service" "$BASELINE_BIN"; do
       rm -f "$WORK/compare.db"
-      local port; port=$(free_port)
-      (cd "$WORK" && SECRET_KEY="load-benchmark secret key of 32+ bytes!" DATABASE_URL="sqlite://$WORK/compare.db?mode=rwc" \
-        RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE=0 RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT=0 \
-        BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn LOG_FORMAT=json exec "$bin" >>"$WORK/compare.log" 2>&1) &
-      SVC_PID=$!; PIDS+=("$SVC_PID"); SVC_URL="http://127.0.0.1:$port"
-      wait_up "$SVC_URL/health"
+      start_service "sqlite://$WORK/compare.db?mode=rwc" "$bin"
       local t; t=$(token)
       wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $t" "$SVC_URL/auth/me" >"$WORK/compare.txt"
       read -r rps _ _ bad < <(parse_wrk "$WORK/compare.txt")

@@ -4,8 +4,7 @@
 
 use super::Auth;
 use crate::{
-    AuthError, Email, LinkPurpose, LinkToken, LinkTokenRecord, RequestContext, Result, UserRecord,
-    Username,
+    AuthError, Email, LinkPurpose, RequestContext, Result, UserRecord, Username,
     audit::audit,
     mail::{Mail, MailMessage},
     throttle::Bucket,
@@ -107,53 +106,14 @@ impl Auth {
         messages
     }
 
-    /// Whether `to` may get another link of kind `what` (a reset, a verification) this
-    /// hour: however many accounts name an address, it gets at most the per-account limit
-    /// of each kind (an attacker cannot multiply messages by registering accounts with it,
-    /// and sign-ups naming an address cannot use up its reset links). A refusal is logged.
-    pub(super) async fn recipient_may_receive(
-        &self,
-        user: &UserRecord,
-        to: &Email,
-        what: &'static str,
-    ) -> bool {
-        let recipient = format!("to:{what}:{}", to.key());
-        let allowed = self.inner.throttle.take_mail_for(&recipient, self.now()).await.is_ok();
-        if !allowed {
-            tracing::info!(target: "auth::mail", mail = what, user_id = user.id.get(), "this address had enough mail for now");
-        }
-        allowed
-    }
-
     async fn reset_message(&self, user: &UserRecord) -> Result<Option<MailMessage>> {
-        let (Some(to), Some(delivery)) = (user.email.clone(), self.inner.mail.as_ref()) else {
-            return Ok(None);
-        };
-        if !self.recipient_may_receive(user, &to, "password_reset").await {
-            return Ok(None);
-        }
+        let Some(to) = user.email.clone() else { return Ok(None) };
         let purpose = LinkPurpose::PasswordReset;
-        let token = LinkToken::generate();
-        let now = self.now();
-        let lifetime = purpose.lifetime();
-        self.inner
-            .store
-            .issue_link_token(LinkTokenRecord {
-                digest: token.digest(),
-                user_id: user.id,
-                purpose,
-                email: Some(to.clone()),
-                created_at: now,
-                expires_at: now + lifetime,
-            })
-            .await?;
-        let settings = delivery.settings();
-        let link = settings.link(RESET_PATH, token.expose());
-        let mail = Mail::PasswordReset {
-            username: user.username.as_str(),
-            link: &link,
-            valid_minutes: lifetime.as_secs() / 60,
-        };
-        Ok(Some(MailMessage { to, content: settings.templates.render(&mail) }))
+        self.link_message(user, to, purpose, RESET_PATH, |templates, link, lifetime| {
+            let valid_minutes = lifetime.as_secs() / 60;
+            let username = user.username.as_str();
+            templates.render(&Mail::PasswordReset { username, link, valid_minutes })
+        })
+        .await
     }
 }

@@ -9,6 +9,7 @@ mod authorization;
 mod change_email;
 mod delete_account;
 mod forgot_password;
+mod link_mail;
 mod login;
 mod logout;
 mod notices;

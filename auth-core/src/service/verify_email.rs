@@ -93,33 +93,13 @@ impl Auth {
         user: &UserRecord,
         to: Email,
     ) -> Result<Option<MailMessage>> {
-        let Some(delivery) = self.inner.mail.as_ref() else { return Ok(None) };
-        if !self.recipient_may_receive(user, &to, "email_verification").await {
-            return Ok(None);
-        }
         let purpose = LinkPurpose::EmailVerification;
-        let token = LinkToken::generate();
-        let now = self.now();
-        let lifetime = purpose.lifetime();
-        self.inner
-            .store
-            .issue_link_token(LinkTokenRecord {
-                digest: token.digest(),
-                user_id: user.id,
-                purpose,
-                email: Some(to.clone()),
-                created_at: now,
-                expires_at: now + lifetime,
-            })
-            .await?;
-        let settings = delivery.settings();
-        let link = settings.link(VERIFY_PATH, token.expose());
-        let mail = Mail::EmailVerification {
-            username: user.username.as_str(),
-            link: &link,
-            valid_hours: lifetime.as_secs() / 3600,
-        };
-        Ok(Some(MailMessage { to, content: settings.templates.render(&mail) }))
+        self.link_message(user, to, purpose, VERIFY_PATH, |templates, link, lifetime| {
+            let valid_hours = lifetime.as_secs() / 3600;
+            let username = user.username.as_str();
+            templates.render(&Mail::EmailVerification { username, link, valid_hours })
+        })
+        .await
     }
 
     /// Confirms an address with the token of a verification link (`POST
