@@ -3,7 +3,7 @@
 
 use auth_core::{
     Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
-    SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, UserSnapshot, Username,
+    SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username,
     throttle::Failures,
 };
 use time::OffsetDateTime;
@@ -38,17 +38,6 @@ impl UserRow {
     /// The user's id, as stored.
     pub(crate) fn id(&self) -> i64 {
         self.id
-    }
-
-    /// Whether the row is as `expected` (as [`UserSnapshot::of`] its record would say).
-    pub(crate) fn is_as(&self, expected: &UserSnapshot) -> bool {
-        let address = &expected.address;
-        self.email.as_deref() == address.email.as_ref().map(Email::as_str)
-            && self.pending_email.as_deref() == address.pending.as_ref().map(Email::as_str)
-            && self.verified_email_key.is_some() == address.verified
-            && self.password_hash == expected.password_hash.as_str()
-            && self.tokens_valid_after == expected.tokens_valid_after.map(micros)
-            && self.is_active == expected.is_active
     }
 
     /// Whether the user is an active admin.

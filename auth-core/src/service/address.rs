@@ -10,6 +10,15 @@ use crate::{
     Address, AuthError, ConditionalUpdate, Result, UserId, UserRecord, UserSnapshot, UserUpdate,
 };
 
+/// Whether `a` and `b` have the same credentials: password hash, revocation stamp and
+/// active flag. A change asked for with the current password is written only to the
+/// account that password was checked against.
+pub(super) fn same_credentials(a: &UserRecord, b: &UserRecord) -> bool {
+    a.password_hash == b.password_hash
+        && a.tokens_valid_after == b.tokens_valid_after
+        && a.is_active == b.is_active
+}
+
 /// How often a write is tried when other changes keep coming first.
 const ATTEMPTS: usize = 3;
 

@@ -2,7 +2,7 @@
 //! `pending_email` until its verification link is followed; the old address is told. Or
 //! the address is removed.
 
-use super::Auth;
+use super::{Auth, address::same_credentials};
 use crate::{
     Address, AuthError, Email, Password, RequestContext, Result, TokenRejection, User, UserId,
     UserRecord, UserUpdate, audit::audit, mail::Mail,
@@ -49,12 +49,14 @@ impl Auth {
             self.take_link_mail(&user, ctx).await?;
         }
         // From the account as it is now (a verification may have landed while the password
-        // was checked), and written only if it still is.
+        // was checked), and written only while it still is.
         let now = self.now();
         let written = self
             .write_address(user.id, |u| {
                 let update = UserUpdate { updated_at: Some(now), ..Default::default() };
-                u.is_active.then(|| (next_address(u, new.as_ref()), update))
+                // Only to the account the password was checked against: a reset or a
+                // revocation meanwhile wins.
+                same_credentials(u, &user).then(|| (next_address(u, new.as_ref()), update))
             })
             .await?;
         let (before, updated) = written.ok_or_else(gone)?;

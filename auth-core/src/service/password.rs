@@ -1,7 +1,7 @@
 //! Password change: verify the current password, store the new hash, end every other
 //! session and outstanding access token, and start a fresh session.
 
-use super::{Auth, SignedIn};
+use super::{Auth, SignedIn, address::same_credentials};
 use crate::{
     Address, AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result,
     StoredHash, TokenRejection, UserId, UserRecord, UserUpdate, audit::audit, mail::Mail,
@@ -43,11 +43,9 @@ impl Auth {
         // Written only while the account is as it was when the current password was
         // checked: a reset, another change or a revocation meanwhile wins. A pending address
         // change ends with the sessions that asked for it.
-        let checked = (user.password_hash.clone(), user.tokens_valid_after);
-        let same = |u: &UserRecord| (u.password_hash.clone(), u.tokens_valid_after) == checked;
         let user = self
             .set_password(user.id, hash, |u| {
-                same(u).then(|| Address { pending: None, ..Address::of(u) })
+                same_credentials(u, &user).then(|| Address { pending: None, ..Address::of(u) })
             })
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;

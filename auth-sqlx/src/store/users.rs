@@ -152,22 +152,26 @@ impl<DB: Portable> UserStore for Store<DB> {
                     tx.rollback().await?;
                     return Ok((false, None));
                 };
-                if !current.is_as(expected) {
+                // Compared as the caller saw it: the record the row makes.
+                let record = current.into_record().map_err(|e| sqlx::Error::Decode(e.into()))?;
+                if UserSnapshot::of(&record) != *expected {
                     tx.rollback().await?;
-                    return Ok((false, Some(current)));
+                    return Ok((false, Some(record)));
                 }
                 DB::execute(On::Tx(&mut tx), &UPDATE_USER, &args).await?;
-                let row = DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
+                let row: Option<UserRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &USER_BY_ID, &by_id).await?;
                 tx.commit().await?;
-                Ok::<_, sqlx::Error>((true, row))
+                let record = row.map(UserRow::into_record).transpose();
+                Ok::<_, sqlx::Error>((true, record.map_err(|e| sqlx::Error::Decode(e.into()))?))
             }
             .await
         )
         .map_err(user_error)?;
         Ok(match (applied, row) {
             (_, None) => ConditionalUpdate::NotFound,
-            (true, Some(row)) => ConditionalUpdate::Applied(row.into_record()?),
-            (false, Some(row)) => ConditionalUpdate::Stale(row.into_record()?),
+            (true, Some(user)) => ConditionalUpdate::Applied(user),
+            (false, Some(user)) => ConditionalUpdate::Stale(user),
         })
     }
 

@@ -37,6 +37,11 @@ pub fn settings(config: &Config) -> Result<MailSettings, StartupError> {
                 "APP_ENV=production requires SMTP_URL (password resets are sent by mail)".into(),
             ));
         }
+        None if config.smtp_ca_file.is_some() => {
+            return Err(StartupError::Other(
+                "SMTP_CA_FILE is set without SMTP_URL: it would trust nothing".into(),
+            ));
+        }
         None => {
             let outbox = OutboxMailer::new(&config.mail_outbox_dir, &config.mail_from)?;
             tracing::warn!(
@@ -78,5 +83,21 @@ mod tests {
         config.app_env = AppEnv::Development;
         config.public_url = "not a url".into();
         assert!(settings(&config).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_private_authority_is_read_for_smtp_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::with_database("sqlite::memory:");
+        config.mail_outbox_dir = dir.path().join("outbox");
+        config.smtp_ca_file = Some(dir.path().join("ca.pem"));
+        let err = settings(&config).unwrap_err().to_string();
+        assert!(err.contains("SMTP_CA_FILE is set without SMTP_URL"), "{err}");
+        config.smtp_url = Some(Secret::new("smtp://app:pw@mail.example:587?tls=required"));
+        let err = settings(&config).unwrap_err().to_string();
+        assert!(err.contains("SMTP_CA_FILE") && !err.contains("pw@"), "a missing file: {err}");
+        std::fs::write(dir.path().join("ca.pem"), "not a certificate").unwrap();
+        let err = settings(&config).unwrap_err().to_string();
+        assert!(err.contains("SMTP CA certificate"), "{err}");
     }
 }
