@@ -82,6 +82,19 @@ pub fn es256(config: &mut Config) {
     config.secret_key = None;
 }
 
+/// A configuration edit for [`axum_with`] / [`actix_with`]: logins need a verified address
+/// (`REQUIRE_VERIFIED_EMAIL=true`).
+pub fn require_verified_email(config: &mut Config) {
+    config.require_verified_email = true;
+}
+
+/// A configuration edit for [`axum_with`] / [`actix_with`]: no mail limits, so that one
+/// account can be asked for many times (the forgot-password timing case).
+pub fn no_mail_limits(config: &mut Config) {
+    config.rate_limit_mail_per_ip_per_minute = 0;
+    config.rate_limit_mail_per_account_per_hour = 0;
+}
+
 /// The task service served by axum on `db`.
 ///
 /// # Panics

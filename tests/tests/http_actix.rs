@@ -43,7 +43,8 @@ mod required_verification {
     use super::*;
 
     auth_tests::http_contract_tests!(|| async {
-        auth_tests::servers::actix_with(TestDatabase::sqlite(), |c| c.require_verified_email = true).await
+        let db = TestDatabase::sqlite();
+        auth_tests::servers::actix_with(db, auth_tests::servers::require_verified_email).await
     }; required_verification);
 }
 
@@ -51,11 +52,7 @@ mod required_verification {
 /// asked for 50 times (on SQLite and, when configured, PostgreSQL).
 mod mail_timing {
     use super::*;
-
-    fn no_mail_limits(c: &mut task_service::config::Config) {
-        c.rate_limit_mail_per_ip_per_minute = 0;
-        c.rate_limit_mail_per_account_per_hour = 0;
-    }
+    use auth_tests::servers::no_mail_limits;
 
     mod sqlite {
         use super::*;
