@@ -6,9 +6,7 @@
 //! or reset and a revocation that race never undo one another.
 
 use super::Auth;
-use crate::{
-    Address, AuthError, ConditionalUpdate, Result, UserId, UserRecord, UserSnapshot, UserUpdate,
-};
+use crate::{Address, AuthError, ConditionalUpdate, Result, UserRecord, UserSnapshot, UserUpdate};
 
 /// Whether `a` and `b` have the same credentials: password hash, revocation stamp and
 /// active flag. A change asked for with the current password is written only to the
@@ -23,9 +21,11 @@ pub(super) fn same_credentials(a: &UserRecord, b: &UserRecord) -> bool {
 const ATTEMPTS: usize = 3;
 
 impl Auth {
-    /// Reads user `id`, asks `next` for their new address state and what else to write
-    /// with it, and writes both only while the user is still as read. Returns the user as
-    /// read and as written, or `None` when the user is gone or `next` declines (returns
+    /// Asks `next` for `user`'s new address state and what else to write with it, and
+    /// writes both only while the user is still as `user` (the caller's last read) says;
+    /// when they changed meanwhile, asks again of the user as they are now. So the caller's
+    /// read is the first one and no second read is needed. Returns the user as `next` last
+    /// saw them and as written, or `None` when the user is gone or `next` declines (returns
     /// `None`) for the user as they are.
     ///
     /// # Errors
@@ -34,11 +34,10 @@ impl Auth {
     /// [`AuthError::Store`].
     pub(super) async fn write_address(
         &self,
-        id: UserId,
+        mut user: UserRecord,
         mut next: impl FnMut(&UserRecord) -> Option<(Address, UserUpdate)>,
     ) -> Result<Option<(UserRecord, UserRecord)>> {
-        let store = &self.inner.store;
-        let Some(mut user) = store.user_by_id(id).await? else { return Ok(None) };
+        let (store, id) = (&self.inner.store, user.id);
         for _ in 0..ATTEMPTS {
             let Some((address, update)) = next(&user) else { return Ok(None) };
             let update = UserUpdate { address: Some(address), ..update };

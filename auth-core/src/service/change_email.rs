@@ -52,7 +52,7 @@ impl Auth {
         // was checked), and written only while it still is.
         let now = self.now();
         let written = self
-            .write_address(user.id, |u| {
+            .write_address(user.clone(), |u| {
                 let update = UserUpdate { updated_at: Some(now), ..Default::default() };
                 // Only to the account the password was checked against: a reset or a
                 // revocation meanwhile wins.

@@ -44,7 +44,7 @@ impl Auth {
         // checked: a reset, another change or a revocation meanwhile wins. A pending address
         // change ends with the sessions that asked for it.
         let user = self
-            .set_password(user.id, hash, |u| {
+            .set_password(&user, hash, |u| {
                 same_credentials(u, &user).then(|| Address { pending: None, ..Address::of(u) })
             })
             .await?
@@ -74,19 +74,20 @@ impl Auth {
     }
 
     /// Sets a new password hash and, in the same write, the revocation stamp and the address
-    /// state `address` makes of the user as stored (see [`Auth::write_address`]), so that no
+    /// state `address` makes of `user` (as last read, or as they are now if they changed
+    /// since: see [`Auth::write_address`]), so that no
     /// access or refresh token issued before survives it even if what follows fails; then
     /// revokes the refresh tokens. The user as they are now, or `None` when gone or when
     /// `address` declines.
     pub(super) async fn set_password(
         &self,
-        user: UserId,
+        user: &UserRecord,
         hash: StoredHash,
         mut address: impl FnMut(&UserRecord) -> Option<Address>,
     ) -> Result<Option<UserRecord>> {
         let (stamp, now) = (self.revocation_stamp(), self.now());
         let written = self
-            .write_address(user, |u| {
+            .write_address(user.clone(), |u| {
                 let update = UserUpdate {
                     password_hash: Some(hash.clone()),
                     tokens_valid_after: Some(stamp),
@@ -97,7 +98,7 @@ impl Auth {
             })
             .await?;
         let Some((_, updated)) = written else { return Ok(None) };
-        self.inner.store.revoke_user_tokens(user, self.now()).await?;
+        self.inner.store.revoke_user_tokens(user.id, self.now()).await?;
         Ok(Some(updated))
     }
 }

@@ -50,19 +50,19 @@ impl Auth {
         if store.spend_link_token(&token.digest(), purpose, self.now()).await?.is_none() {
             return Err(AuthError::InvalidLink);
         }
-        // Hashing took a while: a revocation made meanwhile still wins, read again with
-        // each try of the write. The link came to the account's address: that verifies it
+        // Hashing took a while: a revocation made meanwhile still wins (the write is
+        // conditional on the account as read, and checked again as it is now). The link came to the account's address: that verifies it
         // (unless another account verified it first), and ends a pending change of it.
         let still = |u: &UserRecord| current(u) && u.password_hash == user.password_hash;
         let verified = |u: &UserRecord| {
             still(u).then(|| Address { email: u.email.clone(), verified: true, pending: None })
         };
-        let updated = match self.set_password(user.id, hash.clone(), verified).await {
+        let updated = match self.set_password(&user, hash.clone(), verified).await {
             Err(AuthError::EmailTaken) => {
                 let unverified = |u: &UserRecord| {
                     still(u).then(|| Address { verified: false, pending: None, ..Address::of(u) })
                 };
-                self.set_password(user.id, hash, unverified).await
+                self.set_password(&user, hash, unverified).await
             }
             other => other,
         };

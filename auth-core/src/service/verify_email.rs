@@ -135,7 +135,7 @@ impl Auth {
         // Written from the account as it is when it is written: a password reset that ended
         // a pending change meanwhile wins.
         let written = self
-            .write_address(user.id, |u| {
+            .write_address(user.clone(), |u| {
                 let update = UserUpdate { updated_at: Some(now), ..Default::default() };
                 verified(u, &record).map(|a| (a, update))
             })
