@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod api_errors;
+mod authorize;
 mod error;
 mod extract;
 mod routes;
@@ -10,9 +11,10 @@ mod routes;
 mod tests;
 
 pub use api_errors::api_errors;
+pub use authorize::{Authorize, AuthorizeMiddleware};
 pub use error::{ApiError, TokenEndpointError, no_store};
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
-    MaybeUser, OptionalJsonOrForm, RequireRole,
+    MaybeUser, OptionalJsonOrForm, Require,
 };
 pub use routes::{auth_scope, get_or_head};

@@ -3,14 +3,16 @@
 #![warn(missing_docs)]
 
 mod api_errors;
+mod authorize_layer;
 mod error;
 mod extract;
 mod routes;
 
 pub use api_errors::api_errors;
+pub use authorize_layer::{Authorize, AuthorizeLayer};
 pub use error::{ApiError, TokenEndpointError, no_store};
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, RequireRole,
+    OptionalJsonOrForm, Require,
 };
 pub use routes::auth_router;

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::{
-    AccessTokenConfig, AuthError, HashingConfig, KeySet, PasswordPolicy, Result, UsernameRules,
-    throttle::RateLimits,
+    AccessTokenConfig, AuthError, HashingConfig, KeySet, PasswordPolicy, Result, RoleDefinition,
+    Roles, UsernameRules, throttle::RateLimits,
 };
 
 /// The configuration of [`Auth`](crate::Auth). Build it with [`AuthConfig::builder`]; every
@@ -38,6 +38,7 @@ pub struct AuthConfig {
     verified_token_cache: usize,
     rate_limits: RateLimits,
     require_verified_email: bool,
+    roles: Roles,
 }
 
 impl AuthConfig {
@@ -74,7 +75,9 @@ impl AuthConfig {
                 verified_token_cache: Self::DEFAULT_VERIFIED_TOKEN_CACHE,
                 rate_limits: RateLimits::default(),
                 require_verified_email: false,
+                roles: Roles::default(),
             },
+            roles: Vec::new(),
         }
     }
 
@@ -142,6 +145,12 @@ impl AuthConfig {
         self.require_verified_email
     }
 
+    /// The roles: `user`, `admin` and those declared with [`AuthConfigBuilder::role`],
+    /// resolved (what each includes and grants).
+    pub fn roles(&self) -> &Roles {
+        &self.roles
+    }
+
     /// The settings that weaken security, to be logged at startup (empty with the
     /// defaults).
     pub fn insecure_settings(&self) -> Vec<&'static str> {
@@ -161,6 +170,7 @@ impl AuthConfig {
 #[derive(Debug, Clone)]
 pub struct AuthConfigBuilder {
     config: AuthConfig,
+    roles: Vec<RoleDefinition>,
 }
 
 impl AuthConfigBuilder {
@@ -242,12 +252,20 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Declares a role (or adds to the built-in `user` or `admin`): see [`RoleDefinition`].
+    /// Without any, the roles are `user` and `admin`, and `admin` includes `user`.
+    pub fn role(mut self, definition: RoleDefinition) -> Self {
+        self.roles.push(definition);
+        self
+    }
+
     /// Validates and builds.
     ///
     /// # Errors
-    /// [`AuthError::Config`] naming the first value out of bounds.
+    /// [`AuthError::Config`] naming the first value out of bounds, or what is wrong with the
+    /// roles (an invalid or twice-declared name, an undeclared included role, a cycle).
     pub fn build(self) -> Result<AuthConfig> {
-        let c = self.config;
+        let mut c = self.config;
         let fail = |m: &str| Err(AuthError::Config(m.to_owned()));
         for (name, v) in [("issuer", &c.issuer), ("audience", &c.audience)] {
             if v.is_empty() || v.len() > 256 || v.chars().any(char::is_control) {
@@ -274,6 +292,7 @@ impl AuthConfigBuilder {
         if let Err(m) = c.rate_limits.validate() {
             return fail(m);
         }
+        c.roles = Roles::resolve(&self.roles).map_err(AuthError::Config)?;
         Ok(c)
     }
 }

@@ -47,7 +47,7 @@ pub use password::{
 };
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
-    Registration, RequiredRole, SignedIn, UserPatch, UserRole,
+    Registration, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
     AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult,
@@ -60,7 +60,8 @@ pub use token::{
     RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
-    Address, Email, NewUser, Page, Role, User, UserId, UserRecord, UserSnapshot, UserUpdate,
+    Address, AllOf, AnyOf, CustomRole, Email, Grants, NewUser, Page, Permission, Policy,
+    Requirement, Role, RoleDefinition, Roles, User, UserId, UserRecord, UserSnapshot, UserUpdate,
     Username, UsernameRules,
 };
 

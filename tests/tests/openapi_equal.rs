@@ -1,4 +1,4 @@
-//! Both servers serve one OpenAPI document: the shared `openapi::openapi_json()`, unchanged.
+//! Both servers serve one OpenAPI document: the shared `openapi::openapi_json(roles)`, unchanged.
 
 use auth_sqlx::testing::TestDatabase;
 use serde_json::Value;
@@ -26,7 +26,9 @@ async fn axum_and_actix_serve_the_same_document() {
 #[test]
 fn the_api_reference_lists_exactly_the_routes_of_the_document() {
     use std::collections::BTreeSet;
-    let doc: Value = serde_json::from_str(task_service::openapi::openapi_json()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&task_service::openapi::openapi_json(&auth_core::Roles::default()))
+            .unwrap();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("a path item").keys() {

@@ -1,5 +1,6 @@
 //! Extractors, one file each: [`Claims`] (stateless), [`CurrentUser`] / [`MaybeUser`]
-//! (store-checked), [`RequireRole`] (the role guard, [`Admin`] its alias for admins),
+//! (store-checked), [`Require`] (the guard for a role, a permission or a combination,
+//! [`Admin`] its alias for admins),
 //! [`Client`] (IP and user agent), and bodies and parameters with the API's rejections.
 //!
 //! On one request they run one after the other, in the order of the handler's arguments
@@ -12,7 +13,7 @@ mod claims;
 mod client;
 mod current_user;
 mod params;
-mod require_role;
+mod require;
 
 use actix_web::{HttpRequest, web::Data};
 use auth_core::http::{AuthState, ErrorResponse};
@@ -24,7 +25,7 @@ pub use claims::Claims;
 pub use client::Client;
 pub use current_user::{CurrentUser, MaybeUser};
 pub use params::{ApiPath, ApiQuery};
-pub use require_role::{Admin, RequireRole};
+pub use require::{Admin, Require};
 
 use crate::ApiError;
 

@@ -1,5 +1,6 @@
 //! Extractors, one file each: [`Claims`] (stateless), [`CurrentUser`] / [`MaybeUser`]
-//! (store-checked), [`RequireRole`] (the role guard, [`Admin`] its alias for admins),
+//! (store-checked), [`Require`] (the guard for a role, a permission or a combination,
+//! [`Admin`] its alias for admins),
 //! [`Client`] (IP and user agent), and bodies and parameters with the API's rejections.
 
 mod body;
@@ -7,7 +8,7 @@ mod claims;
 mod client;
 mod current_user;
 mod params;
-mod require_role;
+mod require;
 
 pub(crate) use body::body_of;
 pub use body::{ApiJson, JsonOrForm, OptionalJsonOrForm};
@@ -15,7 +16,7 @@ pub use claims::Claims;
 pub use client::Client;
 pub use current_user::{CurrentUser, MaybeUser};
 pub use params::{ApiPath, ApiQuery};
-pub use require_role::{Admin, RequireRole};
+pub use require::{Admin, Require};
 
 /// The `Authorization` header as text, if present and valid UTF-8.
 pub(crate) fn authorization(headers: &axum::http::HeaderMap) -> Option<&str> {

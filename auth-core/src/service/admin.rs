@@ -31,9 +31,9 @@ pub struct AdminBootstrap {
 }
 
 /// An administrator's change to a user (`PATCH /admin/users/{id}`). `None` keeps a field.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPatch {
-    /// A new role.
+    /// A new role: built in or declared ([`AuthConfig::roles`](crate::AuthConfig::roles)).
     pub role: Option<Role>,
     /// A new active flag.
     pub is_active: Option<bool>,
@@ -61,9 +61,12 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<User> {
         self.require_admin(actor)?;
+        if let Some(role) = &patch.role {
+            self.check_declared(role)?;
+        }
         let store = &self.inner.store;
         let current = store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
-        let role_changes = patch.role.is_some_and(|r| r != current.role);
+        let role_changes = patch.role.as_ref().is_some_and(|r| *r != current.role);
         let deactivates = patch.is_active == Some(false) && current.is_active;
         if target == actor.id && (role_changes || deactivates) {
             return Err(AuthError::Conflict(
@@ -227,7 +230,7 @@ impl Auth {
             // The actor is the operator's configuration, not a user.
             let actor = "bootstrap";
             if existing.role != Role::Admin {
-                let (from, to) = (existing.role, Role::Admin);
+                let (from, to) = (&existing.role, Role::Admin);
                 audit!(info, "role_changed", ctx, user_id, actor, from = %from, to = %to);
             }
             if !existing.is_active {
@@ -254,10 +257,6 @@ impl Auth {
         audit!(info, "admin_bootstrapped", ctx, user_id = user.id.get(), created = true);
         Ok(AdminBootstrap { user: user.into(), outcome: BootstrapOutcome::Created })
     }
-
-    fn require_admin(&self, actor: &User) -> Result<()> {
-        self.authorize(actor, Role::Admin)
-    }
 }
 
 #[cfg(test)]
@@ -282,6 +281,28 @@ mod tests {
         assert!(f.auth.authenticate(s.tokens.access_token.expose()).await.is_err());
         let s2 = f.login("alice").await;
         assert!(f.auth.authenticate(s2.tokens.access_token.expose()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn declared_roles_are_assigned_and_others_refused() {
+        let f = fixture_with_roles();
+        let admin = f.admin("root").await;
+        let u = f.user("alice").await;
+        let editor = Role::new("editor").unwrap();
+        let changed = f.auth.set_role(&admin, u.id, editor.clone(), &f.ctx).await.unwrap();
+        assert_eq!(changed.role, editor);
+        assert!(
+            f.auth.authorize(&changed, &Permission::new("notes:write").unwrap().into()).is_ok()
+        );
+        assert!(f.auth.require_admin(&changed).is_err());
+        let ghost = Role::new("ghost").unwrap();
+        let err = f.auth.set_role(&admin, u.id, ghost, &f.ctx).await.unwrap_err();
+        assert_eq!(err.code(), "validation_error");
+        let kept = f.store.user_by_id(u.id).await.unwrap().unwrap();
+        assert_eq!(kept.role, editor);
+        // An editor is not an admin: the admin API stays closed to them.
+        let err = f.auth.set_role(&changed, admin.id, Role::User, &f.ctx).await.unwrap_err();
+        assert!(matches!(err, AuthError::Forbidden));
     }
 
     #[tokio::test]
@@ -349,7 +370,7 @@ mod tests {
         let a = f.admin("root").await;
         let b = f.admin("second").await;
         let off = UserPatch { role: None, is_active: Some(false) };
-        f.auth.update_user(&a, b.id, off, &f.ctx).await.unwrap();
+        f.auth.update_user(&a, b.id, off.clone(), &f.ctx).await.unwrap();
         // `b`'s token still says admin until the next store check; the store refuses anyway.
         let err = f.auth.update_user(&b, a.id, off, &f.ctx).await.unwrap_err();
         assert_eq!(err.code(), "last_admin");
@@ -364,7 +385,10 @@ mod tests {
         let f = fixture();
         let password = Password::new(PASSWORD);
         let created = f.auth.bootstrap_admin("root", &password).await.unwrap();
-        assert_eq!((created.user.role, created.outcome), (Role::Admin, BootstrapOutcome::Created));
+        assert_eq!(
+            (&created.user.role, created.outcome),
+            (&Role::Admin, BootstrapOutcome::Created)
+        );
         // Idempotent.
         let again = f.auth.bootstrap_admin("root", &password).await.unwrap();
         assert_eq!(

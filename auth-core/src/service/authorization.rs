@@ -1,34 +1,28 @@
-//! The one authorization rule: an active user whose role satisfies the role required. Every
-//! check goes through [`Auth::authorize`]: the use cases of the core, the role guards of
-//! both framework crates, and the applications built on them.
+//! The one authorization rule: an active user whose role meets the requirement, resolved
+//! from the configuration's [`Roles`](crate::Roles) at the time of the check. Every check
+//! goes through [`Auth::authorize`]: the use cases of the core, the guards of both framework
+//! crates, and the applications built on them.
 
 use std::{fmt, marker::PhantomData, ops::Deref};
 
 use super::Auth;
-use crate::{AuthError, Result, Role, User};
+use crate::{AuthError, Policy, Requirement, Result, Role, User};
 
-/// A role that a guard requires, named by a type so that an extractor can carry it
-/// (`RequireRole<AdminRole>` in `auth-axum` and `auth-actix`).
-pub trait RequiredRole: Send + Sync + 'static {
-    /// The role required.
-    fn role() -> Role;
-}
-
-/// A user who passed [`Auth::authorize`] for the role `R` names: only
-/// [`Auth::authorize_as`] makes one, so holding it is the proof. Derefs to the [`User`].
-pub struct Authorized<R> {
+/// A user who passed [`Auth::authorize`] for the policy `P`: only [`Auth::authorize_as`]
+/// makes one, so holding it is the proof. Derefs to the [`User`].
+pub struct Authorized<P> {
     user: User,
-    role: PhantomData<fn() -> R>,
+    policy: PhantomData<fn() -> P>,
 }
 
-impl<R> Authorized<R> {
+impl<P> Authorized<P> {
     /// The user.
     pub fn into_user(self) -> User {
         self.user
     }
 }
 
-impl<R> Deref for Authorized<R> {
+impl<P> Deref for Authorized<P> {
     type Target = User;
 
     fn deref(&self) -> &User {
@@ -36,75 +30,95 @@ impl<R> Deref for Authorized<R> {
     }
 }
 
-impl<R> Clone for Authorized<R> {
+impl<P> Clone for Authorized<P> {
     fn clone(&self) -> Self {
-        Self { user: self.user.clone(), role: PhantomData }
+        Self { user: self.user.clone(), policy: PhantomData }
     }
 }
 
-impl<R> fmt::Debug for Authorized<R> {
+impl<P> fmt::Debug for Authorized<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authorized")
-            .field("role", &std::any::type_name::<R>())
+            .field("policy", &std::any::type_name::<P>())
             .field("user", &self.user)
             .finish()
     }
 }
 
-/// Requires [`Role::Admin`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AdminRole;
-
-impl RequiredRole for AdminRole {
-    fn role() -> Role {
-        Role::Admin
-    }
+crate::role! {
+    /// Requires [`Role::Admin`] (or a role that includes it).
+    pub AdminRole = "admin"
 }
 
-/// Requires [`Role::User`], which every role satisfies: any active user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserRole;
-
-impl RequiredRole for UserRole {
-    fn role() -> Role {
-        Role::User
-    }
+crate::role! {
+    /// Requires [`Role::User`], which every role includes: any active user.
+    pub UserRole = "user"
 }
+
+/// [`AdminRole`]'s requirement, as a constant.
+const ADMIN: Requirement = Requirement::Role(Role::Admin);
 
 impl Auth {
-    /// Whether `user` may act with the `required` role: the account is active, and its role
-    /// satisfies the one required (an admin has every role).
+    /// Whether `user` may act under `required`: the account is active, and its role (with
+    /// the roles it includes and the permissions they grant, as the configuration declares
+    /// them now) meets the requirement. A role the configuration does not know meets
+    /// nothing.
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, Registration, RequestContext, Role, SigningKey};
+    /// # use auth_core::{Auth, AuthConfig, KeySet, MemoryStore, Registration, RequestContext, SigningKey};
+    /// use auth_core::{Permission, Requirement, Role, RoleDefinition};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), auth_core::AuthError> {
     /// # let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
-    /// # let auth = Auth::new(AuthConfig::builder(keys).build()?, Arc::new(MemoryStore::new()));
+    /// let config = AuthConfig::builder(keys)
+    ///     .role(RoleDefinition::new("user").grants(["notes:read"]))
+    ///     .build()?;
+    /// let auth = Auth::new(config, Arc::new(MemoryStore::new()));
     /// let alice = auth.register(Registration::new("alice", "correct horse battery staple"), None, &RequestContext::internal()).await?;
-    /// assert!(auth.authorize(&alice, Role::User).is_ok());
-    /// assert!(auth.authorize(&alice, Role::Admin).is_err());
+    /// assert!(auth.authorize(&alice, &Role::User.into()).is_ok());
+    /// assert!(auth.authorize(&alice, &Permission::new("notes:read")?.into()).is_ok());
+    /// assert!(auth.authorize(&alice, &Role::Admin.into()).is_err());
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
     /// [`AuthError::Forbidden`].
-    pub fn authorize(&self, user: &User, required: Role) -> Result<()> {
-        if user.is_active && user.role.satisfies(required) {
+    pub fn authorize(&self, user: &User, required: &Requirement) -> Result<()> {
+        if user.is_active && self.inner.config.roles().allows(&user.role, required) {
             Ok(())
         } else {
             Err(AuthError::Forbidden)
         }
     }
 
-    /// [`authorize`](Self::authorize) for the role `R` names, keeping the proof.
+    /// [`authorize`](Self::authorize) for the requirement of the policy `P`, keeping the
+    /// proof.
     ///
     /// # Errors
     /// [`AuthError::Forbidden`].
-    pub fn authorize_as<R: RequiredRole>(&self, user: User) -> Result<Authorized<R>> {
-        self.authorize(&user, R::role())?;
-        Ok(Authorized { user, role: PhantomData })
+    pub fn authorize_as<P: Policy>(&self, user: User) -> Result<Authorized<P>> {
+        self.authorize(&user, &P::requirement())?;
+        Ok(Authorized { user, policy: PhantomData })
+    }
+
+    /// [`authorize`](Self::authorize) for the admin role: what the admin API requires.
+    pub(crate) fn require_admin(&self, user: &User) -> Result<()> {
+        self.authorize(user, &ADMIN)
+    }
+
+    /// Refuses a role the configuration does not declare, where a role is assigned.
+    pub(crate) fn check_declared(&self, role: &Role) -> Result<()> {
+        if self.inner.config.roles().contains(role) {
+            Ok(())
+        } else {
+            Err(AuthError::validation("role", "is not a role of this service"))
+        }
+    }
+
+    /// Whether `role` is the admin role or includes it.
+    pub(crate) fn role_is_admin(&self, role: &Role) -> bool {
+        self.inner.config.roles().grants(role).is_some_and(|g| g.has_role(&Role::Admin))
     }
 }
 
@@ -117,11 +131,11 @@ mod tests {
         let f = fixture();
         let user = f.user("alice").await;
         let admin = f.admin("root").await;
-        assert!(f.auth.authorize(&user, Role::User).is_ok());
-        assert!(matches!(f.auth.authorize(&user, Role::Admin), Err(AuthError::Forbidden)));
-        assert!(f.auth.authorize(&admin, Role::Admin).is_ok());
-        assert!(f.auth.authorize(&admin, UserRole::role()).is_ok());
-        assert_eq!(AdminRole::role(), Role::Admin);
+        assert!(f.auth.authorize(&user, &Role::User.into()).is_ok());
+        assert!(matches!(f.auth.authorize(&user, &Role::Admin.into()), Err(AuthError::Forbidden)));
+        assert!(f.auth.authorize(&admin, &Role::Admin.into()).is_ok());
+        assert!(f.auth.authorize(&admin, &UserRole::requirement()).is_ok());
+        assert_eq!(AdminRole::requirement(), Requirement::Role(Role::Admin));
         let proof = f.auth.authorize_as::<AdminRole>(admin.clone()).unwrap();
         assert_eq!(proof.username, admin.username);
         assert!(matches!(f.auth.authorize_as::<AdminRole>(user), Err(AuthError::Forbidden)));
@@ -132,7 +146,23 @@ mod tests {
         let f = fixture();
         let mut admin = f.admin("root").await;
         admin.is_active = false;
-        assert!(matches!(f.auth.authorize(&admin, Role::Admin), Err(AuthError::Forbidden)));
-        assert!(matches!(f.auth.authorize(&admin, Role::User), Err(AuthError::Forbidden)));
+        for required in [Role::Admin, Role::User] {
+            let refused = f.auth.authorize(&admin, &required.into());
+            assert!(matches!(refused, Err(AuthError::Forbidden)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stored_role_the_configuration_forgot_is_never_an_admin() {
+        let f = fixture();
+        let mut ghost = f.admin("root").await;
+        ghost.role = Role::new("superuser").unwrap();
+        for required in [Role::Admin, Role::User, Role::new("superuser").unwrap()] {
+            assert!(matches!(
+                f.auth.authorize(&ghost, &required.into()),
+                Err(AuthError::Forbidden)
+            ));
+        }
+        assert!(!f.auth.role_is_admin(&ghost.role));
     }
 }

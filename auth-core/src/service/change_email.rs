@@ -37,7 +37,7 @@ impl Auth {
         let user = self.inner.store.user_by_id(user_id).await?.filter(|u| u.is_active);
         let user = user.ok_or_else(gone)?;
         let new = new.map(Email::parse).transpose()?;
-        if new.is_none() && self.needs_verified_email(user.role) {
+        if new.is_none() && self.needs_verified_email(&user.role) {
             return Err(AuthError::validation("email", "is required on this service"));
         }
         let link_due = link_to_send(&user, new.as_ref()).is_some();

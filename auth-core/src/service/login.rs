@@ -70,7 +70,7 @@ impl Auth {
             }
         };
         throttle.succeeded(attempt).await?;
-        if !user.email_verified && self.needs_verified_email(user.role) {
+        if !user.email_verified && self.needs_verified_email(&user.role) {
             audit!(
                 info,
                 "login_refused",

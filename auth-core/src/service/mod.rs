@@ -29,7 +29,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 pub use admin::{AdminBootstrap, BootstrapOutcome, UserPatch};
-pub use authorization::{AdminRole, Authorized, RequiredRole, UserRole};
+pub use authorization::{AdminRole, Authorized, UserRole};
 pub use forgot_password::ForgottenAccount;
 pub use login::SignedIn;
 pub use register::Registration;
@@ -384,7 +384,7 @@ impl Auth {
         let (access_token, _) = self.inner.tokens.issue(&AccessGrant {
             sid: Some(sid),
             not_before_stamp: user.tokens_valid_after,
-            ..AccessGrant::new(user.id, user.username.as_str(), user.role)
+            ..AccessGrant::new(user.id, user.username.as_str(), user.role.clone())
         })?;
         Ok(TokenPair {
             access_token,
@@ -427,6 +427,17 @@ pub(crate) mod test_support {
         throttle: Arc<dyn throttle::ThrottleStore>,
     ) -> Fixture {
         fixture_built(limits, throttle, None, |c| c)
+    }
+
+    /// A fixture whose configuration declares `viewer` ⊂ `editor` ⊂ `admin`, `editor`
+    /// granting `notes:write`.
+    pub fn fixture_with_roles() -> Fixture {
+        let limits = throttle::RateLimits::default();
+        fixture_built(limits, Arc::new(throttle::MemoryThrottle::new()), None, |c| {
+            c.role(RoleDefinition::new("viewer"))
+                .role(RoleDefinition::new("editor").includes(["viewer"]).grants(["notes:write"]))
+                .role(RoleDefinition::new("admin").includes(["editor"]))
+        })
     }
 
     /// A fixture that sends mail with `mail`.

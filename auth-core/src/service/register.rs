@@ -1,4 +1,4 @@
-//! Registration, with the rule that only an admin creates admins.
+//! Registration, with the rule that only an admin gives an account a role other than `user`.
 
 use super::Auth;
 use crate::{
@@ -15,8 +15,8 @@ pub struct Registration {
     pub password: Password,
     /// An optional e-mail address.
     pub email: Option<String>,
-    /// The wanted role; `None` means [`Role::User`]. Only an admin may ask for
-    /// [`Role::Admin`].
+    /// The wanted role; `None` means [`Role::User`]. Only an admin may ask for another
+    /// one, and it must be declared ([`AuthConfig::roles`](crate::AuthConfig::roles)).
     pub role: Option<Role>,
 }
 
@@ -32,12 +32,15 @@ impl Auth {
     /// it (off the request path) when mail is configured.
     ///
     /// `actor` is the authenticated caller, if any (store-checked, see
-    /// [`Auth::authenticate`]): only an active admin may register another admin.
+    /// [`Auth::authenticate`]): only an active admin may give the account a role other than
+    /// `user`.
     ///
     /// # Errors
     /// - [`AuthError::RateLimited`] over the registration limit per client IP (not for an
     ///   admin actor);
-    /// - [`AuthError::Forbidden`] when asking for `Role::Admin` without an admin actor;
+    /// - [`AuthError::Validation`] for a role the configuration does not declare;
+    /// - [`AuthError::Forbidden`] when asking for a role other than `user` without an admin
+    ///   actor;
     /// - [`AuthError::Validation`] for a bad username, e-mail or password, or for no e-mail
     ///   when [logins need a verified one](crate::AuthConfigBuilder::require_verified_email);
     /// - [`AuthError::UsernameTaken`] when the username exists (case-insensitively);
@@ -49,14 +52,15 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<User> {
         let role = registration.role.unwrap_or_default();
-        let actor_is_admin = actor.is_some_and(|a| self.authorize(a, Role::Admin).is_ok());
+        let actor_is_admin = actor.is_some_and(|a| self.require_admin(a).is_ok());
         // Counted before anything else, so invalid attempts count too; an admin creating
         // accounts is not throttled.
         if !actor_is_admin {
             self.inner.throttle.take(Bucket::Register, ctx.ip(), self.now()).await?;
         }
-        if role == Role::Admin && !actor_is_admin {
-            audit!(warn, "register_denied", ctx, reason = "admin role requested without an admin", actor = ?actor.map(|a| a.id));
+        self.check_declared(&role)?;
+        if role != Role::User && !actor_is_admin {
+            audit!(warn, "register_denied", ctx, reason = "role requested without an admin", role = %role, actor = ?actor.map(|a| a.id));
             return Err(AuthError::Forbidden);
         }
         let config = &self.inner.config;
@@ -66,7 +70,7 @@ impl Auth {
             Some(e) => Some(Email::parse(e)?),
         };
         // Where logins need a verified address, an account needs one to verify.
-        if email.is_none() && self.needs_verified_email(role) {
+        if email.is_none() && self.needs_verified_email(&role) {
             return Err(AuthError::validation("email", "is required on this service"));
         }
         let mut inputs = vec![username.as_str()];
@@ -140,6 +144,31 @@ mod tests {
         let admin = f.admin("root").await;
         let created = f.auth.register(reg, Some(&admin), &f.ctx).await.unwrap();
         assert_eq!(created.role, Role::Admin);
+    }
+
+    #[tokio::test]
+    async fn only_admins_give_a_declared_role() {
+        let f = fixture_with_roles();
+        let editor = Role::new("editor").unwrap();
+        let reg =
+            Registration { role: Some(editor.clone()), ..Registration::new("eve1", PASSWORD) };
+        let err = f.auth.register(reg.clone(), None, &f.ctx).await.unwrap_err();
+        assert!(matches!(err, AuthError::Forbidden));
+        let user = f.user("bob1").await;
+        let err = f.auth.register(reg.clone(), Some(&user), &f.ctx).await.unwrap_err();
+        assert!(matches!(err, AuthError::Forbidden));
+        let admin = f.admin("root").await;
+        assert_eq!(f.auth.register(reg, Some(&admin), &f.ctx).await.unwrap().role, editor);
+        // A role the configuration does not declare: 422, for an admin too.
+        let ghost = Registration {
+            role: Some(Role::new("ghost").unwrap()),
+            ..Registration::new("carol", PASSWORD)
+        };
+        let err = f.auth.register(ghost, Some(&admin), &f.ctx).await.unwrap_err();
+        assert_eq!((err.code(), err.to_string().contains("role")), ("validation_error", true));
+        assert!(
+            f.store.user_by_username(&Username::parse("carol").unwrap()).await.unwrap().is_none()
+        );
     }
 
     #[tokio::test]

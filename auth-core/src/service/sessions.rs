@@ -3,9 +3,7 @@
 //! and store-checked requests refuse the access tokens that carry its `sid`.
 
 use super::Auth;
-use crate::{
-    AuthError, FamilyId, RequestContext, Result, Role, Session, User, UserId, audit::audit,
-};
+use crate::{AuthError, FamilyId, RequestContext, Result, Session, User, UserId, audit::audit};
 
 impl Auth {
     /// The user's open sessions, newest first. `current` is the session of the access token
@@ -45,7 +43,7 @@ impl Auth {
     /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::NotFound`]
     /// when there is no such user; [`AuthError::Store`].
     pub async fn user_sessions(&self, actor: &User, target: UserId) -> Result<Vec<Session>> {
-        self.authorize(actor, Role::Admin)?;
+        self.require_admin(actor)?;
         let user = self.inner.store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
         self.sessions(&user.into(), None).await
     }
@@ -62,7 +60,7 @@ impl Auth {
         target: UserId,
         ctx: &RequestContext,
     ) -> Result<()> {
-        self.authorize(actor, Role::Admin)?;
+        self.require_admin(actor)?;
         self.inner.store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
         let revoked = self.revoke_everything(target).await?;
         audit!(

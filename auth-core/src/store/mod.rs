@@ -123,6 +123,10 @@ pub enum ConditionalUpdate {
 
 /// What [`UserStore::update_user_unless_last_admin`] did.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per admin change and moved once; a box would only add an allocation"
+)]
 pub enum UserChange {
     /// The change is made: the user as it is now.
     Updated(UserRecord),

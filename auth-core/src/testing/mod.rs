@@ -65,6 +65,7 @@ macro_rules! store_contract_tests {
             usernames_are_unique_case_insensitively,
             concurrent_creations_of_one_name_admit_one,
             updates_apply_each_field,
+            custom_roles_are_kept_by_name,
             updates_of_unknown_users_return_none,
             lists_users_in_id_order_with_paging,
             deletes_users_with_their_tokens,
@@ -134,7 +135,8 @@ macro_rules! __contract_tests {
 
 /// Registers `name` with `password` (as an admin, through
 /// [`Auth::bootstrap_admin`](crate::Auth::bootstrap_admin), when `role` is
-/// [`Role::Admin`](crate::Role::Admin)), logs in and returns the access token: a signed-in
+/// [`Role::Admin`](crate::Role::Admin); with another declared role, by an admin named
+/// `role-grantor` made the same way), logs in and returns the access token: a signed-in
 /// user for HTTP tests in one line.
 ///
 /// # Panics
@@ -149,9 +151,16 @@ pub async fn access_token(
     let password = crate::Password::new(password);
     if role == crate::Role::Admin {
         auth.bootstrap_admin(name, &password).await.expect("an admin");
-    } else {
+    } else if role == crate::Role::User {
         let registration = crate::Registration::new(name, password.clone());
         auth.register(registration, None, &ctx).await.expect("a user");
+    } else {
+        let grantor = auth.bootstrap_admin("role-grantor", &password).await.expect("an admin");
+        let registration = crate::Registration {
+            role: Some(role),
+            ..crate::Registration::new(name, password.clone())
+        };
+        auth.register(registration, Some(&grantor.user), &ctx).await.expect("a user with the role");
     }
     let session = auth.login(name, &password, &ctx).await.expect("a login");
     session.tokens.access_token.expose().to_owned()

@@ -77,7 +77,7 @@ pub async fn creates_and_reads_users<S: AuthStore + ?Sized>(store: Arc<S>) {
         assert_eq!(u.id, created.id);
         assert_eq!(u.username.as_str(), "Alice");
         assert_eq!(u.email.as_ref().map(Email::as_str), Some("alice@example.com"));
-        assert_eq!((u.role, u.is_active), (Role::User, true));
+        assert_eq!((&u.role, u.is_active), (&Role::User, true));
         assert_eq!(u.password_hash, created.password_hash);
         assert_eq!(u.created_at, t0());
     }
@@ -117,6 +117,26 @@ pub async fn concurrent_creations_of_one_name_admit_one<S: AuthStore + ?Sized>(s
     assert_eq!(ok, 1);
 }
 
+/// A role the application declares is kept by its name, up to the longest name allowed,
+/// when the user is created and when the role changes; the built-in names read back as the
+/// built-in roles.
+pub async fn custom_roles_are_kept_by_name<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let longest = Role::new(&"r".repeat(Role::MAX_LEN)).unwrap();
+    let mut new = new_user("editor1");
+    new.role = Role::new("support-lead").unwrap();
+    let u = store.create_user(new).await.unwrap();
+    assert_eq!(u.role.as_str(), "support-lead");
+    let read = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(read.role, Role::new("support-lead").unwrap());
+    let update = UserUpdate { role: Some(longest.clone()), ..Default::default() };
+    let r = store.update_user(u.id, update).await.unwrap().unwrap();
+    assert_eq!(r.role, longest);
+    assert_eq!(store.user_by_id(u.id).await.unwrap().unwrap().role, longest);
+    let update = UserUpdate { role: Some(Role::new("admin").unwrap()), ..Default::default() };
+    store.update_user(u.id, update).await.unwrap();
+    assert_eq!(store.user_by_id(u.id).await.unwrap().unwrap().role, Role::Admin);
+}
+
 /// Each field of an update applies on its own; the others stay; the revocation stamp
 /// never moves backwards.
 pub async fn updates_apply_each_field<S: AuthStore + ?Sized>(store: Arc<S>) {
@@ -130,13 +150,13 @@ pub async fn updates_apply_each_field<S: AuthStore + ?Sized>(store: Arc<S>) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((r.role, r.is_active, r.updated_at), (Role::Admin, true, t1));
+    assert_eq!((&r.role, r.is_active, r.updated_at), (&Role::Admin, true, t1));
     let r = store
         .update_user(u.id, UserUpdate { is_active: Some(false), ..Default::default() })
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((r.role, r.is_active), (Role::Admin, false));
+    assert_eq!((&r.role, r.is_active), (&Role::Admin, false));
     let hash = StoredHash::new("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3");
     let r = store
         .update_user(u.id, UserUpdate { password_hash: Some(hash.clone()), ..Default::default() })

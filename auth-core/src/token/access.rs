@@ -198,7 +198,7 @@ impl AccessTokens {
         let claims = AccessClaims {
             sub: grant.sub,
             username: grant.username.to_owned(),
-            role: grant.role,
+            role: grant.role.clone(),
             iat,
             nbf: now,
             exp: now + self.ttl.as_secs() as i64,
@@ -535,7 +535,7 @@ mod tests {
             ("exp", json!(-1), TokenRejection::BadClaims),
             ("sub", json!(1), TokenRejection::BadClaims),
             ("sub", json!("-1"), TokenRejection::BadClaims),
-            ("role", json!("root"), TokenRejection::BadClaims),
+            ("role", json!("Root!"), TokenRejection::BadClaims),
         ];
         for (claim, value, want) in cases {
             let mut c = good_claims(now);

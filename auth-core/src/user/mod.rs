@@ -1,17 +1,25 @@
-//! Users and roles: identifiers, validated usernames and e-mails, roles, and the record types
+//! Users and roles: identifiers, validated usernames and e-mails, roles with their hierarchy
+//! and permissions, the requirements guards check, and the record types
 //! that stores keep ([`UserRecord`], with the password hash) and that clients see ([`User`],
 //! without it).
 
 mod email;
 mod id;
+mod name;
 mod page;
+mod permission;
 mod record;
+mod requirement;
 mod role;
+mod roles;
 mod username;
 
 pub use email::Email;
 pub use id::UserId;
 pub use page::Page;
+pub use permission::Permission;
 pub use record::{Address, NewUser, User, UserRecord, UserSnapshot, UserUpdate};
-pub use role::Role;
+pub use requirement::{AllOf, AnyOf, Policy, Requirement};
+pub use role::{CustomRole, Role};
+pub use roles::{Grants, RoleDefinition, Roles};
 pub use username::{Username, UsernameRules};

@@ -65,7 +65,7 @@ impl UserRecord {
             email: self.email.clone(),
             email_verified: self.email_verified,
             pending_email: self.pending_email.clone(),
-            role: self.role,
+            role: self.role.clone(),
             is_active: self.is_active,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -189,7 +189,7 @@ impl UserUpdate {
     /// [`UserStore::update_user_unless_last_admin`](crate::UserStore::update_user_unless_last_admin)
     /// weighs against the other admins.
     pub fn takes_admin_away(&self) -> bool {
-        self.role.is_some_and(|r| r != Role::Admin) || self.is_active == Some(false)
+        self.role.as_ref().is_some_and(|r| *r != Role::Admin) || self.is_active == Some(false)
     }
 }
 

@@ -1,38 +1,107 @@
-use std::{fmt, str::FromStr};
+//! [`Role`]: the built-in `user` and `admin`, or a role the application declares.
 
-use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr, sync::Arc};
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::name::{Name, is_valid, same};
 use crate::AuthError;
 
-/// What a user may do. Serialized as `"user"` / `"admin"`.
+/// A user's role, stored and sent by its name: the built-in `"user"` (the default, which
+/// every role includes) and `"admin"`, or a [`Custom`](Role::Custom) role the application
+/// declares in its configuration ([`RoleDefinition`](crate::RoleDefinition)).
 ///
-/// The enum is `#[non_exhaustive]` so that more roles can be added without breaking matches
-/// in applications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// A name is 1 to 32 lower-case ASCII letters, digits, `_` and `-`, starting with a letter.
+/// What a role may do is not in the role: [`Roles`](crate::Roles) resolves it from the
+/// configuration when a request is checked.
+///
+/// ```
+/// use auth_core::Role;
+///
+/// assert_eq!(Role::new("admin")?, Role::Admin);
+/// let editor = Role::new("editor")?;
+/// assert_eq!(editor.as_str(), "editor");
+/// assert_eq!(editor, Role::from_static("editor"));
+/// assert!(Role::new("Editor").is_err());
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum Role {
-    /// An ordinary user: their own data only.
+    /// The built-in role of every account: what any active user may do. Every role includes
+    /// it.
     #[default]
     User,
-    /// An administrator: every user and every user's data.
+    /// The built-in administrator: the admin API (users, their sessions), plus what the
+    /// application lets it include.
     Admin,
+    /// A role the application declares; never named `user` or `admin`.
+    Custom(CustomRole),
+}
+
+/// The name of a [`Role::Custom`]: valid, and neither `user` nor `admin` (only
+/// [`Role::new`] and [`Role::from_static`] make one).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CustomRole(Name);
+
+impl CustomRole {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for CustomRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 impl Role {
-    /// The wire name: `"user"` or `"admin"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
+    /// The longest role name: 32 bytes.
+    pub const MAX_LEN: usize = 32;
+
+    /// The role named `name`: [`Role::User`] and [`Role::Admin`] for theirs, a
+    /// [`Role::Custom`] for any other valid name (whether the configuration declares it is
+    /// checked where a role is assigned).
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`] (field `role`) for an invalid name.
+    pub fn new(name: &str) -> Result<Self, AuthError> {
+        if !is_valid(name, Self::MAX_LEN, b"") {
+            return Err(AuthError::validation(
+                "role",
+                "must be 1 to 32 lower-case letters, digits, '_' or '-', starting with a letter",
+            ));
+        }
+        Ok(match name {
+            "user" => Self::User,
+            "admin" => Self::Admin,
+            _ => Self::Custom(CustomRole(Name::Shared(Arc::from(name)))),
+        })
+    }
+
+    /// [`Role::new`] for a name written in the code, usable in constants. An invalid name is
+    /// a programming error: it fails the build when evaluated in a constant
+    /// (`const EDITOR: Role = Role::from_static("editor");`, as the
+    /// [`role!`](crate::role) macro does), and panics otherwise.
+    pub const fn from_static(name: &'static str) -> Self {
+        assert!(is_valid(name, Self::MAX_LEN, b""), "invalid role name");
+        if same(name, "user") {
+            Self::User
+        } else if same(name, "admin") {
+            Self::Admin
+        } else {
+            Self::Custom(CustomRole(Name::Static(name)))
         }
     }
 
-    /// Whether this role grants what `required` grants (an admin may do what a user may).
-    pub fn satisfies(self, required: Role) -> bool {
-        match required {
-            Role::User => true,
-            Role::Admin => self == Role::Admin,
+    /// The name: `"user"`, `"admin"`, or the custom role's.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Admin => "admin",
+            Self::Custom(custom) => custom.as_str(),
         }
     }
 }
@@ -47,11 +116,20 @@ impl FromStr for Role {
     type Err = AuthError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "user" => Ok(Self::User),
-            "admin" => Ok(Self::Admin),
-            _ => Err(AuthError::validation("role", "must be \"user\" or \"admin\"")),
-        }
+        Self::new(s)
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::new(&name).map_err(|_| serde::de::Error::custom("invalid role name"))
     }
 }
 
@@ -61,17 +139,32 @@ mod tests {
 
     #[test]
     fn parses_and_prints_wire_names() {
-        for role in [Role::User, Role::Admin] {
+        for role in [Role::User, Role::Admin, Role::new("support-lead").unwrap()] {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
             assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{role}\""));
+            assert_eq!(serde_json::from_str::<Role>(&format!("\"{role}\"")).unwrap(), role);
         }
-        assert!("Admin".parse::<Role>().is_err());
-        assert!("root".parse::<Role>().is_err());
+        for bad in ["Admin", "", "a b", "root!", "ADMIN", &"r".repeat(33)] {
+            assert!(bad.parse::<Role>().is_err(), "{bad:?}");
+            assert!(serde_json::from_str::<Role>(&format!("{bad:?}")).is_err());
+        }
+        assert_eq!("r".repeat(32).parse::<Role>().unwrap().as_str().len(), 32);
     }
 
     #[test]
-    fn admin_satisfies_user() {
-        assert!(Role::Admin.satisfies(Role::User));
-        assert!(!Role::User.satisfies(Role::Admin));
+    fn the_built_in_names_are_never_custom() {
+        assert_eq!(Role::new("user").unwrap(), Role::User);
+        assert_eq!(Role::from_static("admin"), Role::Admin);
+        const EDITOR: Role = Role::from_static("editor");
+        assert_eq!(EDITOR, Role::new("editor").unwrap());
+        assert!(matches!(EDITOR, Role::Custom(ref c) if c.as_str() == "editor"));
+        assert_eq!(format!("{EDITOR:?}"), "Custom(\"editor\")");
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid role name")]
+    fn an_invalid_static_name_panics_outside_a_constant() {
+        let name: &'static str = Box::leak(String::from("Editor").into_boxed_str());
+        let _ = Role::from_static(name);
     }
 }

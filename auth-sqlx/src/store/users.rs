@@ -221,7 +221,7 @@ fn update_args<'a>(
     let set_address = address.is_some();
     let email = |e: Option<&'a Email>| Arg::OptStr(e.map(Email::as_str));
     [
-        Arg::OptStr(update.role.map(|r| r.as_str())),
+        Arg::OptStr(update.role.as_ref().map(|r| r.as_str())),
         Arg::OptBool(update.is_active),
         Arg::OptStr(update.password_hash.as_ref().map(|h| h.as_str())),
         // The three address columns are written together, or not at all.

@@ -44,6 +44,8 @@ pub struct App {
     pub tasks: TaskService,
     /// The configuration it was built from.
     pub config: Arc<Config>,
+    /// The OpenAPI document, built once for the roles of `auth`'s configuration.
+    openapi: Arc<str>,
 }
 
 impl App {
@@ -118,7 +120,8 @@ impl App {
             .mail(crate::mail::settings(&config)?)
             .build()?;
         let tasks = TaskService::new(tasks, auth.clone());
-        Ok(Self { auth, tasks, config: Arc::new(config) })
+        let openapi = crate::openapi::openapi_json(auth.config().roles()).into();
+        Ok(Self { auth, tasks, config: Arc::new(config), openapi })
     }
 
     async fn bootstrap_admin(&self) -> Result<(), StartupError> {
@@ -166,6 +169,11 @@ impl App {
         let tokens = self.auth.purge_expired_refresh_tokens().await?;
         let throttle = self.auth.purge_throttle_state().await?;
         Ok((tokens, throttle))
+    }
+
+    /// The OpenAPI document (`GET /openapi.json`), as JSON.
+    pub fn openapi_json(&self) -> &str {
+        &self.openapi
     }
 
     /// `GET /health`: whether the database answers.

@@ -395,6 +395,7 @@ impl Config {
             .hashing(hashing.build()?)
             .rate_limits(self.rate_limits())
             .require_verified_email(self.require_verified_email)
+            .role(crate::tasks::admin_role())
             .build()
     }
 

@@ -42,7 +42,7 @@ use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use crate::{
     app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::CorsPolicy,
-    docs, openapi, shutdown,
+    docs, shutdown,
     tasks::{CreateTask, UpdateTask},
 };
 
@@ -262,8 +262,8 @@ async fn health(app: Data<App>) -> HttpResponse {
         .json(body)
 }
 
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(openapi::openapi_json())
+async fn openapi_json(app: Data<App>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(app.openapi_json().to_owned())
 }
 
 async fn docs_redirect() -> HttpResponse {

@@ -32,7 +32,7 @@ use tower_http::{
 use crate::{
     app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::{Config, CorsPolicy},
-    docs, openapi, shutdown,
+    docs, shutdown,
     tasks::{CreateTask, Task, UpdateTask},
 };
 
@@ -180,8 +180,8 @@ async fn health(State(app): State<App>) -> Response {
         .into_response()
 }
 
-async fn openapi_json() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], openapi::openapi_json()).into_response()
+async fn openapi_json(State(app): State<App>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], app.openapi_json().to_owned()).into_response()
 }
 
 async fn docs_file(Path(file): Path<String>) -> Response {

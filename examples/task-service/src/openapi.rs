@@ -6,7 +6,11 @@
 
 use utoipa::{
     IntoParams, IntoResponses, Modify, OpenApi, ToSchema,
-    openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme},
+    openapi::{
+        Type,
+        schema::ObjectBuilder,
+        security::{Flow, OAuth2, Password, Scopes, SecurityScheme},
+    },
 };
 
 /// The name of the security scheme every protected route requires.
@@ -33,7 +37,8 @@ pub struct OAuthError {
     error_description: String,
 }
 
-/// A role.
+/// A role (the schema is replaced by the names of the configuration's roles in
+/// [`openapi_json`]).
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum Role {
@@ -580,12 +585,21 @@ mod paths {
 
 pub use paths::ApiDoc;
 
-/// The document as JSON, built once.
-pub fn openapi_json() -> &'static str {
-    static JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes")
-    });
-    &JSON
+/// The document as JSON for a service with `roles`: the `Role` schema lists their names
+/// (`user`, `admin`, then those the configuration declares).
+pub fn openapi_json(roles: &auth_core::Roles) -> String {
+    let mut doc = ApiDoc::openapi();
+    let names: Vec<&str> = roles.names().map(auth_core::Role::as_str).collect();
+    let role = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some(
+            "A role: `user` (every account has what it grants), `admin` (the admin API, every \
+             task), or one the service declares.",
+        ))
+        .build();
+    doc.components.get_or_insert_with(Default::default).schemas.insert("Role".into(), role.into());
+    doc.to_pretty_json().expect("the OpenAPI document serializes")
 }
 
 #[cfg(test)]
@@ -594,7 +608,8 @@ mod tests {
 
     #[test]
     fn document_is_3_1_with_every_route_and_the_password_flow() {
-        let doc: serde_json::Value = serde_json::from_str(openapi_json()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&openapi_json(&auth_core::Roles::default())).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         for path in [
             "/health",
@@ -633,7 +648,8 @@ mod tests {
 
     #[test]
     fn an_address_change_requires_email_and_allows_null() {
-        let doc: serde_json::Value = serde_json::from_str(openapi_json()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&openapi_json(&auth_core::Roles::default())).unwrap();
         let body = &doc["components"]["schemas"]["ChangeEmailBody"];
         let required = body["required"].as_array().unwrap();
         assert!(required.iter().any(|f| f == "email"), "{body}");
@@ -641,5 +657,28 @@ mod tests {
         assert!(body["properties"]["email"]["type"].to_string().contains("null"), "{body}");
         let user = &doc["components"]["schemas"]["UserOut"]["properties"];
         assert!(user["email_verified"].is_object() && user["pending_email"].is_object());
+    }
+
+    #[test]
+    fn the_role_schema_lists_the_roles_of_the_configuration() {
+        let roles = |doc: &str| {
+            let doc: serde_json::Value = serde_json::from_str(doc).unwrap();
+            doc["components"]["schemas"]["Role"]["enum"].clone()
+        };
+        let built_in = openapi_json(&auth_core::Roles::default());
+        assert_eq!(roles(&built_in), serde_json::json!(["user", "admin"]));
+        let keys = auth_core::KeySet::new(
+            auth_core::SigningKey::hs256(b"a secret of at least thirty-two bytes").unwrap(),
+        );
+        let config = auth_core::AuthConfig::builder(keys)
+            .role(auth_core::RoleDefinition::new("viewer"))
+            .role(auth_core::RoleDefinition::new("editor").includes(["viewer"]))
+            .build()
+            .unwrap();
+        let declared = openapi_json(config.roles());
+        assert_eq!(roles(&declared), serde_json::json!(["user", "admin", "viewer", "editor"]));
+        let doc: serde_json::Value = serde_json::from_str(&declared).unwrap();
+        let user_role = &doc["components"]["schemas"]["UserOut"]["properties"]["role"];
+        assert_eq!(user_role["$ref"], "#/components/schemas/Role", "{user_role}");
     }
 }

@@ -1,12 +1,25 @@
 use std::sync::Arc;
 
-use auth_core::{Auth, AuthError, Clock, Page, Result, Role, SystemClock, User};
+use auth_core::{
+    Auth, AuthError, Clock, Page, Permission, Requirement, Result, RoleDefinition, SystemClock,
+    User,
+};
 
 use super::{CreateTask, Task, TaskStore, UpdateTask, model};
 
+/// The permission to read every user's tasks, which the service's `admin` role grants
+/// ([`admin_role`]).
+pub const READ_ALL: Permission = Permission::from_static("tasks:read_all");
+
+/// What the task service adds to the built-in `admin` role: [`READ_ALL`]. Declared in the
+/// service's [`AuthConfig`](auth_core::AuthConfig); the roles stay `user` and `admin`.
+pub fn admin_role() -> RoleDefinition {
+    RoleDefinition::new("admin").grants([READ_ALL.as_str()])
+}
+
 /// The task use cases with their rules: the owner is always the caller; a task of someone
-/// else is "not found" (admins may read every task, but change only their own). Who is an
-/// admin is `auth`'s one rule, [`Auth::authorize`].
+/// else is "not found" (whoever has [`READ_ALL`], the admins, may read every task, but
+/// change only their own). Who has it is `auth`'s one rule, [`Auth::authorize`].
 #[derive(Debug, Clone)]
 pub struct TaskService {
     store: TaskStore,
@@ -25,8 +38,8 @@ impl TaskService {
         &self.store
     }
 
-    fn is_admin(&self, user: &User) -> bool {
-        self.auth.authorize(user, Role::Admin).is_ok()
+    fn reads_all(&self, user: &User) -> bool {
+        self.auth.authorize(user, &Requirement::Permission(READ_ALL)).is_ok()
     }
 
     /// The current time in whole microseconds (what the store keeps).
@@ -43,12 +56,12 @@ impl TaskService {
         Ok(self.store.list(Some(user.id), page).await?)
     }
 
-    /// Everyone's tasks (admins only).
+    /// Everyone's tasks (for [`READ_ALL`]: admins).
     ///
     /// # Errors
     /// [`AuthError::Forbidden`]; [`AuthError::Store`].
     pub async fn list_all(&self, admin: &User, page: Page) -> Result<Vec<Task>> {
-        self.auth.authorize(admin, Role::Admin)?;
+        self.auth.authorize(admin, &Requirement::Permission(READ_ALL))?;
         Ok(self.store.list(None, page).await?)
     }
 
@@ -68,7 +81,7 @@ impl TaskService {
     /// [`AuthError::NotFound`] (also for another user's task); [`AuthError::Store`].
     pub async fn get(&self, user: &User, id: i64) -> Result<Task> {
         let task = self.store.get(id).await?.ok_or(AuthError::NotFound)?;
-        if task.owner_id == user.id || self.is_admin(user) {
+        if task.owner_id == user.id || self.reads_all(user) {
             Ok(task)
         } else {
             Err(AuthError::NotFound)

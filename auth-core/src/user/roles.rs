@@ -1,0 +1,411 @@
+//! The role hierarchy: [`RoleDefinition`]s an application declares, resolved once into
+//! [`Roles`] (what each role includes and grants, cycles refused), which every
+//! [`Requirement`] is checked against.
+
+use std::{
+    collections::{BTreeSet, HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
+
+use crate::{Permission, Requirement, Role};
+
+/// A role the application declares: its name, the roles it includes (whose roles and
+/// permissions it has too) and the permissions it grants. Every role includes `user`.
+/// Declaring `admin` or `user` adds to the built-in role (`user` may grant permissions, which
+/// every role then has, but includes nothing). Checked by
+/// [`AuthConfigBuilder::build`](crate::AuthConfigBuilder::build).
+///
+/// ```
+/// use auth_core::{AuthConfig, KeySet, Permission, Role, RoleDefinition, SigningKey};
+///
+/// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
+/// let config = AuthConfig::builder(keys)
+///     .role(RoleDefinition::new("viewer").grants(["notes:read"]))
+///     .role(RoleDefinition::new("editor").includes(["viewer"]).grants(["notes:write"]))
+///     .role(RoleDefinition::new("admin").includes(["editor"]))
+///     .build()?;
+/// let admin = config.roles().grants(&Role::Admin).unwrap();
+/// assert!(admin.has_role(&Role::new("viewer")?));
+/// assert!(admin.has_permission(&Permission::new("notes:read")?));
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDefinition {
+    name: String,
+    includes: Vec<String>,
+    grants: Vec<String>,
+}
+
+impl RoleDefinition {
+    /// A role named `name` (see [`Role`] for the rule) that includes only `user` and grants
+    /// nothing yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), includes: Vec::new(), grants: Vec::new() }
+    }
+
+    /// Adds roles this one includes: built-in, or declared in the same configuration.
+    #[must_use]
+    pub fn includes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, roles: I) -> Self {
+        self.includes.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds permissions this role grants (see [`Permission`] for the rule).
+    #[must_use]
+    pub fn grants<I: IntoIterator<Item = S>, S: Into<String>>(mut self, permissions: I) -> Self {
+        self.grants.extend(permissions.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// What a role has: itself and every role it includes, directly or not, and every permission
+/// they grant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    roles: BTreeSet<Role>,
+    permissions: BTreeSet<Permission>,
+}
+
+impl Grants {
+    /// Whether the role is `role` or includes it.
+    pub fn has_role(&self, role: &Role) -> bool {
+        self.roles.contains(role)
+    }
+
+    /// Whether the role, or one it includes, grants `permission`.
+    pub fn has_permission(&self, permission: &Permission) -> bool {
+        self.permissions.contains(permission)
+    }
+
+    /// The role and every role it includes, by name.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.roles.iter()
+    }
+
+    /// Every permission the role has, by name.
+    pub fn permissions(&self) -> impl Iterator<Item = &Permission> {
+        self.permissions.iter()
+    }
+}
+
+/// The resolved roles of a configuration ([`AuthConfig::roles`](crate::AuthConfig::roles)):
+/// `user` and `admin` (`admin` includes `user`), and those the application declared.
+///
+/// A role that is not among them (a stored role the configuration no longer declares) has
+/// nothing: every requirement fails for it, and it is logged once. A requirement naming a
+/// role nobody declared, or a permission no role grants (a typo in a guard), is met by
+/// nobody and logged once too.
+#[derive(Debug, Clone)]
+pub struct Roles {
+    table: HashMap<Role, Grants>,
+    names: Vec<Role>,
+    permissions: HashSet<Permission>,
+    reported: Arc<Mutex<HashSet<String>>>,
+}
+
+/// How many distinct misconfigurations [`Roles`] logs before it stays quiet.
+const MAX_REPORTS: usize = 64;
+
+impl Default for Roles {
+    fn default() -> Self {
+        Self::resolve(&[]).expect("the built-in roles resolve")
+    }
+}
+
+impl Roles {
+    /// Resolves the definitions over the built-in roles: names valid and declared once,
+    /// included roles declared, no role including itself through others.
+    pub(crate) fn resolve(definitions: &[RoleDefinition]) -> Result<Self, String> {
+        let mut names = vec![Role::User, Role::Admin];
+        let mut includes: HashMap<Role, Vec<Role>> =
+            HashMap::from([(Role::User, vec![]), (Role::Admin, vec![Role::User])]);
+        let mut grants: HashMap<Role, Vec<Permission>> = HashMap::new();
+        let mut declared = HashSet::new();
+        for def in definitions {
+            let role = Role::new(&def.name).map_err(|_| {
+                format!("role {:?}: not a role name (1 to 32 of a-z, 0-9, '_', '-')", def.name)
+            })?;
+            if !declared.insert(role.clone()) {
+                return Err(format!("role \"{role}\" is declared twice"));
+            }
+            if role == Role::User && !def.includes.is_empty() {
+                return Err("role \"user\" is included by every role; it cannot include one".into());
+            }
+            if !includes.contains_key(&role) {
+                names.push(role.clone());
+                includes.insert(role.clone(), vec![Role::User]);
+            }
+            for p in &def.grants {
+                let permission = Permission::new(p)
+                    .map_err(|_| format!("role \"{role}\" grants {p:?}: not a permission name"))?;
+                grants.entry(role.clone()).or_default().push(permission);
+            }
+        }
+        for def in definitions {
+            let role = Role::new(&def.name).map_err(|e| e.to_string())?;
+            for name in &def.includes {
+                let included = Role::new(name).ok().filter(|r| includes.contains_key(r));
+                let included = included.ok_or_else(|| {
+                    format!("role \"{role}\" includes {name:?}, which is not declared")
+                })?;
+                includes.get_mut(&role).expect("declared above").push(included);
+            }
+        }
+        if let Some(cycle) = find_cycle(&names, &includes) {
+            let path: Vec<&str> = cycle.iter().map(Role::as_str).collect();
+            return Err(format!("roles include each other in a cycle: {}", path.join(" > ")));
+        }
+        let mut table = HashMap::new();
+        for role in &names {
+            let mut resolved = Grants::default();
+            let mut stack = vec![role.clone()];
+            while let Some(next) = stack.pop() {
+                if resolved.roles.insert(next.clone()) {
+                    resolved.permissions.extend(grants.get(&next).into_iter().flatten().cloned());
+                    stack.extend(includes[&next].iter().cloned());
+                }
+            }
+            table.insert(role.clone(), resolved);
+        }
+        let permissions = grants.into_values().flatten().collect();
+        Ok(Self { table, names, permissions, reported: Arc::default() })
+    }
+
+    /// Every role: `user`, `admin`, then the declared ones in the order of declaration.
+    pub fn names(&self) -> impl Iterator<Item = &Role> {
+        self.names.iter()
+    }
+
+    /// Whether `role` is built in or declared.
+    pub fn contains(&self, role: &Role) -> bool {
+        self.table.contains_key(role)
+    }
+
+    /// What `role` has; `None` for a role the configuration does not know.
+    pub fn grants(&self, role: &Role) -> Option<&Grants> {
+        self.table.get(role)
+    }
+
+    /// Whether a user with `role` meets `required`. A role the configuration does not know
+    /// meets nothing (and is logged once).
+    pub fn allows(&self, role: &Role, required: &Requirement) -> bool {
+        match self.table.get(role) {
+            Some(grants) => self.meets(grants, required),
+            None => {
+                self.report(format!("a user's role \"{role}\" is not declared: it grants nothing"));
+                false
+            }
+        }
+    }
+
+    fn meets(&self, grants: &Grants, required: &Requirement) -> bool {
+        match required {
+            Requirement::Role(role) => {
+                if !self.contains(role) {
+                    self.report(format!("a guard requires role \"{role}\", which is not declared"));
+                }
+                grants.has_role(role)
+            }
+            Requirement::Permission(permission) => {
+                if !self.permissions.contains(permission) {
+                    self.report(format!(
+                        "a guard requires permission \"{permission}\", which no role grants"
+                    ));
+                }
+                grants.has_permission(permission)
+            }
+            Requirement::AnyOf(items) => items.iter().any(|r| self.meets(grants, r)),
+            Requirement::AllOf(items) => {
+                !items.is_empty() && items.iter().all(|r| self.meets(grants, r))
+            }
+        }
+    }
+
+    fn report(&self, message: String) {
+        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        if reported.len() < MAX_REPORTS && reported.insert(message.clone()) {
+            tracing::warn!(target: "auth::roles", "{message}");
+        }
+    }
+}
+
+/// A path `a > b > … > a` through `includes`, if the roles include each other in a cycle.
+fn find_cycle(names: &[Role], includes: &HashMap<Role, Vec<Role>>) -> Option<Vec<Role>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    fn visit(
+        role: &Role,
+        includes: &HashMap<Role, Vec<Role>>,
+        marks: &mut HashMap<Role, Mark>,
+        path: &mut Vec<Role>,
+    ) -> Option<Vec<Role>> {
+        match marks.get(role) {
+            Some(Mark::Done) => return None,
+            Some(Mark::Open) => {
+                let start =
+                    path.iter().position(|r| r == role).expect("open roles are on the path");
+                let mut cycle = path[start..].to_vec();
+                cycle.push(role.clone());
+                return Some(cycle);
+            }
+            None => {}
+        }
+        marks.insert(role.clone(), Mark::Open);
+        path.push(role.clone());
+        for next in &includes[role] {
+            if let Some(cycle) = visit(next, includes, marks, path) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        marks.insert(role.clone(), Mark::Done);
+        None
+    }
+    let mut marks = HashMap::new();
+    names.iter().find_map(|role| visit(role, includes, &mut marks, &mut Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(name: &str) -> Role {
+        Role::new(name).unwrap()
+    }
+
+    fn permission(name: &str) -> Requirement {
+        Requirement::Permission(Permission::new(name).unwrap())
+    }
+
+    fn three_roles() -> Roles {
+        Roles::resolve(&[
+            RoleDefinition::new("viewer").grants(["notes:read"]),
+            RoleDefinition::new("editor").includes(["viewer"]).grants(["notes:write"]),
+            RoleDefinition::new("admin").includes(["editor"]).grants(["notes:delete"]),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn the_built_in_roles_alone() {
+        let roles = Roles::default();
+        assert_eq!(roles.names().cloned().collect::<Vec<_>>(), [Role::User, Role::Admin]);
+        assert!(roles.allows(&Role::Admin, &Role::User.into()));
+        assert!(roles.allows(&Role::Admin, &Role::Admin.into()));
+        assert!(roles.allows(&Role::User, &Role::User.into()));
+        assert!(!roles.allows(&Role::User, &Role::Admin.into()));
+    }
+
+    #[test]
+    fn roles_have_what_they_include_directly_or_not() {
+        let roles = three_roles();
+        let names: Vec<&str> = roles.names().map(Role::as_str).collect();
+        assert_eq!(names, ["user", "admin", "viewer", "editor"]);
+        let admin = roles.grants(&Role::Admin).unwrap();
+        let held: Vec<&str> = admin.roles().map(Role::as_str).collect();
+        assert_eq!(held, ["user", "admin", "editor", "viewer"]);
+        let perms: Vec<&str> = admin.permissions().map(Permission::as_str).collect();
+        assert_eq!(perms, ["notes:delete", "notes:read", "notes:write"]);
+        let viewer = role("viewer");
+        assert!(roles.allows(&viewer, &Role::User.into()));
+        assert!(roles.allows(&viewer, &permission("notes:read")));
+        assert!(!roles.allows(&viewer, &permission("notes:write")));
+        assert!(!roles.allows(&viewer, &role("editor").into()));
+        assert!(roles.allows(&role("editor"), &role("viewer").into()));
+        assert!(!roles.allows(&role("editor"), &Role::Admin.into()));
+        assert!(!roles.allows(&Role::User, &permission("notes:read")));
+    }
+
+    #[test]
+    fn any_of_and_all_of() {
+        let roles = three_roles();
+        let editor = role("editor");
+        let either = Requirement::any_of([Role::Admin.into(), permission("notes:write")]);
+        assert!(roles.allows(&editor, &either));
+        assert!(!roles.allows(&role("viewer"), &either));
+        let both = Requirement::all_of([Role::Admin.into(), permission("notes:write")]);
+        assert!(!roles.allows(&editor, &both));
+        assert!(roles.allows(&Role::Admin, &both));
+        for empty in [Requirement::any_of([]), Requirement::all_of([])] {
+            assert!(!roles.allows(&Role::Admin, &empty), "{empty} fails closed");
+        }
+    }
+
+    #[test]
+    fn an_unknown_stored_role_grants_nothing() {
+        let roles = three_roles();
+        let gone = role("moderator");
+        assert!(roles.grants(&gone).is_none() && !roles.contains(&gone));
+        for required in [Role::User.into(), permission("notes:read"), Requirement::any_of([])] {
+            assert!(!roles.allows(&gone, &required));
+        }
+        // Nor does a requirement naming what nobody declared let anyone through.
+        assert!(!roles.allows(&Role::Admin, &role("moderator").into()));
+        assert!(!roles.allows(&Role::Admin, &permission("notes:archive")));
+    }
+
+    #[test]
+    fn misconfigurations_are_refused() {
+        let refused = |defs: &[RoleDefinition]| Roles::resolve(defs).unwrap_err();
+        let cycle = refused(&[
+            RoleDefinition::new("a").includes(["b"]),
+            RoleDefinition::new("b").includes(["c"]),
+            RoleDefinition::new("c").includes(["a"]),
+        ]);
+        assert_eq!(cycle, "roles include each other in a cycle: a > b > c > a");
+        let itself = refused(&[RoleDefinition::new("a").includes(["a"])]);
+        assert_eq!(itself, "roles include each other in a cycle: a > a");
+        let through_admin = refused(&[
+            RoleDefinition::new("owner").includes(["admin"]),
+            RoleDefinition::new("admin").includes(["owner"]),
+        ]);
+        assert!(through_admin.contains("cycle"), "{through_admin}");
+        assert!(refused(&[RoleDefinition::new("a").includes(["ghost"])]).contains("not declared"));
+        assert!(refused(&[RoleDefinition::new("Editor")]).contains("not a role name"));
+        assert!(refused(&[RoleDefinition::new("a").grants(["No"])]).contains("permission"));
+        assert!(refused(&[RoleDefinition::new("a"), RoleDefinition::new("a")]).contains("twice"));
+        assert!(refused(&[RoleDefinition::new("user").includes(["admin"])]).contains("user"));
+    }
+
+    #[test]
+    fn user_may_grant_what_every_role_then_has() {
+        let roles = Roles::resolve(&[
+            RoleDefinition::new("user").grants(["profile:edit"]),
+            RoleDefinition::new("support"),
+        ])
+        .unwrap();
+        for r in [Role::User, Role::Admin, role("support")] {
+            assert!(roles.allows(&r, &permission("profile:edit")), "{r}");
+        }
+    }
+
+    #[test]
+    fn misconfigurations_are_logged_once_each() {
+        let log = Arc::new(tempfile::tempfile().unwrap());
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(log.clone()).with_ansi(false).finish();
+        let roles = three_roles();
+        tracing::subscriber::with_default(subscriber, || {
+            for _ in 0..3 {
+                assert!(!roles.allows(&role("moderator"), &Role::User.into()));
+                assert!(!roles.allows(&Role::Admin, &role("edtor").into()));
+                assert!(!roles.allows(&Role::Admin, &permission("notes:wirte")));
+                assert!(roles.allows(&Role::Admin, &permission("notes:write")));
+            }
+        });
+        let mut text = String::new();
+        let mut file: &std::fs::File = &log;
+        std::io::Seek::rewind(&mut file).unwrap();
+        std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert_eq!(text.matches("WARN").count(), 3, "{text}");
+        assert!(text.contains(r#"a user's role "moderator" is not declared: it grants nothing"#));
+        assert!(text.contains(r#"a guard requires role "edtor", which is not declared"#));
+        assert!(
+            text.contains(r#"a guard requires permission "notes:wirte", which no role grants"#)
+        );
+    }
+}
