@@ -102,6 +102,14 @@ const ROUTES: [&str; 12] = [
     "/layer/policy",
 ];
 
+/// Guards of any policy are `Clone` and `Debug`, whatever the policy derives.
+#[test]
+fn guards_are_clone_and_debug() {
+    fn assert_traits<T: Clone + std::fmt::Debug>() {}
+    assert_traits::<Require<AnyOf<(Editor, AuditNotes)>>>();
+    assert_traits::<Require<AllOf<(AnyOf<(Viewer, Editor)>, WriteNotes)>>>();
+}
+
 /// Which of [`ROUTES`] let each role through; every other one answers 403.
 fn allowed(role: &str) -> &'static [&'static str] {
     match role {
@@ -146,14 +154,15 @@ async fn each_role_passes_exactly_its_guards() {
 
 #[tokio::test]
 async fn a_stored_role_the_configuration_no_longer_declares_passes_no_guard() {
-    // The same store and keys, first with a `moderator` role that includes admin, then
+    // The same store and keys, first with a `moderator` role that includes editor, then
     // without it: the moderator still signs in, and no guard lets them through.
     let store = Arc::new(MemoryStore::new());
-    let before = config(|c| c.role(RoleDefinition::new("moderator").includes(["admin"])));
+    let before = config(|c| c.role(RoleDefinition::new("moderator").includes(["editor"])));
     let before = Auth::new(before, store.clone());
     let moderator = Role::new("moderator").unwrap();
     let token = auth_core::testing::access_token(&before, "mod1", PASSWORD, moderator).await;
-    assert_eq!(call(&before, "/admin", Some(&token)).await.0, StatusCode::OK);
+    assert_eq!(call(&before, "/editor", Some(&token)).await.0, StatusCode::OK);
+    assert_eq!(call(&before, "/write", Some(&token)).await.0, StatusCode::OK);
     let after = Auth::new(config(|c| c), store);
     for route in ROUTES {
         let expected = if route == "/me" { StatusCode::OK } else { StatusCode::FORBIDDEN };

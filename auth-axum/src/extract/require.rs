@@ -43,8 +43,20 @@ use crate::{ApiError, CurrentUser};
 /// #     .route("/u", axum::routing::get(any_active_user))
 /// #     .route("/p", axum::routing::post(publish));
 /// ```
-#[derive(Debug, Clone)]
 pub struct Require<P>(pub Authorized<P>);
+
+// By hand: derives would ask `P: Debug + Clone` of the policy, which is only a name.
+impl<P> Clone for Require<P> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<P> std::fmt::Debug for Require<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Require").field(&self.0).finish()
+    }
+}
 
 /// A user with the admin role (or one that includes it): `Require<AdminRole>`.
 pub type Admin = Require<AdminRole>;

@@ -18,7 +18,8 @@ pub struct RegisterRequest {
     /// Optional e-mail address.
     #[serde(default)]
     pub email: Option<String>,
-    /// `"user"` (default) or `"admin"` (only with an admin bearer).
+    /// A role of the service: `"user"` (the default), or another one (`"admin"`, or one the
+    /// application declares) only with an admin bearer.
     #[serde(default)]
     pub role: Option<String>,
 }
@@ -220,7 +221,7 @@ impl fmt::Debug for RefreshRequest {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatchRequest {
-    /// A new role: `"user"` or `"admin"`.
+    /// A new role: `"user"`, `"admin"`, or one the application declares.
     pub role: Option<String>,
     /// A new active flag.
     pub is_active: Option<bool>,

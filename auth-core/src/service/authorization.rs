@@ -51,7 +51,8 @@ crate::role! {
 }
 
 crate::role! {
-    /// Requires [`Role::User`], which every role includes: any active user.
+    /// Requires [`Role::User`], which every role includes: any active user whose role the
+    /// configuration declares (unlike a bare `CurrentUser`, which any active user passes).
     pub UserRole = "user"
 }
 
@@ -85,7 +86,14 @@ impl Auth {
     /// # Errors
     /// [`AuthError::Forbidden`].
     pub fn authorize(&self, user: &User, required: &Requirement) -> Result<()> {
-        if user.is_active && self.inner.config.roles().allows(&user.role, required) {
+        let roles = self.inner.config.roles();
+        if !roles.contains(&user.role) {
+            // Logged here, where the account is known, so that operators can find it.
+            let (id, role) = (user.id, &user.role);
+            roles.report(format!("user {id} has the role \"{role}\", which is not declared"));
+            return Err(AuthError::Forbidden);
+        }
+        if user.is_active && roles.allows(&user.role, required) {
             Ok(())
         } else {
             Err(AuthError::Forbidden)
@@ -114,11 +122,6 @@ impl Auth {
         } else {
             Err(AuthError::validation("role", "is not a role of this service"))
         }
-    }
-
-    /// Whether `role` is the admin role or includes it.
-    pub(crate) fn role_is_admin(&self, role: &Role) -> bool {
-        self.inner.config.roles().grants(role).is_some_and(|g| g.has_role(&Role::Admin))
     }
 }
 
@@ -157,12 +160,22 @@ mod tests {
         let f = fixture();
         let mut ghost = f.admin("root").await;
         ghost.role = Role::new("superuser").unwrap();
+        let log = std::sync::Arc::new(tempfile::tempfile().unwrap());
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(log.clone()).with_ansi(false).finish();
+        let guard = tracing::subscriber::set_default(subscriber);
         for required in [Role::Admin, Role::User, Role::new("superuser").unwrap()] {
             assert!(matches!(
                 f.auth.authorize(&ghost, &required.into()),
                 Err(AuthError::Forbidden)
             ));
         }
-        assert!(!f.auth.role_is_admin(&ghost.role));
+        drop(guard);
+        let mut text = String::new();
+        let mut file: &std::fs::File = &log;
+        std::io::Seek::rewind(&mut file).unwrap();
+        std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+        let line = format!("user {} has the role \"superuser\", which is not declared", ghost.id);
+        assert_eq!(text.matches(&line).count(), 1, "logged once, naming the user: {text}");
     }
 }

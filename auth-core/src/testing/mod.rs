@@ -136,8 +136,8 @@ macro_rules! __contract_tests {
 /// Registers `name` with `password` (as an admin, through
 /// [`Auth::bootstrap_admin`](crate::Auth::bootstrap_admin), when `role` is
 /// [`Role::Admin`](crate::Role::Admin); with another declared role, by an admin named
-/// `role-grantor` made the same way), logs in and returns the access token: a signed-in
-/// user for HTTP tests in one line.
+/// `role-grantor`, made the same way with a password of its own the first time), logs in
+/// and returns the access token: a signed-in user for HTTP tests in one line.
 ///
 /// # Panics
 /// When registering or logging in fails (a test's setup that cannot go on).
@@ -155,7 +155,9 @@ pub async fn access_token(
         let registration = crate::Registration::new(name, password.clone());
         auth.register(registration, None, &ctx).await.expect("a user");
     } else {
-        let grantor = auth.bootstrap_admin("role-grantor", &password).await.expect("an admin");
+        let grantor_password = crate::Password::new("the role grantor of auth_core::testing");
+        let grantor =
+            auth.bootstrap_admin("role-grantor", &grantor_password).await.expect("an admin");
         let registration = crate::Registration {
             role: Some(role),
             ..crate::Registration::new(name, password.clone())

@@ -106,7 +106,7 @@ pub struct User {
     pub email_verified: bool,
     /// The address waiting for its verification to replace `email`, or `null`.
     pub pending_email: Option<Email>,
-    /// `"user"` or `"admin"`.
+    /// The role: `"user"`, `"admin"`, or one the application declares.
     pub role: Role,
     /// Whether the user may log in.
     pub is_active: bool,

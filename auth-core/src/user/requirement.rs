@@ -98,6 +98,33 @@ pub struct AnyOf<T>(PhantomData<fn() -> T>);
 /// The policy met when all of the tuple's policies are: `AllOf<(Editor, WriteNotes)>`.
 pub struct AllOf<T>(PhantomData<fn() -> T>);
 
+// By hand: derives would ask the same of the tuple's policies, which guards do not need.
+macro_rules! marker_traits {
+    ($($ty:ident),+) => {$(
+        impl<T> Clone for $ty<T> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<T> Copy for $ty<T> {}
+
+        impl<T> Default for $ty<T> {
+            fn default() -> Self {
+                Self(PhantomData)
+            }
+        }
+
+        impl<T> fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(std::any::type_name::<Self>())
+            }
+        }
+    )+};
+}
+
+marker_traits!(AnyOf, AllOf);
+
 macro_rules! tuple_policies {
     ($($p:ident),+) => {
         impl<$($p: Policy),+> Policy for AnyOf<($($p,)+)> {
@@ -145,6 +172,10 @@ macro_rules! role {
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         $vis struct $name;
 
+        // Always evaluated, so that a bad name fails the build even where the policy is
+        // never used.
+        const _: $crate::Role = $crate::Role::from_static($role);
+
         impl $crate::Policy for $name {
             fn requirement() -> $crate::Requirement {
                 $crate::Requirement::Role(const { $crate::Role::from_static($role) })
@@ -176,6 +207,10 @@ macro_rules! permission {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         $vis struct $name;
+
+        // Always evaluated, so that a bad name fails the build even where the policy is
+        // never used.
+        const _: $crate::Permission = $crate::Permission::from_static($permission);
 
         impl $crate::Policy for $name {
             fn requirement() -> $crate::Requirement {

@@ -25,7 +25,10 @@ use crate::AuthError;
 /// assert!(Role::new("Editor").is_err());
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+///
+/// Roles have no order (no `<`): which role has more is the hierarchy's business
+/// ([`Grants::has_role`](crate::Grants::has_role)), not a comparison's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Role {
     /// The built-in role of every account: what any active user may do. Every role includes
@@ -41,7 +44,7 @@ pub enum Role {
 
 /// The name of a [`Role::Custom`]: valid, and neither `user` nor `admin` (only
 /// [`Role::new`] and [`Role::from_static`] make one).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CustomRole(Name);
 
 impl CustomRole {
@@ -128,8 +131,23 @@ impl Serialize for Role {
 
 impl<'de> Deserialize<'de> for Role {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Self::new(&name).map_err(|_| serde::de::Error::custom("invalid role name"))
+        // A visitor, so that the built-in names (every token's, on the hot path) are read
+        // without an allocation.
+        struct Name;
+
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Role;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a role name")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Role, E> {
+                Role::new(name).map_err(|_| E::custom("invalid role name"))
+            }
+        }
+
+        deserializer.deserialize_str(Name)
     }
 }
 

@@ -15,6 +15,10 @@ use crate::{Permission, Requirement, Role};
 /// every role then has, but includes nothing). Checked by
 /// [`AuthConfigBuilder::build`](crate::AuthConfigBuilder::build).
 ///
+/// `admin` is the top of the hierarchy: it may include any role, and no role may include it.
+/// Admins give roles (`PATCH /admin/users/{id}`), so every declared role is within an
+/// admin's reach anyway; a role above admin would only pretend otherwise.
+///
 /// ```
 /// use auth_core::{AuthConfig, KeySet, Permission, Role, RoleDefinition, SigningKey};
 ///
@@ -27,6 +31,11 @@ use crate::{Permission, Requirement, Role};
 /// let admin = config.roles().grants(&Role::Admin).unwrap();
 /// assert!(admin.has_role(&Role::new("viewer")?));
 /// assert!(admin.has_permission(&Permission::new("notes:read")?));
+///
+/// // Refused when built: a cycle, an undeclared role, a role above admin.
+/// let keys = config.keys().clone();
+/// let above_admin = AuthConfig::builder(keys).role(RoleDefinition::new("owner").includes(["admin"]));
+/// assert!(matches!(above_admin.build(), Err(auth_core::AuthError::Config(_))));
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,21 +48,23 @@ pub struct RoleDefinition {
 impl RoleDefinition {
     /// A role named `name` (see [`Role`] for the rule) that includes only `user` and grants
     /// nothing yet.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), includes: Vec::new(), grants: Vec::new() }
+    pub fn new(name: impl ToString) -> Self {
+        Self { name: name.to_string(), includes: Vec::new(), grants: Vec::new() }
     }
 
-    /// Adds roles this one includes: built-in, or declared in the same configuration.
+    /// Adds roles this one includes (names or [`Role`]s): `user`, or roles declared in the
+    /// same configuration. Not `admin`, the top of the hierarchy.
     #[must_use]
-    pub fn includes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, roles: I) -> Self {
-        self.includes.extend(roles.into_iter().map(Into::into));
+    pub fn includes<I: IntoIterator<Item = S>, S: ToString>(mut self, roles: I) -> Self {
+        self.includes.extend(roles.into_iter().map(|r| r.to_string()));
         self
     }
 
-    /// Adds permissions this role grants (see [`Permission`] for the rule).
+    /// Adds permissions this role grants (names or [`Permission`]s; see [`Permission`] for
+    /// the rule).
     #[must_use]
-    pub fn grants<I: IntoIterator<Item = S>, S: Into<String>>(mut self, permissions: I) -> Self {
-        self.grants.extend(permissions.into_iter().map(Into::into));
+    pub fn grants<I: IntoIterator<Item = S>, S: ToString>(mut self, permissions: I) -> Self {
+        self.grants.extend(permissions.into_iter().map(|p| p.to_string()));
         self
     }
 }
@@ -62,14 +73,16 @@ impl RoleDefinition {
 /// they grant.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
-    roles: BTreeSet<Role>,
+    /// Sorted by name (roles have no order of their own: which is "more" is the hierarchy's
+    /// business, not a comparison's).
+    roles: Vec<Role>,
     permissions: BTreeSet<Permission>,
 }
 
 impl Grants {
     /// Whether the role is `role` or includes it.
     pub fn has_role(&self, role: &Role) -> bool {
-        self.roles.contains(role)
+        self.roles.binary_search_by(|r| r.as_str().cmp(role.as_str())).is_ok()
     }
 
     /// Whether the role, or one it includes, grants `permission`.
@@ -155,15 +168,25 @@ impl Roles {
             let path: Vec<&str> = cycle.iter().map(Role::as_str).collect();
             return Err(format!("roles include each other in a cycle: {}", path.join(" > ")));
         }
+
         let mut table = HashMap::new();
         for role in &names {
             let mut resolved = Grants::default();
+            let mut seen = HashSet::new();
             let mut stack = vec![role.clone()];
             while let Some(next) = stack.pop() {
-                if resolved.roles.insert(next.clone()) {
+                if seen.insert(next.clone()) {
                     resolved.permissions.extend(grants.get(&next).into_iter().flatten().cloned());
                     stack.extend(includes[&next].iter().cloned());
+                    resolved.roles.push(next);
                 }
+            }
+            resolved.roles.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            if *role != Role::Admin && resolved.has_role(&Role::Admin) {
+                return Err(format!(
+                    "role \"{role}\" includes admin; admin is the top role (it may include \
+                     others, none may include it)"
+                ));
             }
             table.insert(role.clone(), resolved);
         }
@@ -221,7 +244,8 @@ impl Roles {
         }
     }
 
-    fn report(&self, message: String) {
+    /// Logs `message` at warning level, once, while fewer than [`MAX_REPORTS`] were.
+    pub(crate) fn report(&self, message: String) {
         let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
         if reported.len() < MAX_REPORTS && reported.insert(message.clone()) {
             tracing::warn!(target: "auth::roles", "{message}");
@@ -306,7 +330,7 @@ mod tests {
         assert_eq!(names, ["user", "admin", "viewer", "editor"]);
         let admin = roles.grants(&Role::Admin).unwrap();
         let held: Vec<&str> = admin.roles().map(Role::as_str).collect();
-        assert_eq!(held, ["user", "admin", "editor", "viewer"]);
+        assert_eq!(held, ["admin", "editor", "user", "viewer"]);
         let perms: Vec<&str> = admin.permissions().map(Permission::as_str).collect();
         assert_eq!(perms, ["notes:delete", "notes:read", "notes:write"]);
         let viewer = role("viewer");
@@ -339,8 +363,8 @@ mod tests {
         let roles = three_roles();
         let gone = role("moderator");
         assert!(roles.grants(&gone).is_none() && !roles.contains(&gone));
-        for required in [Role::User.into(), permission("notes:read"), Requirement::any_of([])] {
-            assert!(!roles.allows(&gone, &required));
+        for required in [Role::User.into(), permission("notes:read"), gone.clone().into()] {
+            assert!(!roles.allows(&gone, &required), "{required}");
         }
         // Nor does a requirement naming what nobody declared let anyone through.
         assert!(!roles.allows(&Role::Admin, &role("moderator").into()));
@@ -363,6 +387,13 @@ mod tests {
             RoleDefinition::new("admin").includes(["owner"]),
         ]);
         assert!(through_admin.contains("cycle"), "{through_admin}");
+        let above = refused(&[RoleDefinition::new("owner").includes(["admin"])]);
+        assert!(above.starts_with("role \"owner\" includes admin"), "{above}");
+        let above_indirectly = refused(&[
+            RoleDefinition::new("deputy").includes(["admin"]),
+            RoleDefinition::new("owner").includes(["deputy"]),
+        ]);
+        assert!(above_indirectly.contains("includes admin"), "{above_indirectly}");
         assert!(refused(&[RoleDefinition::new("a").includes(["ghost"])]).contains("not declared"));
         assert!(refused(&[RoleDefinition::new("Editor")]).contains("not a role name"));
         assert!(refused(&[RoleDefinition::new("a").grants(["No"])]).contains("permission"));

@@ -28,8 +28,8 @@ use actix_web::{
     web::{self, Data},
 };
 use auth_actix::{
-    Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, api_errors,
-    auth_scope, get_or_head, no_store,
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, Require,
+    api_errors, auth_scope, get_or_head, no_store,
 };
 use auth_core::{
     UserId,
@@ -43,7 +43,7 @@ use crate::{
     app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::CorsPolicy,
     docs, shutdown,
-    tasks::{CreateTask, UpdateTask},
+    tasks::{CreateTask, ReadAllTasks, UpdateTask},
 };
 
 /// What each actix worker needs to build its `App`: checked once, cloned into each worker.
@@ -374,8 +374,8 @@ async fn admin_end_user_sessions(
 
 async fn admin_tasks(
     app: Data<App>,
-    admin: Admin,
+    Require(reader): Require<ReadAllTasks>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(app.tasks.list_all(&admin, q.page()?).await?))
+    Ok(HttpResponse::Ok().json(app.tasks.list_all(&reader, q.page()?).await?))
 }

@@ -4,8 +4,8 @@
 use std::{future::Future, net::SocketAddr};
 
 use auth_axum::{
-    Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, api_errors, auth_router,
-    no_store,
+    Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, Require, api_errors,
+    auth_router, no_store,
 };
 use auth_core::{
     User, UserId,
@@ -33,7 +33,7 @@ use crate::{
     app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
     config::{Config, CorsPolicy},
     docs, shutdown,
-    tasks::{CreateTask, Task, UpdateTask},
+    tasks::{CreateTask, ReadAllTasks, Task, UpdateTask},
 };
 
 pub use crate::app::BODY_LIMIT;
@@ -285,8 +285,8 @@ async fn admin_end_user_sessions(
 
 async fn admin_tasks(
     State(app): State<App>,
-    admin: Admin,
+    Require(reader): Require<ReadAllTasks>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
-    Ok(Json(app.tasks.list_all(&admin, q.page()?).await?))
+    Ok(Json(app.tasks.list_all(&reader, q.page()?).await?))
 }

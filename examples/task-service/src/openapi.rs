@@ -105,7 +105,7 @@ pub struct RegisterBody {
     /// Optional e-mail address.
     #[schema(format = "email", max_length = 254)]
     email: Option<String>,
-    /// `admin` only with an admin bearer.
+    /// Any role but `user` only with an admin bearer.
     role: Option<Role>,
 }
 
@@ -395,7 +395,7 @@ mod paths {
     #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
         responses((status = 201, body = UserOut, headers(("Location" = String))),
             (status = 401, description = "A bearer was sent and refused", body = ErrorBody),
-            (status = 403, description = "role admin without an admin bearer", body = ErrorBody),
+            (status = 403, description = "A role other than user without an admin bearer", body = ErrorBody),
             (status = 409, description = "Username taken (case-insensitive)", body = ErrorBody),
             BodyErrors, CommonErrors))]
     fn register() {}

@@ -81,6 +81,20 @@ pub async fn admin_patch_of_unknown_user_is_404(t: &Target) {
     assert_error(&r, 404, "not_found");
 }
 
+/// A role the service does not declare (a valid name or not) is `422` naming `role`, and
+/// the user keeps theirs.
+pub async fn admin_patch_with_an_unknown_role_is_422(t: &Target) {
+    let admin = admin_login(t).await.0;
+    let user = new_user(t).await;
+    let path = format!("/admin/users/{}", user.id);
+    for role in ["editor", "root", "Admin", "", "a b", &"r".repeat(33)] {
+        let r = patch_json(t, &path, Some(&admin), &json!({"role": role})).await;
+        assert_validation(&r, "role");
+    }
+    let kept = get(t, &path, Some(&admin)).await.expect_status(200).json();
+    assert_eq!(kept["role"], "user");
+}
+
 /// An admin cannot demote itself (`409 conflict`).
 pub async fn admin_cannot_demote_itself(t: &Target) {
     let admin = admin_user(t).await;

@@ -92,13 +92,16 @@ pub async fn register_admin_role_needs_admin_bearer(t: &Target) {
     assert_eq!(created["role"], "admin");
 }
 
-/// An unknown role is `422` naming `role`, with or without an admin bearer.
+/// An unknown role (one the service does not declare, or not a role name) is `422` naming
+/// `role`, with or without an admin bearer.
 pub async fn register_rejects_unknown_role(t: &Target) {
     let admin = admin_login(t).await.0;
     for bearer in [None, Some(admin.as_str())] {
-        let mut body = credentials(&unique_username());
-        body["role"] = json!("root");
-        assert_validation(&register_body(t, bearer, &body).await, "role");
+        for role in ["root", "editor", "Admin", "a b"] {
+            let mut body = credentials(&unique_username());
+            body["role"] = json!(role);
+            assert_validation(&register_body(t, bearer, &body).await, "role");
+        }
     }
 }
 

@@ -310,6 +310,7 @@ macro_rules! http_contract_tests {
             admin_routes_refuse_users,
             admin_reads_a_user_by_id,
             admin_patch_of_unknown_user_is_404,
+            admin_patch_with_an_unknown_role_is_422,
             admin_cannot_demote_itself,
             admin_reactivation_restores_login,
         });

@@ -7,5 +7,5 @@ mod service;
 mod store;
 
 pub use model::{CreateTask, Task, UpdateTask};
-pub use service::{READ_ALL, TaskService, admin_role};
+pub use service::{READ_ALL, ReadAllTasks, TaskService, admin_role};
 pub use store::TaskStore;

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use auth_core::{
-    Auth, AuthError, Clock, Page, Permission, Requirement, Result, RoleDefinition, SystemClock,
-    User,
+    Auth, AuthError, Clock, Page, Permission, Policy, Requirement, Result, RoleDefinition,
+    SystemClock, User,
 };
 
 use super::{CreateTask, Task, TaskStore, UpdateTask, model};
@@ -11,10 +11,20 @@ use super::{CreateTask, Task, TaskStore, UpdateTask, model};
 /// ([`admin_role`]).
 pub const READ_ALL: Permission = Permission::from_static("tasks:read_all");
 
+/// The guard for [`READ_ALL`]: `Require<ReadAllTasks>` in both binaries' handlers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadAllTasks;
+
+impl Policy for ReadAllTasks {
+    fn requirement() -> Requirement {
+        Requirement::Permission(READ_ALL)
+    }
+}
+
 /// What the task service adds to the built-in `admin` role: [`READ_ALL`]. Declared in the
 /// service's [`AuthConfig`](auth_core::AuthConfig); the roles stay `user` and `admin`.
 pub fn admin_role() -> RoleDefinition {
-    RoleDefinition::new("admin").grants([READ_ALL.as_str()])
+    RoleDefinition::new("admin").grants([READ_ALL])
 }
 
 /// The task use cases with their rules: the owner is always the caller; a task of someone
