@@ -263,7 +263,8 @@ impl AuthConfigBuilder {
     ///
     /// # Errors
     /// [`AuthError::Config`] naming the first value out of bounds, or what is wrong with the
-    /// roles (an invalid or twice-declared name, an undeclared included role, a cycle).
+    /// roles (an invalid or twice-declared name, an undeclared included role, a cycle, a role
+    /// that includes `admin`).
     pub fn build(self) -> Result<AuthConfig> {
         let mut c = self.config;
         let fail = |m: &str| Err(AuthError::Config(m.to_owned()));

@@ -60,9 +60,9 @@ pub use token::{
     RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
-    Address, AllOf, AnyOf, CustomRole, Email, Grants, NewUser, Page, Permission, Policy,
-    Requirement, Role, RoleDefinition, Roles, User, UserId, UserRecord, UserSnapshot, UserUpdate,
-    Username, UsernameRules,
+    Address, AllOf, AnyOf, CustomRole, Email, Grants, NewUser, Page, Permission, PermissionName,
+    Policy, Requirement, Role, RoleDefinition, RoleName, Roles, User, UserId, UserRecord,
+    UserSnapshot, UserUpdate, Username, UsernameRules,
 };
 
 /// Re-exported so applications name the same versions.

@@ -55,7 +55,7 @@ impl<P> std::fmt::Debug for Require<P> {
     }
 }
 
-/// A user with the admin role (or one that includes it): `Require<AdminRole>`.
+/// A user with the admin role: `Require<AdminRole>`.
 pub type Admin = Require<AdminRole>;
 
 impl<P> Deref for Require<P> {

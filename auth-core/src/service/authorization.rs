@@ -46,7 +46,7 @@ impl<P> fmt::Debug for Authorized<P> {
 }
 
 crate::role! {
-    /// Requires [`Role::Admin`] (or a role that includes it).
+    /// Requires [`Role::Admin`].
     pub AdminRole = "admin"
 }
 
@@ -90,7 +90,12 @@ impl Auth {
         if !roles.contains(&user.role) {
             // Logged here, where the account is known, so that operators can find it.
             let (id, role) = (user.id, &user.role);
-            roles.report(format!("user {id} has the role \"{role}\", which is not declared"));
+            roles.report(&format!("role:{role}"), || {
+                format!(
+                    "user {id} has the role \"{role}\", which is not declared: it grants nothing \
+                     (other accounts with this role are not logged)"
+                )
+            });
             return Err(AuthError::Forbidden);
         }
         if user.is_active && roles.allows(&user.role, required) {

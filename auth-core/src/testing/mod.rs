@@ -136,8 +136,9 @@ macro_rules! __contract_tests {
 /// Registers `name` with `password` (as an admin, through
 /// [`Auth::bootstrap_admin`](crate::Auth::bootstrap_admin), when `role` is
 /// [`Role::Admin`](crate::Role::Admin); with another declared role, by an admin named
-/// `role-grantor`, made the same way with a password of its own the first time), logs in
-/// and returns the access token: a signed-in user for HTTP tests in one line.
+/// `role-grantor`, made the same way with a password of its own the first time: that name
+/// is taken then, and one more active admin exists), logs in and returns the access token:
+/// a signed-in user for HTTP tests in one line.
 ///
 /// # Panics
 /// When registering or logging in fails (a test's setup that cannot go on).

@@ -11,6 +11,7 @@ mod permission;
 mod record;
 mod requirement;
 mod role;
+mod role_definition;
 mod roles;
 mod username;
 
@@ -21,5 +22,6 @@ pub use permission::Permission;
 pub use record::{Address, NewUser, User, UserRecord, UserSnapshot, UserUpdate};
 pub use requirement::{AllOf, AnyOf, Policy, Requirement};
 pub use role::{CustomRole, Role};
-pub use roles::{Grants, RoleDefinition, Roles};
+pub use role_definition::{PermissionName, RoleDefinition, RoleName};
+pub use roles::{Grants, Roles};
 pub use username::{Username, UsernameRules};

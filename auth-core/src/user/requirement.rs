@@ -162,7 +162,7 @@ tuple_policies!(A, B, C, D, E, F);
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// auth_core::role!(pub Editor = "Editor"); // upper case: not a role name
 /// ```
 #[macro_export]
@@ -198,7 +198,7 @@ macro_rules! role {
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// auth_core::permission!(pub WriteNotes = "notes write"); // a space: not a permission name
 /// ```
 #[macro_export]

@@ -145,6 +145,11 @@ impl<'de> Deserialize<'de> for Role {
             fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Role, E> {
                 Role::new(name).map_err(|_| E::custom("invalid role name"))
             }
+
+            fn visit_bytes<E: serde::de::Error>(self, name: &[u8]) -> Result<Role, E> {
+                let name = std::str::from_utf8(name).map_err(|_| E::custom("invalid role name"))?;
+                self.visit_str(name)
+            }
         }
 
         deserializer.deserialize_str(Name)
@@ -167,6 +172,10 @@ mod tests {
             assert!(serde_json::from_str::<Role>(&format!("{bad:?}")).is_err());
         }
         assert_eq!("r".repeat(32).parse::<Role>().unwrap().as_str().len(), 32);
+        // Escaped and owned strings take the same path as borrowed ones.
+        assert_eq!(serde_json::from_str::<Role>(r#""\u0061dmin""#).unwrap(), Role::Admin);
+        let owned: Role = serde_json::from_value(serde_json::json!("support-lead")).unwrap();
+        assert_eq!(owned.as_str(), "support-lead");
     }
 
     #[test]

@@ -4,70 +4,14 @@
 
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
+use super::RoleDefinition;
 use crate::{Permission, Requirement, Role};
-
-/// A role the application declares: its name, the roles it includes (whose roles and
-/// permissions it has too) and the permissions it grants. Every role includes `user`.
-/// Declaring `admin` or `user` adds to the built-in role (`user` may grant permissions, which
-/// every role then has, but includes nothing). Checked by
-/// [`AuthConfigBuilder::build`](crate::AuthConfigBuilder::build).
-///
-/// `admin` is the top of the hierarchy: it may include any role, and no role may include it.
-/// Admins give roles (`PATCH /admin/users/{id}`), so every declared role is within an
-/// admin's reach anyway; a role above admin would only pretend otherwise.
-///
-/// ```
-/// use auth_core::{AuthConfig, KeySet, Permission, Role, RoleDefinition, SigningKey};
-///
-/// let keys = KeySet::new(SigningKey::hs256(b"a secret of at least thirty-two bytes")?);
-/// let config = AuthConfig::builder(keys)
-///     .role(RoleDefinition::new("viewer").grants(["notes:read"]))
-///     .role(RoleDefinition::new("editor").includes(["viewer"]).grants(["notes:write"]))
-///     .role(RoleDefinition::new("admin").includes(["editor"]))
-///     .build()?;
-/// let admin = config.roles().grants(&Role::Admin).unwrap();
-/// assert!(admin.has_role(&Role::new("viewer")?));
-/// assert!(admin.has_permission(&Permission::new("notes:read")?));
-///
-/// // Refused when built: a cycle, an undeclared role, a role above admin.
-/// let keys = config.keys().clone();
-/// let above_admin = AuthConfig::builder(keys).role(RoleDefinition::new("owner").includes(["admin"]));
-/// assert!(matches!(above_admin.build(), Err(auth_core::AuthError::Config(_))));
-/// # Ok::<(), auth_core::AuthError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleDefinition {
-    name: String,
-    includes: Vec<String>,
-    grants: Vec<String>,
-}
-
-impl RoleDefinition {
-    /// A role named `name` (see [`Role`] for the rule) that includes only `user` and grants
-    /// nothing yet.
-    pub fn new(name: impl ToString) -> Self {
-        Self { name: name.to_string(), includes: Vec::new(), grants: Vec::new() }
-    }
-
-    /// Adds roles this one includes (names or [`Role`]s): `user`, or roles declared in the
-    /// same configuration. Not `admin`, the top of the hierarchy.
-    #[must_use]
-    pub fn includes<I: IntoIterator<Item = S>, S: ToString>(mut self, roles: I) -> Self {
-        self.includes.extend(roles.into_iter().map(|r| r.to_string()));
-        self
-    }
-
-    /// Adds permissions this role grants (names or [`Permission`]s; see [`Permission`] for
-    /// the rule).
-    #[must_use]
-    pub fn grants<I: IntoIterator<Item = S>, S: ToString>(mut self, permissions: I) -> Self {
-        self.grants.extend(permissions.into_iter().map(|p| p.to_string()));
-        self
-    }
-}
 
 /// What a role has: itself and every role it includes, directly or not, and every permission
 /// they grant.
@@ -105,15 +49,23 @@ impl Grants {
 /// `user` and `admin` (`admin` includes `user`), and those the application declared.
 ///
 /// A role that is not among them (a stored role the configuration no longer declares) has
-/// nothing: every requirement fails for it, and it is logged once. A requirement naming a
-/// role nobody declared, or a permission no role grants (a typo in a guard), is met by
-/// nobody and logged once too.
+/// nothing: every requirement fails for it, and it is logged once per role. A requirement
+/// naming a role nobody declared, or a permission no role grants (a typo in a guard), is met
+/// by nobody and logged once per name too.
 #[derive(Debug, Clone)]
 pub struct Roles {
     table: HashMap<Role, Grants>,
     names: Vec<Role>,
     permissions: HashSet<Permission>,
-    reported: Arc<Mutex<HashSet<String>>>,
+    reports: Arc<Reports>,
+}
+
+/// What [`Roles`] has logged: each misconfiguration once, up to [`MAX_REPORTS`] of them,
+/// then one line saying that it stopped.
+#[derive(Debug, Default)]
+struct Reports {
+    seen: Mutex<HashSet<String>>,
+    full: AtomicBool,
 }
 
 /// How many distinct misconfigurations [`Roles`] logs before it stays quiet.
@@ -191,7 +143,7 @@ impl Roles {
             table.insert(role.clone(), resolved);
         }
         let permissions = grants.into_values().flatten().collect();
-        Ok(Self { table, names, permissions, reported: Arc::default() })
+        Ok(Self { table, names, permissions, reports: Arc::default() })
     }
 
     /// Every role: `user`, `admin`, then the declared ones in the order of declaration.
@@ -215,7 +167,9 @@ impl Roles {
         match self.table.get(role) {
             Some(grants) => self.meets(grants, required),
             None => {
-                self.report(format!("a user's role \"{role}\" is not declared: it grants nothing"));
+                self.report(&format!("role:{role}"), || {
+                    format!("a user's role \"{role}\" is not declared: it grants nothing")
+                });
                 false
             }
         }
@@ -225,15 +179,19 @@ impl Roles {
         match required {
             Requirement::Role(role) => {
                 if !self.contains(role) {
-                    self.report(format!("a guard requires role \"{role}\", which is not declared"));
+                    self.report(&format!("guard-role:{role}"), || {
+                        format!("a guard requires role \"{role}\", which is not declared")
+                    });
                 }
                 grants.has_role(role)
             }
             Requirement::Permission(permission) => {
                 if !self.permissions.contains(permission) {
-                    self.report(format!(
-                        "a guard requires permission \"{permission}\", which no role grants"
-                    ));
+                    self.report(&format!("guard-permission:{permission}"), || {
+                        format!(
+                            "a guard requires permission \"{permission}\", which no role grants"
+                        )
+                    });
                 }
                 grants.has_permission(permission)
             }
@@ -244,12 +202,24 @@ impl Roles {
         }
     }
 
-    /// Logs `message` at warning level, once, while fewer than [`MAX_REPORTS`] were.
-    pub(crate) fn report(&self, message: String) {
-        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
-        if reported.len() < MAX_REPORTS && reported.insert(message.clone()) {
-            tracing::warn!(target: "auth::roles", "{message}");
+    /// Logs `message()` at warning level the first time `key` is reported, while fewer than
+    /// [`MAX_REPORTS`] keys were; says once that it stops when the budget is spent.
+    pub(crate) fn report(&self, key: &str, message: impl FnOnce() -> String) {
+        if self.reports.full.load(Ordering::Relaxed) {
+            return;
         }
+        let mut seen = self.reports.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(key) {
+            return;
+        }
+        if seen.len() == MAX_REPORTS {
+            self.reports.full.store(true, Ordering::Relaxed);
+            tracing::warn!(target: "auth::roles", "{MAX_REPORTS} role misconfigurations logged; further ones are not");
+            return;
+        }
+        seen.insert(key.to_owned());
+        let message = message();
+        tracing::warn!(target: "auth::roles", "{message}");
     }
 }
 
@@ -389,11 +359,15 @@ mod tests {
         assert!(through_admin.contains("cycle"), "{through_admin}");
         let above = refused(&[RoleDefinition::new("owner").includes(["admin"])]);
         assert!(above.starts_with("role \"owner\" includes admin"), "{above}");
+        // Found through the closure: `owner` includes admin only through `deputy`.
         let above_indirectly = refused(&[
-            RoleDefinition::new("deputy").includes(["admin"]),
             RoleDefinition::new("owner").includes(["deputy"]),
+            RoleDefinition::new("deputy").includes(["admin"]),
         ]);
-        assert!(above_indirectly.contains("includes admin"), "{above_indirectly}");
+        assert!(
+            above_indirectly.starts_with("role \"owner\" includes admin"),
+            "{above_indirectly}"
+        );
         assert!(refused(&[RoleDefinition::new("a").includes(["ghost"])]).contains("not declared"));
         assert!(refused(&[RoleDefinition::new("Editor")]).contains("not a role name"));
         assert!(refused(&[RoleDefinition::new("a").grants(["No"])]).contains("permission"));
