@@ -23,6 +23,7 @@ mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod mail;
+mod mfa;
 mod password;
 mod service;
 mod store;
@@ -39,6 +40,10 @@ pub use context::RequestContext;
 pub use error::{
     AuthError, BoxError, FieldError, Result, StoreError, StoreErrorKind, TokenRejection,
 };
+pub use mfa::{
+    MfaKey, MfaKeyRing, OneTimeCode, RecoveryCode, SealedSecret, TOTP_STEP_SECONDS, TotpSecret,
+    qr_svg,
+};
 pub use password::{
     Argon2Params, Argon2ParamsBuilder, Calibration, HasherStats, HashingConfig,
     HashingConfigBuilder, HashingConfigError, HashingError, Password, PasswordHasher,
@@ -50,14 +55,16 @@ pub use service::{
     Registration, SignedIn, UserPatch, UserRole,
 };
 pub use store::{
-    AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore, StoreResult,
-    USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion, UserStore,
+    AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore,
+    SecondFactorStore, StoreResult, TotpRecord, USERS_BY_EMAIL_LIMIT, UserChange, UserDeletion,
+    UserStore,
 };
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm,
     ClientHistory, FamilyId, KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord,
-    MIN_HMAC_SECRET_LEN, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement,
-    RotateOutcome, Session, SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
+    LoginOrigin, MIN_HMAC_SECRET_LEN, MfaToken, MfaTokenRecord, NewRefreshToken, RefreshToken,
+    RefreshTokenRecord, Replacement, RotateOutcome, Session, SessionRecord, SigningKey,
+    TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Address, AllOf, AnyOf, CustomRole, Email, Grants, NewUser, Page, Permission, PermissionName,

@@ -1,12 +1,12 @@
 //! Property tests (proptest) for what parses untrusted input: the validators (username,
-//! e-mail, password length), the access-token verifier, the refresh-token decoder and the
+//! e-mail, password length, one-time codes), the access-token verifier, the refresh-token decoder and the
 //! HTTP header readers. Each property holds for every input, not just the examples in the
 //! unit tests: no panic, and what is accepted keeps the type's invariants.
 
 use std::{net::IpAddr, sync::Arc};
 
 use auth_core::{
-    AccessGrant, AccessTokens, Auth, AuthConfig, Email, KeySet, MemoryStore, Password,
+    AccessGrant, AccessTokens, Auth, AuthConfig, Email, KeySet, MemoryStore, OneTimeCode, Password,
     RefreshToken, Role, SigningKey, SystemClock, UserId, Username, UsernameRules,
     http::{TrustedProxies, bearer_token},
 };
@@ -179,6 +179,49 @@ proptest! {
             prop_assert!(ip == peer || listed, "{ip} from {xff:?}");
         } else {
             prop_assert_eq!(ip, peer);
+        }
+    }
+
+    /// A one-time code is exactly six ASCII digits once spaces are removed: spaces anywhere
+    /// and leading zeros are kept apart from the digits; five or seven digits, or any other
+    /// character, are refused; nothing panics.
+    #[test]
+    fn one_time_codes_are_six_digits_with_spaces_anywhere(
+        digits in "[0-9]{6}",
+        spaces in prop::collection::vec(0usize..4, 7),
+    ) {
+        let mut spaced = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            spaced.push_str(&" ".repeat(spaces[i]));
+            spaced.push(d);
+        }
+        spaced.push_str(&" ".repeat(spaces[6]));
+        let code = OneTimeCode::parse(&spaced).unwrap();
+        prop_assert_eq!(code.expose(), digits.as_str());
+    }
+
+    #[test]
+    fn one_time_codes_of_other_lengths_are_refused(digits in "[0-9]{0,5}|[0-9]{7,12}") {
+        prop_assert!(OneTimeCode::parse(&digits).is_err());
+    }
+
+    #[test]
+    fn one_time_codes_with_another_character_are_refused(
+        digits in "[0-9]{6}",
+        at in 0usize..7,
+        other in any::<char>().prop_filter("not a digit or a space", |c| !c.is_ascii_digit() && *c != ' '),
+    ) {
+        let mut chars: Vec<char> = digits.chars().collect();
+        chars.insert(at, other);
+        let text: String = chars.into_iter().collect();
+        let refused = OneTimeCode::parse(&text).unwrap_err();
+        prop_assert_eq!(refused.code(), "validation_error");
+    }
+
+    #[test]
+    fn parsing_any_text_as_a_code_never_panics(text in tricky_text()) {
+        if let Ok(code) = OneTimeCode::parse(&text) {
+            prop_assert!(code.expose().len() == 6 && code.expose().bytes().all(|b| b.is_ascii_digit()));
         }
     }
 }

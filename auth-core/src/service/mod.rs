@@ -281,15 +281,17 @@ impl Auth {
         }
     }
 
-    /// Deletes refresh tokens and link tokens (password resets, address verifications)
-    /// that expired more than a day ago. Returns how many.
+    /// Deletes refresh tokens, link tokens (password resets, address verifications) and MFA
+    /// tokens that expired more than a day ago. Returns how many.
     ///
     /// # Errors
     /// [`AuthError::Store`](crate::AuthError::Store).
     pub async fn purge_expired_refresh_tokens(&self) -> Result<u64> {
         let before = self.now() - time::Duration::days(1);
-        let refresh = self.inner.store.purge_expired(before).await?;
-        Ok(refresh + self.inner.store.purge_link_tokens(before).await?)
+        let store = &self.inner.store;
+        let refresh = store.purge_expired(before).await?;
+        let links = store.purge_link_tokens(before).await?;
+        Ok(refresh + links + store.purge_mfa_tokens(before).await?)
     }
 
     /// Deletes throttling state that no longer matters (buckets full again, failures
@@ -490,5 +492,33 @@ pub(crate) mod test_support {
         pub async fn login(&self, name: &str) -> SignedIn {
             self.auth.login(name, &Password::new(PASSWORD), &self.ctx).await.unwrap()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use crate::*;
+
+    #[tokio::test]
+    async fn purge_takes_expired_tokens_of_every_kind() {
+        let f = fixture();
+        let alice = f.user("alice").await;
+        f.login("alice").await;
+        let now = f.clock.now();
+        let token = MfaToken::generate();
+        let record = MfaTokenRecord {
+            digest: token.digest(),
+            user_id: alice.id,
+            origin: LoginOrigin::Login,
+            created_at: now,
+            expires_at: now + MfaToken::LIFETIME,
+            failures: 0,
+        };
+        f.store.issue_mfa_token(record).await.unwrap();
+        // A day after the MFA token expired, only it goes (the session lives 30 days).
+        f.clock.advance(std::time::Duration::from_secs(2 * 86_400));
+        assert_eq!(f.auth.purge_expired_refresh_tokens().await.unwrap(), 1);
+        assert!(f.store.live_mfa_token(&token.digest(), now).await.unwrap().is_none());
     }
 }

@@ -1,18 +1,20 @@
 //! The storage traits every backend implements, and the in-memory [`MemoryStore`].
 //!
-//! Three narrow, object-safe traits: [`UserStore`], [`RefreshTokenStore`] and
-//! [`LinkTokenStore`]. A backend implements them all and is then an [`AuthStore`], which
+//! Four narrow, object-safe traits: [`UserStore`], [`RefreshTokenStore`],
+//! [`LinkTokenStore`] and [`SecondFactorStore`]. A backend implements them all and is then an [`AuthStore`], which
 //! [`Auth`](crate::Auth) holds as an
 //! `Arc<dyn AuthStore>`. Lookups return `Ok(None)` for "not found"; errors are
 //! [`StoreError`]s that say whether the store is unavailable. The contract every store must
 //! meet is written down as tests in [`testing`](crate::testing) (feature `testing`).
 
 mod memory;
+mod second_factors;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use memory::MemoryStore;
+pub use second_factors::{SecondFactorStore, TotpRecord};
 
 use crate::{
     ClientHistory, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, NewRefreshToken,
@@ -199,11 +201,14 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     async fn purge_expired(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
-/// A complete backend: users, refresh tokens and link tokens. Implemented for every type
-/// that implements the three traits.
-pub trait AuthStore: UserStore + RefreshTokenStore + LinkTokenStore {}
+/// A complete backend: users, refresh tokens, link tokens and second factors. Implemented
+/// for every type that implements the four traits.
+pub trait AuthStore: UserStore + RefreshTokenStore + LinkTokenStore + SecondFactorStore {}
 
-impl<T: UserStore + RefreshTokenStore + LinkTokenStore + ?Sized> AuthStore for T {}
+impl<T: UserStore + RefreshTokenStore + LinkTokenStore + SecondFactorStore + ?Sized> AuthStore
+    for T
+{
+}
 
 /// Where the tokens of mailed links live (by digest only): password resets and address
 /// verifications. A user's tokens go when the user does.

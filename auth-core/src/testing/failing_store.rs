@@ -5,9 +5,10 @@ use time::OffsetDateTime;
 
 use crate::{
     ClientHistory, ConditionalUpdate, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord,
-    LinkTokenStore, NewRefreshToken, NewUser, Page, RefreshTokenRecord, RefreshTokenStore,
-    Replacement, RotateOutcome, SessionRecord, StoreError, StoreResult, TokenDigest, UserChange,
-    UserDeletion, UserId, UserRecord, UserSnapshot, UserStore, UserUpdate, Username,
+    LinkTokenStore, MfaTokenRecord, NewRefreshToken, NewUser, Page, RefreshTokenRecord,
+    RefreshTokenStore, Replacement, RotateOutcome, SealedSecret, SecondFactorStore, SessionRecord,
+    StoreError, StoreResult, TokenDigest, TotpRecord, UserChange, UserDeletion, UserId, UserRecord,
+    UserSnapshot, UserStore, UserUpdate, Username,
 };
 
 /// A store that is always down: every call fails with an `Unavailable` [`StoreError`]. For
@@ -139,6 +140,79 @@ impl LinkTokenStore for FailingStore {
         down()
     }
     async fn purge_link_tokens(&self, _: OffsetDateTime) -> StoreResult<u64> {
+        down()
+    }
+}
+
+#[async_trait]
+impl SecondFactorStore for FailingStore {
+    async fn begin_totp_enrolment(
+        &self,
+        _: UserId,
+        _: SealedSecret,
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn totp(&self, _: UserId) -> StoreResult<Option<TotpRecord>> {
+        down()
+    }
+    async fn confirm_totp(
+        &self,
+        _: UserId,
+        _: &SealedSecret,
+        _: u64,
+        _: &[TokenDigest],
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn accept_totp_step(&self, _: UserId, _: u64) -> StoreResult<bool> {
+        down()
+    }
+    async fn spend_recovery_code(
+        &self,
+        _: UserId,
+        _: &TokenDigest,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<u32>> {
+        down()
+    }
+    async fn replace_recovery_codes(
+        &self,
+        _: UserId,
+        _: &[TokenDigest],
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn recovery_codes_left(&self, _: UserId) -> StoreResult<u32> {
+        down()
+    }
+    async fn remove_second_factors(&self, _: UserId) -> StoreResult<bool> {
+        down()
+    }
+    async fn issue_mfa_token(&self, _: MfaTokenRecord) -> StoreResult<()> {
+        down()
+    }
+    async fn spend_mfa_token(
+        &self,
+        _: &TokenDigest,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        down()
+    }
+    async fn live_mfa_token(
+        &self,
+        _: &TokenDigest,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        down()
+    }
+    async fn fail_mfa_token(&self, _: &TokenDigest, _: OffsetDateTime) -> StoreResult<u32> {
+        down()
+    }
+    async fn purge_mfa_tokens(&self, _: OffsetDateTime) -> StoreResult<u64> {
         down()
     }
 }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub mod address_contract;
 pub mod admin_contract;
+pub mod factor_contract;
 mod failing_store;
 pub mod link_contract;
 pub mod store_contract;
@@ -91,6 +92,16 @@ macro_rules! store_contract_tests {
             concurrent_spends_of_a_link_token_admit_one,
             concurrent_issues_leave_one_link_token,
             link_tokens_go_with_their_user_and_expire,
+        );
+        $crate::__contract_tests!([$($attr)*] factor_contract, $factory;
+            totp_enrolment_is_pending_until_confirmed,
+            totp_steps_are_accepted_once_and_in_order,
+            concurrent_acceptances_of_one_step_admit_one,
+            recovery_codes_are_spent_once,
+            concurrent_spends_of_a_recovery_code_admit_one,
+            second_factors_are_removed_together,
+            mfa_tokens_are_spent_once_and_die,
+            concurrent_uses_of_an_mfa_token_are_counted,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,

@@ -8,6 +8,7 @@
 mod access;
 mod keys;
 mod link;
+mod mfa;
 mod opaque;
 mod pair;
 mod refresh;
@@ -18,6 +19,7 @@ pub(crate) use access::stamp_second;
 pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens};
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use link::{LinkPurpose, LinkToken, LinkTokenRecord};
+pub use mfa::{LoginOrigin, MfaToken, MfaTokenRecord};
 pub use pair::TokenPair;
 pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,

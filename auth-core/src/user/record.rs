@@ -27,6 +27,9 @@ pub struct UserRecord {
     pub role: Role,
     /// Whether the user may log in. Inactive users' tokens are refused.
     pub is_active: bool,
+    /// Whether a second factor is on (a confirmed TOTP): set by the
+    /// [`SecondFactorStore`](crate::SecondFactorStore) in the step that turns it on or off.
+    pub mfa_enabled: bool,
     /// The password hash (a PHC string, or a legacy bcrypt string).
     pub password_hash: StoredHash,
     /// Access tokens issued before this instant are refused by store-checked requests.
@@ -48,6 +51,7 @@ impl fmt::Debug for UserRecord {
             .field("pending_email", &self.pending_email)
             .field("role", &self.role)
             .field("is_active", &self.is_active)
+            .field("mfa_enabled", &self.mfa_enabled)
             .field("password_hash", &self.password_hash)
             .field("tokens_valid_after", &self.tokens_valid_after)
             .field("created_at", &self.created_at)
@@ -146,6 +150,7 @@ impl NewUser {
             pending_email: None,
             role: self.role,
             is_active: self.is_active,
+            mfa_enabled: false,
             password_hash: self.password_hash,
             tokens_valid_after: None,
             created_at: self.created_at,
@@ -266,6 +271,7 @@ mod tests {
             pending_email: None,
             role: Role::User,
             is_active: true,
+            mfa_enabled: false,
             password_hash: StoredHash::new(
                 "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
             ),

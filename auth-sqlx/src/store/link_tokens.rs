@@ -90,7 +90,9 @@ impl<DB: Portable> LinkTokenStore for Store<DB> {
     }
 }
 
-static LOCK_USER: Statement = Statement::new("SELECT id FROM auth_users WHERE id = ? FOR UPDATE");
+/// Locks a user's row (on the databases with row locks), so that writes about them queue.
+pub(super) static LOCK_USER: Statement =
+    Statement::new("SELECT id FROM auth_users WHERE id = ? FOR UPDATE");
 
 static SPEND_OTHERS: Statement = Statement::new(
     "UPDATE auth_link_tokens SET used_at = ? \

@@ -1,9 +1,11 @@
 //! [`Store`]: the store of users, refresh tokens and throttling state, written once on
 //! [`Portable`](crate::portable::Portable) for every database. One file per trait it
-//! implements: `users`, `refresh_tokens` (the rotation), `link_tokens`, `throttle`.
+//! implements: `users`, `refresh_tokens` (the rotation), `link_tokens`, `second_factors`,
+//! `throttle`.
 
 mod link_tokens;
 mod refresh_tokens;
+mod second_factors;
 mod throttle;
 mod users;
 

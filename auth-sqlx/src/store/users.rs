@@ -283,8 +283,8 @@ async fn last_admin_guard<DB: Portable>(
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, pending_email, verified_email_key, role, is_active, password_hash, \
-         tokens_valid_after, created_at, updated_at"
+        "id, username, email, pending_email, verified_email_key, role, is_active, mfa_enabled, \
+         password_hash, tokens_valid_after, created_at, updated_at"
     };
 }
 

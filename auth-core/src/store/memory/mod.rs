@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 mod link_tokens;
+mod second_factors;
 
 use super::{
     ConditionalUpdate, RefreshTokenStore, StoreResult, UserChange, UserDeletion, UserStore,
@@ -41,6 +42,8 @@ struct Inner {
     tokens: HashMap<TokenDigest, RefreshTokenRecord>,
     /// Link tokens, with when each was spent.
     links: HashMap<TokenDigest, (LinkTokenRecord, Option<OffsetDateTime>)>,
+    /// Second factors (`second_factors.rs`).
+    factors: second_factors::Factors,
 }
 
 impl Inner {
@@ -48,6 +51,7 @@ impl Inner {
     fn forget_tokens_of(&mut self, id: UserId) {
         self.tokens.retain(|_, t| t.user_id != id);
         self.links.retain(|_, (t, _)| t.user_id != id);
+        self.factors.forget(id);
     }
 
     fn active_admins(&self) -> usize {

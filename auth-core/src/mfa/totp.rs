@@ -1,0 +1,204 @@
+//! TOTP (RFC 6238 through `totp-rs`: SHA-1, 6 digits, 30-second steps): the secret, the
+//! `otpauth://` URI and its QR code for enrolment, and the check of a code against the
+//! steps around now, which says which step matched so that each is accepted once.
+
+use std::fmt;
+
+use rand::{TryRngCore, rngs::OsRng};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use totp_rs::{Algorithm, Secret, TOTP};
+use zeroize::Zeroizing;
+
+use super::OneTimeCode;
+use crate::AuthError;
+
+/// Seconds per TOTP step.
+pub const TOTP_STEP_SECONDS: u64 = 30;
+
+/// How many steps before and after now a code may come from: one (a code shown up to 30 s
+/// early or late is accepted, two steps off is not).
+const SKEW_STEPS: u64 = 1;
+
+/// A TOTP shared secret: 160 bits from the operating system's RNG (RFC 4226's recommended
+/// length). Only its encrypted form is stored ([`MfaKeyRing`](crate::MfaKeyRing)); `Debug`
+/// prints `[redacted]`, and the bytes are wiped when dropped.
+#[derive(Clone)]
+pub struct TotpSecret(Zeroizing<Vec<u8>>);
+
+impl TotpSecret {
+    /// The length of a secret: 20 bytes.
+    pub const LEN: usize = 20;
+
+    /// A fresh secret from the operating system's RNG.
+    ///
+    /// # Panics
+    /// When the operating system cannot give random bytes (nothing safe can go on then).
+    pub fn generate() -> Self {
+        let mut bytes = Zeroizing::new(vec![0u8; Self::LEN]);
+        OsRng.try_fill_bytes(&mut bytes).expect("the operating system's RNG works");
+        Self(bytes)
+    }
+
+    /// A secret from its bytes (as decrypted from the store).
+    ///
+    /// # Errors
+    /// [`AuthError::Config`] unless it is [`TotpSecret::LEN`] bytes.
+    pub fn from_bytes(bytes: Zeroizing<Vec<u8>>) -> Result<Self, AuthError> {
+        if bytes.len() == Self::LEN {
+            Ok(Self(bytes))
+        } else {
+            Err(AuthError::Config("a stored TOTP secret has the wrong length".into()))
+        }
+    }
+
+    /// The bytes.
+    pub fn expose_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The secret in base32 without padding, as an authenticator app takes it typed in.
+    pub fn base32(&self) -> Zeroizing<String> {
+        Zeroizing::new(Secret::Raw(self.0.to_vec()).to_encoded().to_string())
+    }
+
+    fn totp(&self, issuer: &str, account: &str) -> Result<TOTP, AuthError> {
+        TOTP::new(
+            Algorithm::SHA1,
+            OneTimeCode::DIGITS,
+            0,
+            TOTP_STEP_SECONDS,
+            self.0.to_vec(),
+            Some(issuer.to_owned()),
+            account.to_owned(),
+        )
+        .map_err(|e| AuthError::Config(format!("TOTP parameters: {e}")))
+    }
+
+    /// The `otpauth://totp/…` URI an authenticator app scans: issuer, account, secret,
+    /// SHA-1, 6 digits, 30 s.
+    ///
+    /// # Errors
+    /// [`AuthError::Config`] for an issuer or account name the URI cannot carry (a `:`).
+    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> Result<Zeroizing<String>, AuthError> {
+        Ok(Zeroizing::new(self.totp(issuer, account)?.get_url()))
+    }
+
+    /// The step a code of this secret matches, among the step of `now` and one on either
+    /// side, compared in constant time; `None` if none does.
+    pub fn matching_step(&self, code: &OneTimeCode, now: OffsetDateTime) -> Option<u64> {
+        let totp = self.totp("-", "-").ok()?;
+        let current = u64::try_from(now.unix_timestamp()).ok()? / TOTP_STEP_SECONDS;
+        let mut found = None;
+        // Every candidate is computed and compared, so the time taken does not say which.
+        for step in current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS {
+            let expected = Zeroizing::new(totp.generate(step * TOTP_STEP_SECONDS));
+            if bool::from(expected.as_bytes().ct_eq(code.expose().as_bytes())) {
+                found = Some(step);
+            }
+        }
+        found
+    }
+
+    /// The code of this secret for the step of `at` (for tests and the `totp` helper of the
+    /// binaries).
+    pub fn code_at(&self, at: OffsetDateTime) -> Zeroizing<String> {
+        let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
+        let totp = self.totp("-", "-").expect("a 160-bit secret makes a valid TOTP");
+        Zeroizing::new(totp.generate(seconds))
+    }
+}
+
+impl fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpSecret([redacted])")
+    }
+}
+
+/// The QR code of `uri` as an SVG document (black on white, with a quiet zone), for an
+/// enrolment page to show inline.
+///
+/// # Errors
+/// [`AuthError::Config`] for a text too long for a QR code.
+pub fn qr_svg(uri: &str) -> Result<String, AuthError> {
+    let code = qrcode::QrCode::with_error_correction_level(uri, qrcode::EcLevel::M)
+        .map_err(|e| AuthError::Config(format!("QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn rfc6238_secret() -> TotpSecret {
+        TotpSecret::from_bytes(Zeroizing::new(b"12345678901234567890".to_vec())).unwrap()
+    }
+
+    #[test]
+    fn codes_match_rfc_6238_test_vectors() {
+        // RFC 6238, appendix B (SHA-1), last six digits.
+        let secret = rfc6238_secret();
+        for (at, code) in [
+            (datetime!(1970-01-01 00:00:59 UTC), "287082"),
+            (datetime!(2005-03-18 01:58:29 UTC), "081804"),
+            (datetime!(2009-02-13 23:31:30 UTC), "005924"),
+            (datetime!(2033-05-18 03:33:20 UTC), "279037"),
+        ] {
+            assert_eq!(secret.code_at(at).as_str(), code, "{at}");
+        }
+    }
+
+    #[test]
+    fn one_step_either_side_matches_two_do_not() {
+        let secret = TotpSecret::generate();
+        let now = datetime!(2026-12-06 12:00:15 UTC);
+        let step = 1_796_558_415 / 30;
+        assert_eq!(u64::try_from(now.unix_timestamp()).unwrap() / 30, step);
+        let code_at = |offset: i64| {
+            OneTimeCode::parse(&secret.code_at(now + time::Duration::seconds(offset * 30))).unwrap()
+        };
+        assert_eq!(secret.matching_step(&code_at(0), now), Some(step));
+        assert_eq!(secret.matching_step(&code_at(-1), now), Some(step - 1));
+        assert_eq!(secret.matching_step(&code_at(1), now), Some(step + 1));
+        for far in [-2, 2, -10] {
+            let code = code_at(far);
+            // Unless that code happens to equal a nearby one (one in 10^6), it is refused.
+            if ![-1, 0, 1].iter().any(|n| code_at(*n) == code) {
+                assert_eq!(secret.matching_step(&code, now), None, "{far} steps off");
+            }
+        }
+        let other = TotpSecret::generate();
+        let theirs = OneTimeCode::parse(&other.code_at(now)).unwrap();
+        if ![-1, 0, 1].iter().any(|n| code_at(*n) == theirs) {
+            assert_eq!(secret.matching_step(&theirs, now), None, "another secret's code");
+        }
+    }
+
+    #[test]
+    fn secrets_are_random_redacted_and_enrol_by_uri_and_qr() {
+        let (a, b) = (TotpSecret::generate(), TotpSecret::generate());
+        assert_ne!(a.expose_bytes(), b.expose_bytes());
+        assert_eq!(a.expose_bytes().len(), 20);
+        assert_eq!(a.base32().len(), 32);
+        assert_eq!(format!("{a:?}"), "TotpSecret([redacted])");
+        let uri = a.otpauth_uri("task-service", "alice").unwrap();
+        assert!(uri.starts_with("otpauth://totp/task-service:alice?"), "{}", uri.as_str());
+        for part in [&format!("secret={}", a.base32().as_str()), "issuer=task-service"] {
+            assert!(uri.contains(part), "{part} in {}", uri.as_str());
+        }
+        // SHA-1, 6 digits and 30 s are the key URI format's defaults: left out, never other.
+        for other in ["algorithm=", "digits=", "period="] {
+            assert!(!uri.contains(other), "{other} in {}", uri.as_str());
+        }
+        let svg = qr_svg(&uri).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
+        assert!(!svg.contains(a.base32().as_str()), "the SVG draws the secret, never writes it");
+        assert!(TotpSecret::from_bytes(Zeroizing::new(vec![0; 19])).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! [`SecondFactorStore`]: each user's TOTP secret (sealed) with its last accepted step, the
+//! digests of their recovery codes, and the MFA tokens of logins half-way through.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreResult;
+use crate::{MfaTokenRecord, SealedSecret, TokenDigest, UserId};
+
+/// A user's TOTP factor as stores keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// Whose it is.
+    pub user_id: UserId,
+    /// The secret, encrypted ([`MfaKeyRing`](crate::MfaKeyRing)).
+    pub secret: SealedSecret,
+    /// When a code confirmed it; `None` while the enrolment is pending.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The last time step a code was accepted for: no code of this step or an earlier one
+    /// is accepted again.
+    pub last_step: Option<u64>,
+    /// When the enrolment began.
+    pub created_at: OffsetDateTime,
+}
+
+/// Where second factors live. Every change that turns a factor on or off also sets the
+/// user's [`mfa_enabled`](crate::UserRecord::mfa_enabled) in the same atomic step. A user's
+/// factors and MFA tokens go when the user does.
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync + 'static {
+    /// Stores a pending TOTP enrolment of `secret`, replacing a pending one. Returns `false`
+    /// (and changes nothing) when the user's TOTP is confirmed already.
+    async fn begin_totp_enrolment(
+        &self,
+        user: UserId,
+        secret: SealedSecret,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// The user's TOTP factor, pending or confirmed.
+    async fn totp(&self, user: UserId) -> StoreResult<Option<TotpRecord>>;
+
+    /// In one atomic step, if the user's pending enrolment is still the one sealed as
+    /// `secret`: confirms it with `step` as its last accepted step, replaces the recovery
+    /// codes with `codes` and turns `mfa_enabled` on. Of concurrent confirmations one
+    /// succeeds; `false` when there is no such pending enrolment.
+    async fn confirm_totp(
+        &self,
+        user: UserId,
+        secret: &SealedSecret,
+        step: u64,
+        codes: &[TokenDigest],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// In one atomic step: accepts `step` for the user's confirmed TOTP if it is later than
+    /// the last accepted step. Of concurrent calls for one step exactly one gets `true`, on
+    /// every instance sharing the store.
+    async fn accept_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool>;
+
+    /// In one atomic step: spends the user's unused recovery code with this digest and
+    /// returns how many are left, or `None` when there is no such unused code. Of concurrent
+    /// spends of one code exactly one gets it.
+    async fn spend_recovery_code(
+        &self,
+        user: UserId,
+        code: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<u32>>;
+
+    /// Replaces the user's recovery codes with `codes` (the old set dies), if their TOTP is
+    /// confirmed; `false` otherwise.
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        codes: &[TokenDigest],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// How many unused recovery codes the user has.
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<u32>;
+
+    /// Removes the user's TOTP factor (pending or confirmed), recovery codes and MFA tokens,
+    /// and turns `mfa_enabled` off. Returns whether a confirmed factor was removed.
+    async fn remove_second_factors(&self, user: UserId) -> StoreResult<bool>;
+
+    /// Stores a new MFA token.
+    async fn issue_mfa_token(&self, token: MfaTokenRecord) -> StoreResult<()>;
+
+    /// In one atomic step: if the token with digest `presented` is unspent, unexpired at
+    /// `now` and has fewer than [`MfaToken::MAX_FAILURES`](crate::MfaToken::MAX_FAILURES)
+    /// failures, marks it spent and returns it. Of concurrent spends exactly one gets it.
+    async fn spend_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>>;
+
+    /// The token if it is live (as [`spend_mfa_token`](Self::spend_mfa_token) would take
+    /// it), without spending it.
+    async fn live_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>>;
+
+    /// Counts a wrong code against a live token and returns its failures now (0 for a token
+    /// that is not live). A token that reaches
+    /// [`MfaToken::MAX_FAILURES`](crate::MfaToken::MAX_FAILURES) is dead.
+    async fn fail_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<u32>;
+
+    /// Deletes MFA tokens that expired before `before`. Returns how many.
+    async fn purge_mfa_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}

@@ -1,0 +1,122 @@
+//! MFA tokens: what a correct password earns when the account has a second factor, to be
+//! exchanged with a code for a token pair (`POST /auth/mfa/verify`). Single use, 5 minutes,
+//! 5 wrong codes, bound to the user and to how the login began; stored by digest only.
+
+use std::{fmt, time::Duration};
+
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use super::{TokenDigest, opaque};
+use crate::{TokenRejection, UserId};
+
+/// How a login began, which its MFA token remembers, so that the second step answers as the
+/// first would have: a token pair in JSON, the OAuth token response, or session cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginOrigin {
+    /// `POST /auth/login`.
+    Login,
+    /// `POST /auth/token` (the OAuth password grant).
+    TokenEndpoint,
+    /// `POST /auth/session` (a browser's cookie session).
+    Session,
+}
+
+impl LoginOrigin {
+    /// The stored name (`login`, `token`, `session`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::TokenEndpoint => "token",
+            Self::Session => "session",
+        }
+    }
+
+    /// The origin of a stored name.
+    pub fn from_stored(stored: &str) -> Option<Self> {
+        match stored {
+            "login" => Some(Self::Login),
+            "token" => Some(Self::TokenEndpoint),
+            "session" => Some(Self::Session),
+            _ => None,
+        }
+    }
+}
+
+/// An MFA token as the client holds it: 256 random bits, base64url, stored only as a
+/// [`TokenDigest`]. `Debug` prints `[redacted]`.
+#[derive(Clone)]
+pub struct MfaToken(Zeroizing<String>);
+
+impl MfaToken {
+    /// How long an MFA token lives: 5 minutes.
+    pub const LIFETIME: Duration = Duration::from_secs(5 * 60);
+    /// How many wrong codes kill an MFA token: 5.
+    pub const MAX_FAILURES: u32 = 5;
+
+    /// A fresh random token.
+    pub fn generate() -> Self {
+        Self(opaque::generate())
+    }
+
+    /// Checks the shape of a presented token before any lookup.
+    ///
+    /// # Errors
+    /// [`TokenRejection::Malformed`].
+    pub fn parse(presented: &str) -> Result<Self, TokenRejection> {
+        opaque::parse(presented).map(Self)
+    }
+
+    /// The token, for the client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The digest under which the token is stored.
+    pub fn digest(&self) -> TokenDigest {
+        opaque::digest(&self.0)
+    }
+}
+
+impl fmt::Debug for MfaToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaToken([redacted])")
+    }
+}
+
+/// An MFA token as stores keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaTokenRecord {
+    /// The token's digest.
+    pub digest: TokenDigest,
+    /// Whose login it continues.
+    pub user_id: UserId,
+    /// How the login began.
+    pub origin: LoginOrigin,
+    /// When the password was checked (the session's `auth_time`).
+    pub created_at: OffsetDateTime,
+    /// When it stops working.
+    pub expires_at: OffsetDateTime,
+    /// How many wrong codes were presented with it.
+    pub failures: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_redacted_and_shape_checked() {
+        let (a, b) = (MfaToken::generate(), MfaToken::generate());
+        assert_ne!(a.expose(), b.expose());
+        assert_eq!(MfaToken::parse(a.expose()).unwrap().digest(), a.digest());
+        assert_eq!(format!("{a:?}"), "MfaToken([redacted])");
+        assert!(MfaToken::parse("short").is_err());
+        for o in [LoginOrigin::Login, LoginOrigin::TokenEndpoint, LoginOrigin::Session] {
+            assert_eq!(LoginOrigin::from_stored(o.as_str()), Some(o));
+        }
+        assert_eq!(LoginOrigin::from_stored("other"), None);
+        assert_eq!((MfaToken::LIFETIME.as_secs(), MfaToken::MAX_FAILURES), (300, 5));
+    }
+}

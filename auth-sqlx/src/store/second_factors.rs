@@ -1,0 +1,457 @@
+//! [`SecondFactorStore`] on every database: TOTP factors, recovery codes and MFA tokens.
+//! Every change that turns a factor on or off runs in one transaction with the user's row
+//! locked (SQLite's write transaction serialises them), and sets `auth_users.mfa_enabled`
+//! there too; single-use things are spent in one conditional `UPDATE`.
+
+use async_trait::async_trait;
+use auth_core::{
+    LoginOrigin, MfaToken, MfaTokenRecord, SealedSecret, SecondFactorStore, StoreError,
+    StoreResult, TokenDigest, TotpRecord, UserId,
+};
+use time::OffsetDateTime;
+
+use super::{Store, link_tokens::LOCK_USER};
+use crate::{
+    error::{other_error, retry},
+    portable::{Arg, On, Portable, ReadRow, Statement, from_micros},
+    rows::micros,
+};
+
+#[async_trait]
+impl<DB: Portable> SecondFactorStore for Store<DB> {
+    async fn begin_totp_enrolment(
+        &self,
+        user: UserId,
+        secret: SealedSecret,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let id = Arg::I64(user.get());
+        let insert =
+            [id, Arg::Str(&secret.key_id), Arg::Bytes(&secret.sealed), Arg::I64(micros(now))];
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                lock_user::<DB>(&mut tx, id).await?;
+                let current: Option<TotpRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &TOTP_BY_USER, &[id]).await?;
+                if current.is_some_and(|t| t.confirmed_at.is_some()) {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(false);
+                }
+                DB::execute(On::Tx(&mut tx), &DELETE_TOTP, &[id]).await?;
+                DB::execute(On::Tx(&mut tx), &INSERT_TOTP, &insert).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn totp(&self, user: UserId) -> StoreResult<Option<TotpRecord>> {
+        let row: Option<TotpRow> =
+            DB::fetch_optional(On::Pool(&self.pool), &TOTP_BY_USER, &[Arg::I64(user.get())])
+                .await
+                .map_err(other_error)?;
+        row.map(TotpRow::into_record).transpose()
+    }
+
+    async fn confirm_totp(
+        &self,
+        user: UserId,
+        secret: &SealedSecret,
+        step: u64,
+        codes: &[TokenDigest],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let (id, at) = (Arg::I64(user.get()), Arg::I64(micros(now)));
+        let step = Arg::I64(step_arg(step)?);
+        let confirm = [at, step, id, Arg::Str(&secret.key_id), Arg::Bytes(&secret.sealed)];
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                lock_user::<DB>(&mut tx, id).await?;
+                if DB::execute(On::Tx(&mut tx), &CONFIRM_TOTP, &confirm).await? != 1 {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(false);
+                }
+                write_codes::<DB>(&mut tx, id, codes, at).await?;
+                DB::execute(On::Tx(&mut tx), &SET_MFA_ENABLED, &[Arg::Bool(true), id]).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn accept_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool> {
+        let step = Arg::I64(step_arg(step)?);
+        let args = [step, Arg::I64(user.get()), step];
+        let n = retry!(DB::execute(On::Pool(&self.pool), &ACCEPT_STEP, &args).await)
+            .map_err(other_error)?;
+        Ok(n == 1)
+    }
+
+    async fn spend_recovery_code(
+        &self,
+        user: UserId,
+        code: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<u32>> {
+        let id = Arg::I64(user.get());
+        let spend = [Arg::I64(micros(now)), id, Arg::Bytes(code.as_bytes())];
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                if DB::execute(On::Tx(&mut tx), &SPEND_CODE, &spend).await? != 1 {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(None);
+                }
+                let left: Option<Count> =
+                    DB::fetch_optional(On::Tx(&mut tx), &CODES_LEFT, &[id]).await?;
+                tx.commit().await?;
+                Ok(Some(left.map_or(0, |c| c.0)))
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        codes: &[TokenDigest],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let (id, at) = (Arg::I64(user.get()), Arg::I64(micros(now)));
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                lock_user::<DB>(&mut tx, id).await?;
+                let current: Option<TotpRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &TOTP_BY_USER, &[id]).await?;
+                if current.is_none_or(|t| t.confirmed_at.is_none()) {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(false);
+                }
+                write_codes::<DB>(&mut tx, id, codes, at).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<u32> {
+        let left: Option<Count> =
+            DB::fetch_optional(On::Pool(&self.pool), &CODES_LEFT, &[Arg::I64(user.get())])
+                .await
+                .map_err(other_error)?;
+        Ok(left.map_or(0, |c| c.0))
+    }
+
+    async fn remove_second_factors(&self, user: UserId) -> StoreResult<bool> {
+        let id = Arg::I64(user.get());
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                lock_user::<DB>(&mut tx, id).await?;
+                let current: Option<TotpRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &TOTP_BY_USER, &[id]).await?;
+                for statement in [&DELETE_ANY_TOTP, &DELETE_CODES, &DELETE_MFA_TOKENS] {
+                    DB::execute(On::Tx(&mut tx), statement, &[id]).await?;
+                }
+                DB::execute(On::Tx(&mut tx), &SET_MFA_ENABLED, &[Arg::Bool(false), id]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(current.is_some_and(|t| t.confirmed_at.is_some()))
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn issue_mfa_token(&self, token: MfaTokenRecord) -> StoreResult<()> {
+        let args = [
+            Arg::Bytes(token.digest.as_bytes()),
+            Arg::I64(token.user_id.get()),
+            Arg::Str(token.origin.as_str()),
+            Arg::I64(micros(token.created_at)),
+            Arg::I64(micros(token.expires_at)),
+            Arg::I64(i64::from(token.failures)),
+        ];
+        retry!(DB::execute(On::Pool(&self.pool), &INSERT_MFA_TOKEN, &args).await)
+            .map(|_| ())
+            .map_err(other_error)
+    }
+
+    async fn spend_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        let (at, digest) = (Arg::I64(micros(now)), Arg::Bytes(presented.as_bytes()));
+        let spend = [at, digest, at, max_failures()];
+        let row: Option<MfaTokenRow> = retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                if DB::execute(On::Tx(&mut tx), &SPEND_MFA_TOKEN, &spend).await? != 1 {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(None);
+                }
+                let row =
+                    DB::fetch_optional(On::Tx(&mut tx), &MFA_TOKEN_BY_DIGEST, &[digest]).await?;
+                tx.commit().await?;
+                Ok(row)
+            }
+            .await
+        )
+        .map_err(other_error)?;
+        row.map(MfaTokenRow::into_record).transpose()
+    }
+
+    async fn live_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        let args = [Arg::Bytes(presented.as_bytes()), Arg::I64(micros(now)), max_failures()];
+        let row: Option<MfaTokenRow> =
+            DB::fetch_optional(On::Pool(&self.pool), &LIVE_MFA_TOKEN, &args)
+                .await
+                .map_err(other_error)?;
+        row.map(MfaTokenRow::into_record).transpose()
+    }
+
+    async fn fail_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<u32> {
+        let digest = Arg::Bytes(presented.as_bytes());
+        let fail = [digest, Arg::I64(micros(now)), max_failures()];
+        retry!(
+            async {
+                let mut tx = DB::begin_write(&self.pool).await?;
+                if DB::execute(On::Tx(&mut tx), &FAIL_MFA_TOKEN, &fail).await? != 1 {
+                    tx.rollback().await?;
+                    return Ok::<_, sqlx::Error>(0);
+                }
+                let row: Option<MfaTokenRow> =
+                    DB::fetch_optional(On::Tx(&mut tx), &MFA_TOKEN_BY_DIGEST, &[digest]).await?;
+                tx.commit().await?;
+                Ok(row.map_or(0, |r| u32::try_from(r.failures).unwrap_or(u32::MAX)))
+            }
+            .await
+        )
+        .map_err(other_error)
+    }
+
+    async fn purge_mfa_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let args = [Arg::I64(micros(before))];
+        retry!(DB::execute(On::Pool(&self.pool), &PURGE_MFA_TOKENS, &args).await)
+            .map_err(other_error)
+    }
+}
+
+/// Locks the user's row until the transaction ends (SQLite's write transaction already
+/// serialises writers).
+async fn lock_user<DB: Portable>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    id: Arg<'_>,
+) -> Result<(), sqlx::Error> {
+    if DB::ROW_LOCKS {
+        DB::execute(On::Tx(tx), &LOCK_USER, &[id]).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the user's recovery codes with `codes`.
+async fn write_codes<DB: Portable>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    id: Arg<'_>,
+    codes: &[TokenDigest],
+    at: Arg<'_>,
+) -> Result<(), sqlx::Error> {
+    DB::execute(On::Tx(tx), &DELETE_CODES, &[id]).await?;
+    for code in codes {
+        DB::execute(On::Tx(tx), &INSERT_CODE, &[id, Arg::Bytes(code.as_bytes()), at]).await?;
+    }
+    Ok(())
+}
+
+/// A time step as stored (a step of the year 2262 still fits).
+fn step_arg(step: u64) -> StoreResult<i64> {
+    i64::try_from(step).map_err(|_| StoreError::backend("TOTP step out of range"))
+}
+
+fn max_failures() -> Arg<'static> {
+    Arg::I64(i64::from(MfaToken::MAX_FAILURES))
+}
+
+fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
+    from_micros(us).ok_or_else(|| corrupt("time out of range"))
+}
+
+fn corrupt(what: &'static str) -> StoreError {
+    StoreError::backend(format!("corrupt row: {what}"))
+}
+
+/// A row of `auth_totp`.
+struct TotpRow {
+    user_id: i64,
+    key_id: String,
+    sealed: Vec<u8>,
+    confirmed_at: Option<i64>,
+    last_step: Option<i64>,
+    created_at: i64,
+}
+
+impl ReadRow for TotpRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            user_id: DB::i64(row, "user_id")?,
+            key_id: DB::string(row, "key_id")?,
+            sealed: DB::bytes(row, "sealed")?,
+            confirmed_at: DB::opt_i64(row, "confirmed_at")?,
+            last_step: DB::opt_i64(row, "last_step")?,
+            created_at: DB::i64(row, "created_at")?,
+        })
+    }
+}
+
+impl TotpRow {
+    fn into_record(self) -> Result<TotpRecord, StoreError> {
+        Ok(TotpRecord {
+            user_id: UserId::new(self.user_id),
+            secret: SealedSecret { key_id: self.key_id, sealed: self.sealed },
+            confirmed_at: self.confirmed_at.map(time_of).transpose()?,
+            last_step: self
+                .last_step
+                .map(|s| u64::try_from(s).map_err(|_| corrupt("last_step")))
+                .transpose()?,
+            created_at: time_of(self.created_at)?,
+        })
+    }
+}
+
+/// A row of `auth_mfa_tokens`.
+struct MfaTokenRow {
+    digest: Vec<u8>,
+    user_id: i64,
+    origin: String,
+    created_at: i64,
+    expires_at: i64,
+    failures: i64,
+}
+
+impl ReadRow for MfaTokenRow {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            digest: DB::bytes(row, "digest")?,
+            user_id: DB::i64(row, "user_id")?,
+            origin: DB::string(row, "origin")?,
+            created_at: DB::i64(row, "created_at")?,
+            expires_at: DB::i64(row, "expires_at")?,
+            failures: DB::i64(row, "failures")?,
+        })
+    }
+}
+
+impl MfaTokenRow {
+    fn into_record(self) -> Result<MfaTokenRecord, StoreError> {
+        Ok(MfaTokenRecord {
+            digest: TokenDigest::from_slice(&self.digest).ok_or_else(|| corrupt("digest"))?,
+            user_id: UserId::new(self.user_id),
+            origin: LoginOrigin::from_stored(&self.origin).ok_or_else(|| corrupt("origin"))?,
+            created_at: time_of(self.created_at)?,
+            expires_at: time_of(self.expires_at)?,
+            failures: u32::try_from(self.failures).map_err(|_| corrupt("failures"))?,
+        })
+    }
+}
+
+/// A `COUNT(*) AS n`.
+struct Count(u32);
+
+impl ReadRow for Count {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        let n = DB::i64(row, "n")?;
+        Ok(Self(u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+}
+
+static TOTP_BY_USER: Statement = Statement::new(
+    "SELECT user_id, key_id, sealed, confirmed_at, last_step, created_at \
+     FROM auth_totp WHERE user_id = ?",
+);
+
+static DELETE_TOTP: Statement =
+    Statement::new("DELETE FROM auth_totp WHERE user_id = ? AND confirmed_at IS NULL");
+
+static DELETE_ANY_TOTP: Statement = Statement::new("DELETE FROM auth_totp WHERE user_id = ?");
+
+static INSERT_TOTP: Statement = Statement::new(
+    "INSERT INTO auth_totp (user_id, key_id, sealed, created_at) VALUES (?, ?, ?, ?)",
+);
+
+static CONFIRM_TOTP: Statement = Statement::new(
+    "UPDATE auth_totp SET confirmed_at = ?, last_step = ? \
+     WHERE user_id = ? AND confirmed_at IS NULL AND key_id = ? AND sealed = ?",
+);
+
+static ACCEPT_STEP: Statement = Statement::new(
+    "UPDATE auth_totp SET last_step = ? \
+     WHERE user_id = ? AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < ?)",
+);
+
+static SET_MFA_ENABLED: Statement =
+    Statement::new("UPDATE auth_users SET mfa_enabled = ? WHERE id = ?");
+
+static DELETE_CODES: Statement =
+    Statement::new("DELETE FROM auth_recovery_codes WHERE user_id = ?");
+
+static INSERT_CODE: Statement = Statement::new(
+    "INSERT INTO auth_recovery_codes (user_id, digest, created_at) VALUES (?, ?, ?)",
+);
+
+static SPEND_CODE: Statement = Statement::new(
+    "UPDATE auth_recovery_codes SET used_at = ? \
+     WHERE user_id = ? AND digest = ? AND used_at IS NULL",
+);
+
+static CODES_LEFT: Statement = Statement::new(
+    "SELECT COUNT(*) AS n FROM auth_recovery_codes WHERE user_id = ? AND used_at IS NULL",
+);
+
+static DELETE_MFA_TOKENS: Statement =
+    Statement::new("DELETE FROM auth_mfa_tokens WHERE user_id = ?");
+
+static INSERT_MFA_TOKEN: Statement = Statement::new(
+    "INSERT INTO auth_mfa_tokens (digest, user_id, origin, created_at, expires_at, failures) \
+     VALUES (?, ?, ?, ?, ?, ?)",
+);
+
+static SPEND_MFA_TOKEN: Statement = Statement::new(
+    "UPDATE auth_mfa_tokens SET used_at = ? \
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
+);
+
+static FAIL_MFA_TOKEN: Statement = Statement::new(
+    "UPDATE auth_mfa_tokens SET failures = failures + 1 \
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
+);
+
+static MFA_TOKEN_BY_DIGEST: Statement = Statement::new(
+    "SELECT digest, user_id, origin, created_at, expires_at, failures \
+     FROM auth_mfa_tokens WHERE digest = ?",
+);
+
+static LIVE_MFA_TOKEN: Statement = Statement::new(
+    "SELECT digest, user_id, origin, created_at, expires_at, failures FROM auth_mfa_tokens \
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
+);
+
+static PURGE_MFA_TOKENS: Statement =
+    Statement::new("DELETE FROM auth_mfa_tokens WHERE expires_at < ?");
