@@ -60,7 +60,7 @@ pub use store::{
     UserStore,
 };
 pub use token::{
-    AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm,
+    AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, Amr,
     ClientHistory, FamilyId, KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord,
     LoginOrigin, MIN_HMAC_SECRET_LEN, MfaToken, MfaTokenRecord, NewRefreshToken, RefreshToken,
     RefreshTokenRecord, Replacement, RotateOutcome, Session, SessionRecord, SigningKey,

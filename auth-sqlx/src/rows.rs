@@ -2,7 +2,7 @@
 //! the core's records (a value a record cannot hold is a corrupt row, never a panic).
 
 use auth_core::{
-    Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
+    Amr, Email, FamilyId, KnownClient, LinkPurpose, LinkTokenRecord, RefreshTokenRecord, Role,
     SessionRecord, StoreError, StoredHash, TokenDigest, UserId, UserRecord, Username,
     throttle::Failures,
 };
@@ -161,6 +161,8 @@ pub(crate) struct TokenRow {
     revoked_at: Option<i64>,
     ip: Option<String>,
     user_agent: Option<String>,
+    amr: Option<String>,
+    auth_time: Option<i64>,
 }
 
 impl ReadRow for TokenRow {
@@ -176,6 +178,8 @@ impl ReadRow for TokenRow {
             revoked_at: DB::opt_i64(row, "revoked_at")?,
             ip: DB::opt_string(row, "ip")?,
             user_agent: DB::opt_string(row, "user_agent")?,
+            amr: DB::opt_string(row, "amr")?,
+            auth_time: DB::opt_i64(row, "auth_time")?,
         })
     }
 }
@@ -196,6 +200,12 @@ impl TokenRow {
             revoked_at: self.revoked_at.map(time_of).transpose()?,
             ip: self.ip,
             user_agent: self.user_agent,
+            // Sessions from before these columns: a password login, at the token's issue.
+            amr: match self.amr {
+                Some(stored) => Amr::split(&stored).ok_or_else(|| corrupt("amr"))?,
+                None => vec![Amr::Pwd],
+            },
+            auth_time: time_of(self.auth_time.unwrap_or(self.created_at))?,
         })
     }
 }
@@ -248,7 +258,9 @@ impl ClientRow {
 }
 
 /// The parameters of `INSERT_TOKEN` for `record`, in its column order.
-pub(crate) fn token_args(record: &RefreshTokenRecord) -> [Arg<'_>; 8] {
+/// The arguments of an insert of `record`, whose `amr` is `amr` as stored
+/// ([`Amr::join`]).
+pub(crate) fn token_args<'a>(record: &'a RefreshTokenRecord, amr: &'a str) -> [Arg<'a>; 10] {
     [
         Arg::Bytes(record.digest.as_bytes()),
         Arg::I64(record.user_id.get()),
@@ -258,6 +270,8 @@ pub(crate) fn token_args(record: &RefreshTokenRecord) -> [Arg<'_>; 8] {
         Arg::I64(micros(record.expires_at)),
         Arg::OptStr(record.ip.as_deref()),
         Arg::OptStr(record.user_agent.as_deref()),
+        Arg::Str(amr),
+        Arg::I64(micros(record.auth_time)),
     ]
 }
 

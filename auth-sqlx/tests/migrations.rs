@@ -2,7 +2,11 @@
 //! twice have the same schema, the indexes the queries need exist, and the auth migrations
 //! live beside an application's own.
 
-use auth_sqlx::{MySqlStore, PoolSettings, PostgresStore, SqliteStore, testing::TestDatabase};
+use auth_sqlx::{
+    MySqlStore, PoolSettings, PostgresStore, SqliteStore,
+    portable::{Arg, On, Statement},
+    testing::TestDatabase,
+};
 
 const TABLES: [&str; 3] = ["auth_users", "auth_refresh_tokens", "auth_link_tokens"];
 
@@ -187,6 +191,13 @@ async fn auth_migrations_live_beside_the_applications() {
 /// The migrations of the first release; every later one must upgrade a database it made.
 const FIRST_RELEASE_UNTIL: i64 = 20261203000000;
 
+/// A session row as the first release's code inserted it.
+static FIRST_RELEASE_SESSION: Statement = Statement::new(
+    "INSERT INTO auth_refresh_tokens \
+     (digest, user_id, family_id, created_at, expires_at, ip, user_agent) \
+     VALUES (?, ?, ?, ?, ?, ?, ?)",
+);
+
 /// A database made by the first release's migrations, with a user, a session and an admin
 /// in it, takes the later migrations in place and keeps them all.
 async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx::Store<DB>) {
@@ -215,20 +226,22 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
     with_address.email = Some(auth_core::Email::parse("Alice@Example.com").unwrap());
     let alice = store.create_user(with_address).await.unwrap();
     let root = store.create_user(new("root", Role::Admin)).await.unwrap();
+    // A session as the first release wrote it: without `amr` and `auth_time`.
     let token = auth_core::RefreshToken::generate();
     let family = FamilyId::generate();
-    store
-        .insert_refresh_token(NewRefreshToken {
-            digest: token.digest(),
-            user_id: alice.id,
-            family_id: family,
-            created_at: now,
-            expires_at: now + time::Duration::days(30),
-            ip: Some("203.0.113.7".into()),
-            user_agent: Some("upgrade/1.0".into()),
-        })
-        .await
-        .unwrap();
+    let created = now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap();
+    let micros = |t: time::OffsetDateTime| i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap();
+    let digest = token.digest();
+    let old_session = [
+        Arg::Bytes(digest.as_bytes()),
+        Arg::I64(alice.id.get()),
+        Arg::Bytes(family.as_bytes()),
+        Arg::I64(micros(created)),
+        Arg::I64(micros(created + time::Duration::days(30))),
+        Arg::Str("203.0.113.7"),
+        Arg::Str("upgrade/1.0"),
+    ];
+    DB::execute(On::Pool(store.pool()), &FIRST_RELEASE_SESSION, &old_session).await.unwrap();
 
     store.migrate().await.unwrap();
 
@@ -247,9 +260,26 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
     assert!(store.update_user(alice.id, verify).await.unwrap().unwrap().email_verified);
     let kept = store.refresh_token(&token.digest()).await.unwrap().expect("the session");
     assert_eq!(kept.family_id, family);
+    // Read as a password login at the token's issue.
+    assert_eq!((kept.amr, kept.auth_time), (vec![auth_core::Amr::Pwd], created));
     let sessions = store.sessions(alice.id, now).await.unwrap();
     assert_eq!(sessions.len(), 1);
     assert!(store.session_is_live(alice.id, family, now).await.unwrap());
+    // A session written now keeps both.
+    let new_session = NewRefreshToken {
+        digest: auth_core::RefreshToken::generate().digest(),
+        user_id: alice.id,
+        family_id: FamilyId::generate(),
+        created_at: created,
+        expires_at: created + time::Duration::days(30),
+        ip: None,
+        user_agent: None,
+        amr: vec![auth_core::Amr::Pwd, auth_core::Amr::Otp],
+        auth_time: created - time::Duration::seconds(1),
+    };
+    store.insert_refresh_token(new_session.clone()).await.unwrap();
+    let read = store.refresh_token(&new_session.digest).await.unwrap().unwrap();
+    assert_eq!((read.amr, read.auth_time), (new_session.amr, new_session.auth_time));
     // The last-admin rule runs on the upgraded schema.
     let demote = auth_core::UserUpdate { role: Some(Role::User), ..Default::default() };
     let change = store.update_user_unless_last_admin(root.id, demote).await.unwrap();

@@ -2,7 +2,7 @@
 
 use super::Auth;
 use crate::{
-    AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
+    Amr, AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
     UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
@@ -80,7 +80,7 @@ impl Auth {
             );
             return Err(AuthError::EmailNotVerified);
         }
-        let (user, tokens, sid) = self.start_session(&user, ctx).await?;
+        let (user, tokens, sid) = self.start_session(&user, &[Amr::Pwd], ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
         self.notify_if_new_client(&user, sid, ctx).await;
         Ok(SignedIn { user: user.into(), tokens })
@@ -282,7 +282,8 @@ mod tests {
         f.clock.advance(std::time::Duration::from_secs(1));
         f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
         let before = f.auth.sessions(&u, None).await.unwrap().len();
-        let raced = f.auth.start_session(&checked, &f.ctx).await.map(|(u, p, _)| (u, p));
+        let raced =
+            f.auth.start_session(&checked, &[Amr::Pwd], &f.ctx).await.map(|(u, p, _)| (u, p));
         assert!(matches!(raced, Err(AuthError::InvalidCredentials)), "{raced:?}");
         assert_eq!(f.auth.sessions(&u, None).await.unwrap().len(), before, "no session was left");
     }

@@ -35,7 +35,7 @@ pub use login::SignedIn;
 pub use register::Registration;
 
 use crate::{
-    AccessGrant, AccessTokens, AuthConfig, AuthStore, Clock, FamilyId, HasherStats,
+    AccessGrant, AccessTokens, Amr, AuthConfig, AuthStore, Clock, FamilyId, HasherStats,
     NewRefreshToken, PasswordHasher, RefreshToken, RequestContext, Result, SystemClock, TokenPair,
     UserId, UserRecord, UserUpdate,
     mail::{Delivery, MailSettings},
@@ -339,11 +339,13 @@ impl Auth {
     async fn start_session(
         &self,
         user: &UserRecord,
+        amr: &[Amr],
         ctx: &RequestContext,
     ) -> Result<(UserRecord, TokenPair, FamilyId)> {
         let refresh = RefreshToken::generate();
         let now = self.now();
         let family_id = FamilyId::generate();
+        let auth = SignedInWith { amr: amr.to_vec(), at: now };
         self.inner
             .store
             .insert_refresh_token(NewRefreshToken {
@@ -354,6 +356,8 @@ impl Auth {
                 expires_at: now + self.inner.config.refresh_ttl(),
                 ip: ctx.ip_string(),
                 user_agent: ctx.user_agent().map(str::to_owned),
+                amr: auth.amr.clone(),
+                auth_time: now,
             })
             .await?;
         // A password change, deactivation or "sign out everywhere" that committed while
@@ -365,7 +369,7 @@ impl Auth {
             Some(now_user)
                 if now_user.is_active && now_user.tokens_valid_after == user.tokens_valid_after =>
             {
-                let pair = self.pair_for(&now_user, family_id, refresh)?;
+                let pair = self.pair_for(&now_user, family_id, &auth, refresh)?;
                 Ok((now_user, pair, family_id))
             }
             _ => {
@@ -376,16 +380,20 @@ impl Auth {
         }
     }
 
-    /// A pair for `user` in session `sid`: an access token naming it, and `refresh`.
+    /// A pair for `user` in session `sid`, who signed in as `auth` says: an access token
+    /// naming it, and `refresh`.
     fn pair_for(
         &self,
         user: &UserRecord,
         sid: FamilyId,
+        auth: &SignedInWith,
         refresh: RefreshToken,
     ) -> Result<TokenPair> {
         let (access_token, _) = self.inner.tokens.issue(&AccessGrant {
             sid: Some(sid),
             not_before_stamp: user.tokens_valid_after,
+            amr: auth.amr.clone(),
+            auth_time: Some(auth.at),
             ..AccessGrant::new(user.id, user.username.as_str(), user.role.clone())
         })?;
         Ok(TokenPair {
@@ -394,6 +402,13 @@ impl Auth {
             refresh_token: refresh,
         })
     }
+}
+
+/// How and when a session's user authenticated: its access tokens' `amr` and `auth_time`.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedInWith {
+    pub(crate) amr: Vec<Amr>,
+    pub(crate) at: time::OffsetDateTime,
 }
 
 /// The error of a store write to a user: a conflict is the one unique key an update can

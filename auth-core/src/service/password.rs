@@ -3,7 +3,7 @@
 
 use super::{Auth, SignedIn, address::same_credentials};
 use crate::{
-    Address, AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result,
+    Address, Amr, AuthError, Email, FieldError, Password, PasswordPolicy, RequestContext, Result,
     StoredHash, TokenRejection, UserId, UserRecord, UserUpdate, audit::audit, mail::Mail,
 };
 
@@ -49,7 +49,7 @@ impl Auth {
             })
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
-        let (user, tokens, _) = self.start_session(&user, ctx).await?;
+        let (user, tokens, _) = self.start_session(&user, &[Amr::Pwd], ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
         self.notify(
             "password_changed",

@@ -1,7 +1,7 @@
 //! Refresh-token rotation: spend the presented token and issue its replacement in one
 //! atomic store step; a replay of a spent token revokes its whole family.
 
-use super::Auth;
+use super::{Auth, SignedInWith};
 use crate::{
     AuthError, RefreshToken, Replacement, RequestContext, Result, RotateOutcome, TokenPair,
     TokenRejection, audit::audit, throttle::Bucket,
@@ -29,7 +29,7 @@ impl Auth {
         };
         let store = &self.inner.store;
         match store.rotate_refresh_token(&token.digest(), replacement, now).await? {
-            RotateOutcome::Rotated { old, .. } => {
+            RotateOutcome::Rotated { old, new } => {
                 let user = store.user_by_id(old.user_id).await?;
                 // A token created before the user's revocation stamp belongs to a revoked
                 // generation, even if the bulk revocation has not reached it yet.
@@ -39,7 +39,9 @@ impl Auth {
                 match user {
                     Some(user) if user.is_active && !revoked_by_stamp(&user) => {
                         audit!(info, "token_refreshed", ctx, user_id = user.id.get(), family = %old.family_id);
-                        self.pair_for(&user, old.family_id, next)
+                        // The session's login, not this refresh: what the user proved, when.
+                        let auth = SignedInWith { amr: new.amr.clone(), at: new.auth_time };
+                        self.pair_for(&user, old.family_id, &auth, next)
                     }
                     other => {
                         self.end_family(old.user_id, old.family_id).await?;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    AuthStore, Email, FamilyId, NewRefreshToken, NewUser, Page, RefreshToken, Replacement, Role,
-    StoreErrorKind, StoredHash, UserId, UserRecord, UserUpdate, Username,
+    Amr, AuthStore, Email, FamilyId, NewRefreshToken, NewUser, Page, RefreshToken, Replacement,
+    Role, StoreErrorKind, StoredHash, UserId, UserRecord, UserUpdate, Username,
 };
 
 /// A fixed instant, in whole microseconds (what every SQL database keeps).
@@ -46,6 +46,8 @@ pub(crate) fn session(user: UserId, created: OffsetDateTime) -> (RefreshToken, N
         expires_at: created + Duration::days(30),
         ip: Some("203.0.113.7".into()),
         user_agent: Some("contract/1.0".into()),
+        amr: vec![Amr::Pwd, Amr::Otp],
+        auth_time: created - Duration::seconds(3),
     };
     (token, new)
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use super::store_contract::{replacement, session, t0, user};
-use crate::{AuthStore, FamilyId, RefreshToken, RotateOutcome, UserId};
+use crate::{Amr, AuthStore, FamilyId, RefreshToken, RotateOutcome, UserId};
 
 /// An inserted token reads back by digest with every field.
 pub async fn inserts_and_reads_refresh_tokens<S: AuthStore + ?Sized>(store: Arc<S>) {
@@ -19,6 +19,7 @@ pub async fn inserts_and_reads_refresh_tokens<S: AuthStore + ?Sized>(store: Arc<
     assert_eq!(r.digest, token.digest());
     assert_eq!((r.user_id, r.family_id, r.parent), (u.id, family, None));
     assert_eq!((r.created_at, r.expires_at), (t0(), t0() + Duration::days(30)));
+    assert_eq!((&r.amr, r.auth_time), (&vec![Amr::Pwd, Amr::Otp], t0() - Duration::seconds(3)));
     assert_eq!((r.used_at, r.revoked_at), (None, None));
     assert_eq!(
         (r.ip.as_deref(), r.user_agent.as_deref()),
@@ -46,6 +47,8 @@ pub async fn rotation_spends_and_replaces<S: AuthStore + ?Sized>(store: Arc<S>) 
     assert_eq!((new.user_id, new.family_id, new.parent), (u.id, family, Some(token.digest())));
     assert_eq!((new.created_at, new.expires_at), (at, t0() + Duration::days(30)));
     assert_eq!(new.user_agent.as_deref(), Some("ua-2"));
+    // The family's login, not the rotation: how and when the user authenticated.
+    assert_eq!((&new.amr, new.auth_time), (&vec![Amr::Pwd, Amr::Otp], t0() - Duration::seconds(3)));
     let stored = store.refresh_token(&next.digest()).await.unwrap().unwrap();
     assert_eq!(stored, *new);
     assert_eq!(store.refresh_token(&token.digest()).await.unwrap().unwrap().used_at, Some(at));

@@ -5,7 +5,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use jsonwebtoken::{Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, KeySet, VerifyingKey, verified_cache::VerifiedTokenCache};
+use super::{Algorithm, Amr, KeySet, VerifyingKey, verified_cache::VerifiedTokenCache};
 use crate::{AuthError, Clock, FamilyId, Result, Role, TokenRejection, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
@@ -47,6 +47,14 @@ pub struct AccessClaims {
     /// ids): such a token passes only [`AccessTokens::verify`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<FamilyId>,
+    /// How the user authenticated (RFC 8176: `["pwd"]`, `["pwd", "otp"]`…), as at the
+    /// session's login. Empty in tokens issued before this claim existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<Amr>,
+    /// When the user authenticated (seconds since the epoch): the session's login, not the
+    /// refresh that issued this token. `None` in tokens issued before this claim existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 /// Who and what an access token is issued for: see [`AccessTokens::issue`].
@@ -64,14 +72,26 @@ pub struct AccessGrant<'a> {
     /// second at or after it, so a token issued in the same second as a revocation (but
     /// after it) still passes the store check.
     pub not_before_stamp: Option<time::OffsetDateTime>,
+    /// How the user authenticated (`amr`).
+    pub amr: Vec<Amr>,
+    /// When the user authenticated (`auth_time`); `None` means now.
+    pub auth_time: Option<time::OffsetDateTime>,
 }
 
 impl<'a> AccessGrant<'a> {
-    /// A grant for a user, with no session and no revocation stamp. Its token fails every
-    /// store-checked request ([`Auth::current_user`](crate::Auth::current_user)) until a
-    /// `sid` is set.
+    /// A grant for a user who just gave their password (`amr` `["pwd"]`, `auth_time` now),
+    /// with no session and no revocation stamp. Its token fails every store-checked request
+    /// ([`Auth::current_user`](crate::Auth::current_user)) until a `sid` is set.
     pub fn new(sub: UserId, username: &'a str, role: Role) -> Self {
-        Self { sub, username, role, sid: None, not_before_stamp: None }
+        Self {
+            sub,
+            username,
+            role,
+            sid: None,
+            not_before_stamp: None,
+            amr: vec![Amr::Pwd],
+            auth_time: None,
+        }
     }
 }
 
@@ -206,6 +226,8 @@ impl AccessTokens {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sid: grant.sid,
+            amr: grant.amr.clone(),
+            auth_time: Some(grant.auth_time.map_or(now, time::OffsetDateTime::unix_timestamp)),
         };
         let signing = self.keys.signing();
         let mut header = Header::new(signing.algorithm());

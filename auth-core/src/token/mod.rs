@@ -6,6 +6,7 @@
 //! each parser refuses the other's shape before any lookup or signature check.
 
 mod access;
+mod amr;
 mod keys;
 mod link;
 mod mfa;
@@ -17,6 +18,7 @@ mod verified_cache;
 
 pub(crate) use access::stamp_second;
 pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens};
+pub use amr::Amr;
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use link::{LinkPurpose, LinkToken, LinkTokenRecord};
 pub use mfa::{LoginOrigin, MfaToken, MfaTokenRecord};

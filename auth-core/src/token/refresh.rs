@@ -5,7 +5,7 @@ use std::fmt;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::opaque;
+use super::{Amr, opaque};
 use crate::{TokenRejection, UserId};
 
 /// A refresh token as the client holds it: 256 random bits, base64url. Only its
@@ -150,6 +150,10 @@ pub struct RefreshTokenRecord {
     pub ip: Option<String>,
     /// The client user agent it was issued to (at most 256 characters).
     pub user_agent: Option<String>,
+    /// How the session's user authenticated at its login (`amr`), kept through rotations.
+    pub amr: Vec<Amr>,
+    /// When the session's user authenticated (`auth_time`), kept through rotations.
+    pub auth_time: OffsetDateTime,
 }
 
 impl RefreshTokenRecord {
@@ -176,6 +180,10 @@ pub struct NewRefreshToken {
     pub ip: Option<String>,
     /// Client user agent.
     pub user_agent: Option<String>,
+    /// How the user authenticated at this login.
+    pub amr: Vec<Amr>,
+    /// When the user authenticated (for a login: its time).
+    pub auth_time: OffsetDateTime,
 }
 
 impl NewRefreshToken {
@@ -192,12 +200,14 @@ impl NewRefreshToken {
             revoked_at: None,
             ip: self.ip,
             user_agent: self.user_agent,
+            amr: self.amr,
+            auth_time: self.auth_time,
         }
     }
 }
 
-/// The token that replaces a spent one in a rotation. The store takes user, family and
-/// expiry from the spent token.
+/// The token that replaces a spent one in a rotation. The store takes user, family, expiry,
+/// `amr` and `auth_time` from the spent token.
 #[derive(Debug, Clone)]
 pub struct Replacement {
     /// The new token's digest.
@@ -224,6 +234,8 @@ impl Replacement {
             revoked_at: None,
             ip: self.ip,
             user_agent: self.user_agent,
+            amr: parent.amr.clone(),
+            auth_time: parent.auth_time,
         }
     }
 }

@@ -99,6 +99,8 @@ mod tests {
             iss: "i".into(),
             aud: "a".into(),
             sid: None,
+            amr: vec![crate::Amr::Pwd],
+            auth_time: Some(0),
         }
     }
 

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use auth_core::{
-    ClientHistory, FamilyId, KnownClient, NewRefreshToken, RefreshTokenRecord, RefreshTokenStore,
-    Replacement, RotateOutcome, SessionRecord, StoreResult, TokenDigest, UserId,
+    Amr, ClientHistory, FamilyId, KnownClient, NewRefreshToken, RefreshTokenRecord,
+    RefreshTokenStore, Replacement, RotateOutcome, SessionRecord, StoreResult, TokenDigest, UserId,
 };
 use time::OffsetDateTime;
 
@@ -19,7 +19,8 @@ use crate::{
 impl<DB: Portable> RefreshTokenStore for Store<DB> {
     async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
         let record = token.into_record();
-        let args = token_args(&record);
+        let amr = Amr::join(&record.amr);
+        let args = token_args(&record, &amr);
         retry!(DB::execute(On::Pool(&self.pool), &INSERT_TOKEN, &args).await)
             .map(|_| ())
             .map_err(other_error)
@@ -57,7 +58,8 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
                 // ...and insert its successor in the same family, with the family's expiry,
                 // so that a crash leaves either the old token live or both written.
                 let new = replacement.clone().into_record(&old);
-                DB::execute(On::Tx(&mut tx), &INSERT_TOKEN, &token_args(&new)).await?;
+                let amr = Amr::join(&new.amr);
+                DB::execute(On::Tx(&mut tx), &INSERT_TOKEN, &token_args(&new, &amr)).await?;
                 tx.commit().await?;
                 Ok(Some((old, new)))
             }
@@ -186,14 +188,15 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
 macro_rules! token_columns {
     () => {
         "digest, user_id, family_id, parent, created_at, expires_at, used_at, revoked_at, ip, \
-         user_agent"
+         user_agent, amr, auth_time"
     };
 }
 
 static INSERT_TOKEN: Statement = Statement::new(
     "INSERT INTO auth_refresh_tokens \
-     (digest, user_id, family_id, parent, created_at, expires_at, ip, user_agent) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+     (digest, user_id, family_id, parent, created_at, expires_at, ip, user_agent, amr, \
+      auth_time) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 );
 
 static TOKEN_BY_DIGEST: Statement = Statement::new(concat!(

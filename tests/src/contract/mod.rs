@@ -262,6 +262,7 @@ macro_rules! http_contract_tests {
     (@group tokens [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; tokens {
             crafted_token_is_accepted,
+            access_tokens_carry_amr_and_auth_time,
             foreign_secret_is_refused,
             alg_none_is_refused,
             typ_jwt_is_refused,

@@ -327,3 +327,20 @@ pub async fn zero_signature_is_refused(t: &Target) {
     }
     me(t, &user.access).await.expect_status(200);
 }
+
+/// Access tokens say how and when the user signed in (RFC 8176 `amr`, `auth_time`): a
+/// password login is `["pwd"]` at the login's second, and a refresh a second later keeps
+/// both, since it proves nothing new.
+pub async fn access_tokens_carry_amr_and_auth_time(t: &Target) {
+    let user = new_user(t).await;
+    let first = jwt_claims(&user.access);
+    assert_eq!(first["amr"], serde_json::json!(["pwd"]), "{first}");
+    let auth_time = first["auth_time"].as_i64().expect("auth_time");
+    assert!(auth_time <= first["iat"].as_i64().unwrap(), "{first}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let pair = super::sessions::refresh(t, &user.refresh).await.expect_status(200).json();
+    let refreshed = jwt_claims(pair["access_token"].as_str().unwrap());
+    assert_eq!(refreshed["amr"], serde_json::json!(["pwd"]), "{refreshed}");
+    assert_eq!(refreshed["auth_time"].as_i64(), Some(auth_time), "the login's, not the refresh's");
+    assert!(refreshed["iat"].as_i64().unwrap() > auth_time, "{refreshed}");
+}
