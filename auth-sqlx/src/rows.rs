@@ -200,7 +200,9 @@ impl TokenRow {
             revoked_at: self.revoked_at.map(time_of).transpose()?,
             ip: self.ip,
             user_agent: self.user_agent,
-            // Sessions from before these columns: a password login, at the token's issue.
+            // The migration filled in every session from before these columns; a row that an
+            // instance of the previous release wrote since (during a rolling upgrade) reads
+            // as a password login at the token's issue.
             amr: match self.amr {
                 Some(stored) => Amr::split(&stored).ok_or_else(|| corrupt("amr"))?,
                 None => vec![Amr::Pwd],

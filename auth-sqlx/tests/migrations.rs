@@ -242,6 +242,24 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
         Arg::Str("upgrade/1.0"),
     ];
     DB::execute(On::Pool(store.pool()), &FIRST_RELEASE_SESSION, &old_session).await.unwrap();
+    // And a token of an older session, rotated an hour after its login.
+    let (rotated_family, login) = (FamilyId::generate(), created - time::Duration::days(2));
+    let child = auth_core::RefreshToken::generate().digest();
+    for (digest, at) in [
+        (auth_core::RefreshToken::generate().digest(), login),
+        (child, login + time::Duration::hours(1)),
+    ] {
+        let row = [
+            Arg::Bytes(digest.as_bytes()),
+            Arg::I64(alice.id.get()),
+            Arg::Bytes(rotated_family.as_bytes()),
+            Arg::I64(micros(at)),
+            Arg::I64(micros(login + time::Duration::days(30))),
+            Arg::Str("203.0.113.7"),
+            Arg::Str("upgrade/1.0"),
+        ];
+        DB::execute(On::Pool(store.pool()), &FIRST_RELEASE_SESSION, &row).await.unwrap();
+    }
 
     store.migrate().await.unwrap();
 
@@ -260,10 +278,14 @@ async fn upgrades_in_place<DB: auth_sqlx::portable::Portable>(store: &auth_sqlx:
     assert!(store.update_user(alice.id, verify).await.unwrap().unwrap().email_verified);
     let kept = store.refresh_token(&token.digest()).await.unwrap().expect("the session");
     assert_eq!(kept.family_id, family);
-    // Read as a password login at the token's issue.
+    // Read as a password login at the session's first token, also after a rotation.
     assert_eq!((kept.amr, kept.auth_time), (vec![auth_core::Amr::Pwd], created));
+    let rotated = store.refresh_token(&child).await.unwrap().unwrap();
+    assert_eq!((rotated.amr, rotated.auth_time), (vec![auth_core::Amr::Pwd], login));
     let sessions = store.sessions(alice.id, now).await.unwrap();
-    assert_eq!(sessions.len(), 1);
+    let mut ids: Vec<FamilyId> = sessions.iter().map(|s| s.id).collect();
+    ids.dedup();
+    assert!(ids.contains(&family) && ids.contains(&rotated_family), "{sessions:?}");
     assert!(store.session_is_live(alice.id, family, now).await.unwrap());
     // A session written now keeps both.
     let new_session = NewRefreshToken {

@@ -37,12 +37,14 @@ impl MfaKey {
     /// of its own, so that it is not the token-signing key.
     ///
     /// # Errors
-    /// [`AuthError::Config`] for a secret under 32 bytes.
+    /// [`AuthError::Config`] for a secret shorter than an HMAC signing secret may be
+    /// ([`MIN_HMAC_SECRET_LEN`](crate::MIN_HMAC_SECRET_LEN)).
     pub fn derive(secret: &[u8]) -> Result<Self, AuthError> {
-        if secret.len() < 32 {
-            return Err(AuthError::Config(
-                "the secret to derive the MFA key from must be at least 32 bytes".into(),
-            ));
+        if secret.len() < crate::MIN_HMAC_SECRET_LEN {
+            return Err(AuthError::Config(format!(
+                "the secret to derive the MFA key from must be at least {} bytes",
+                crate::MIN_HMAC_SECRET_LEN
+            )));
         }
         let mut key = Zeroizing::new([0u8; 32]);
         Hkdf::<Sha256>::new(None, secret)
@@ -137,10 +139,12 @@ impl MfaKeyRing {
     /// Encrypts `secret` for `user` under the current key, with a fresh random nonce.
     ///
     /// # Errors
-    /// [`AuthError::Config`] if the cipher fails (it does not for a 20-byte secret).
+    /// [`AuthError::Config`] if the operating system's RNG or the cipher fails.
     pub fn seal(&self, user: UserId, secret: &TotpSecret) -> Result<SealedSecret, AuthError> {
         let mut nonce = [0u8; NONCE_LEN];
-        OsRng.try_fill_bytes(&mut nonce).expect("the operating system's RNG works");
+        OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|_| AuthError::Config("the operating system's RNG failed".into()))?;
         let aad = aad(user);
         let payload = Payload { msg: secret.expose_bytes(), aad: &aad };
         let ciphertext = self

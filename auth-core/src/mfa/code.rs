@@ -21,7 +21,9 @@ use crate::AuthError;
 /// assert!(OneTimeCode::parse("12a456").is_err());
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+///
+/// No `PartialEq`: codes are compared in constant time, where they are checked.
+#[derive(Clone)]
 pub struct OneTimeCode(Zeroizing<String>);
 
 impl OneTimeCode {
@@ -34,8 +36,7 @@ impl OneTimeCode {
     /// [`AuthError::Validation`] (field `code`) unless it is six ASCII digits once spaces
     /// are removed. The message never repeats the input.
     pub fn parse(presented: &str) -> Result<Self, AuthError> {
-        // Bounded before anything is copied: a long input is refused as it is.
-        if presented.len() > 64 {
+        if presented.len() > super::MAX_TYPED_LEN {
             return Err(Self::refusal());
         }
         let digits: Zeroizing<String> =

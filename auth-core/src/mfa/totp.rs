@@ -116,18 +116,20 @@ impl fmt::Debug for TotpSecret {
 }
 
 /// The QR code of `uri` as an SVG document (black on white, with a quiet zone), for an
-/// enrolment page to show inline.
+/// enrolment page to show inline. It draws the secret (anyone who reads the picture can
+/// enrol), so it is wiped when dropped and belongs only in an answer that is not cached.
 ///
 /// # Errors
 /// [`AuthError::Config`] for a text too long for a QR code.
-pub fn qr_svg(uri: &str) -> Result<String, AuthError> {
+pub fn qr_svg(uri: &str) -> Result<Zeroizing<String>, AuthError> {
     let code = qrcode::QrCode::with_error_correction_level(uri, qrcode::EcLevel::M)
         .map_err(|e| AuthError::Config(format!("QR code: {e}")))?;
-    Ok(code
+    let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)
         .quiet_zone(true)
-        .build())
+        .build();
+    Ok(Zeroizing::new(svg))
 }
 
 #[cfg(test)]
@@ -169,13 +171,13 @@ mod tests {
         for far in [-2, 2, -10] {
             let code = code_at(far);
             // Unless that code happens to equal a nearby one (one in 10^6), it is refused.
-            if ![-1, 0, 1].iter().any(|n| code_at(*n) == code) {
+            if ![-1, 0, 1].iter().any(|n| code_at(*n).expose() == code.expose()) {
                 assert_eq!(secret.matching_step(&code, now), None, "{far} steps off");
             }
         }
         let other = TotpSecret::generate();
         let theirs = OneTimeCode::parse(&other.code_at(now)).unwrap();
-        if ![-1, 0, 1].iter().any(|n| code_at(*n) == theirs) {
+        if ![-1, 0, 1].iter().any(|n| code_at(*n).expose() == theirs.expose()) {
             assert_eq!(secret.matching_step(&theirs, now), None, "another secret's code");
         }
     }
@@ -197,8 +199,8 @@ mod tests {
             assert!(!uri.contains(other), "{other} in {}", uri.as_str());
         }
         let svg = qr_svg(&uri).unwrap();
-        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
-        assert!(!svg.contains(a.base32().as_str()), "the SVG draws the secret, never writes it");
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{}", svg.as_str());
+        assert!(!svg.contains(a.base32().as_str()), "the secret is drawn, not written as text");
         assert!(TotpSecret::from_bytes(Zeroizing::new(vec![0; 19])).is_err());
     }
 }

@@ -528,12 +528,12 @@ mod tests {
             origin: LoginOrigin::Login,
             created_at: now,
             expires_at: now + MfaToken::LIFETIME,
-            failures: 0,
+            attempts: 0,
         };
         f.store.issue_mfa_token(record).await.unwrap();
         // A day after the MFA token expired, only it goes (the session lives 30 days).
         f.clock.advance(std::time::Duration::from_secs(2 * 86_400));
         assert_eq!(f.auth.purge_expired_refresh_tokens().await.unwrap(), 1);
-        assert!(f.store.live_mfa_token(&token.digest(), now).await.unwrap().is_none());
+        assert!(f.store.attempt_mfa_token(&token.digest(), now).await.unwrap().is_none());
     }
 }

@@ -53,10 +53,16 @@ pub trait SecondFactorStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
-    /// In one atomic step: accepts `step` for the user's confirmed TOTP if it is later than
-    /// the last accepted step. Of concurrent calls for one step exactly one gets `true`, on
-    /// every instance sharing the store.
-    async fn accept_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool>;
+    /// In one atomic step: accepts `step` for the user's confirmed TOTP, if it is still the
+    /// one sealed as `secret` (the secret the code was checked against) and `step` is later
+    /// than the last accepted step. Of concurrent calls for one step exactly one gets
+    /// `true`, on every instance sharing the store.
+    async fn accept_totp_step(
+        &self,
+        user: UserId,
+        secret: &SealedSecret,
+        step: u64,
+    ) -> StoreResult<bool>;
 
     /// In one atomic step: spends the user's unused recovery code with this digest and
     /// returns how many are left, or `None` when there is no such unused code. Of concurrent
@@ -88,30 +94,24 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     async fn issue_mfa_token(&self, token: MfaTokenRecord) -> StoreResult<()>;
 
     /// In one atomic step: if the token with digest `presented` is unspent, unexpired at
-    /// `now` and has fewer than [`MfaToken::MAX_FAILURES`](crate::MfaToken::MAX_FAILURES)
-    /// failures, marks it spent and returns it. Of concurrent spends exactly one gets it.
+    /// `now` and has had fewer than [`MfaToken::MAX_ATTEMPTS`](crate::MfaToken::MAX_ATTEMPTS)
+    /// attempts, counts one more and returns it (with the attempt counted); `None`
+    /// otherwise. Called before a code is checked, so that of any number of concurrent
+    /// attempts at most `MAX_ATTEMPTS` are admitted.
+    async fn attempt_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>>;
+
+    /// In one atomic step: if the token with digest `presented` is unspent and unexpired at
+    /// `now`, marks it spent and returns it (after an admitted attempt whose code was
+    /// right). Of concurrent spends exactly one gets it.
     async fn spend_mfa_token(
         &self,
         presented: &TokenDigest,
         now: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>>;
-
-    /// The token if it is live (as [`spend_mfa_token`](Self::spend_mfa_token) would take
-    /// it), without spending it.
-    async fn live_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<MfaTokenRecord>>;
-
-    /// Counts a wrong code against a live token and returns its failures now (0 for a token
-    /// that is not live). A token that reaches
-    /// [`MfaToken::MAX_FAILURES`](crate::MfaToken::MAX_FAILURES) is dead.
-    async fn fail_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<u32>;
 
     /// Deletes MFA tokens that expired before `before`. Returns how many.
     async fn purge_mfa_tokens(&self, before: OffsetDateTime) -> StoreResult<u64>;

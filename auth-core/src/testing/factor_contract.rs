@@ -37,7 +37,7 @@ fn mfa_token(user: UserId, minutes: i64) -> (MfaToken, MfaTokenRecord) {
         origin: LoginOrigin::TokenEndpoint,
         created_at: t0(),
         expires_at: t0() + Duration::minutes(minutes),
-        failures: 0,
+        attempts: 0,
     };
     (token, record)
 }
@@ -71,18 +71,26 @@ pub async fn totp_enrolment_is_pending_until_confirmed<S: AuthStore + ?Sized>(st
 /// accepts nothing.
 pub async fn totp_steps_are_accepted_once_and_in_order<S: AuthStore + ?Sized>(store: Arc<S>) {
     let id = enrolled(&*store, "alice", &[]).await;
-    assert!(!store.accept_totp_step(id, 1000).await.unwrap(), "the confirming code's step");
-    assert!(!store.accept_totp_step(id, 999).await.unwrap());
-    assert!(store.accept_totp_step(id, 1001).await.unwrap());
-    assert!(!store.accept_totp_step(id, 1001).await.unwrap(), "a replay");
-    assert!(store.accept_totp_step(id, 1003).await.unwrap());
-    assert!(!store.accept_totp_step(id, 1002).await.unwrap(), "an earlier step after a later");
+    assert!(
+        !store.accept_totp_step(id, &sealed(1), 1000).await.unwrap(),
+        "the confirming code's step"
+    );
+    assert!(!store.accept_totp_step(id, &sealed(1), 999).await.unwrap());
+    assert!(store.accept_totp_step(id, &sealed(1), 1001).await.unwrap());
+    assert!(!store.accept_totp_step(id, &sealed(1), 1001).await.unwrap(), "a replay");
+    assert!(store.accept_totp_step(id, &sealed(1), 1003).await.unwrap());
+    assert!(
+        !store.accept_totp_step(id, &sealed(1), 1002).await.unwrap(),
+        "an earlier step after a later"
+    );
     assert_eq!(store.totp(id).await.unwrap().unwrap().last_step, Some(1003));
+    // A step checked against another secret (one removed and enrolled again meanwhile).
+    assert!(!store.accept_totp_step(id, &sealed(2), 1004).await.unwrap());
     let pending = user(&*store, "bob1").await;
     store.begin_totp_enrolment(pending.id, sealed(1), t0()).await.unwrap();
-    assert!(!store.accept_totp_step(pending.id, 5000).await.unwrap());
+    assert!(!store.accept_totp_step(pending.id, &sealed(1), 5000).await.unwrap());
     let none = user(&*store, "carol").await;
-    assert!(!store.accept_totp_step(none.id, 5000).await.unwrap());
+    assert!(!store.accept_totp_step(none.id, &sealed(1), 5000).await.unwrap());
 }
 
 /// The same code (step) submitted ten times at once: exactly one is accepted.
@@ -92,7 +100,7 @@ pub async fn concurrent_acceptances_of_one_step_admit_one<S: AuthStore + ?Sized>
         let tries: Vec<_> = (0..10)
             .map(|_| {
                 let store = store.clone();
-                tokio::spawn(async move { store.accept_totp_step(id, step).await })
+                tokio::spawn(async move { store.accept_totp_step(id, &sealed(1), step).await })
             })
             .collect();
         let mut won = 0;
@@ -158,7 +166,7 @@ pub async fn second_factors_are_removed_together<S: AuthStore + ?Sized>(store: A
     assert!(store.remove_second_factors(id).await.unwrap());
     assert!(store.totp(id).await.unwrap().is_none());
     assert_eq!(store.recovery_codes_left(id).await.unwrap(), 0);
-    assert!(store.live_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
+    assert!(store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
     assert!(!store.user_by_id(id).await.unwrap().unwrap().mfa_enabled);
     assert!(!store.remove_second_factors(id).await.unwrap(), "nothing left");
     let pending = user(&*store, "bob1").await;
@@ -171,56 +179,73 @@ pub async fn second_factors_are_removed_together<S: AuthStore + ?Sized>(store: A
     assert!(store.delete_user(gone).await.unwrap());
     assert!(store.totp(gone).await.unwrap().is_none());
     assert_eq!(store.recovery_codes_left(gone).await.unwrap(), 0);
-    assert!(store.live_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
+    assert!(store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
 }
 
-/// An MFA token comes back as stored, is spent once, dies when it expires or after five
-/// wrong codes, and expired ones are purged.
-pub async fn mfa_tokens_are_spent_once_and_die<S: AuthStore + ?Sized>(store: Arc<S>) {
+/// An MFA token admits five attempts (each counted before its code is checked, returned
+/// with the count), is spent once (also after its fifth attempt), dies when it expires, and
+/// expired ones are purged.
+pub async fn mfa_tokens_admit_five_attempts_and_are_spent_once<S: AuthStore + ?Sized>(
+    store: Arc<S>,
+) {
     let u = user(&*store, "alice").await;
     let (token, record) = mfa_token(u.id, 5);
     store.issue_mfa_token(record.clone()).await.unwrap();
     let digest = token.digest();
-    assert_eq!(store.live_mfa_token(&digest, t0()).await.unwrap(), Some(record.clone()));
-    assert_eq!(store.spend_mfa_token(&digest, t0()).await.unwrap(), Some(record));
+    for n in 1..=MfaToken::MAX_ATTEMPTS {
+        let admitted = store.attempt_mfa_token(&digest, t0()).await.unwrap().expect("admitted");
+        assert_eq!(admitted, MfaTokenRecord { attempts: n, ..record.clone() });
+    }
+    assert!(store.attempt_mfa_token(&digest, t0()).await.unwrap().is_none(), "a sixth");
+    // The fifth attempt's code may be right: the token still spends, once.
+    let spent = store.spend_mfa_token(&digest, t0()).await.unwrap().unwrap();
+    assert_eq!(
+        (spent.user_id, spent.origin, spent.attempts),
+        (u.id, LoginOrigin::TokenEndpoint, 5)
+    );
     assert!(store.spend_mfa_token(&digest, t0()).await.unwrap().is_none(), "once");
-    assert!(store.live_mfa_token(&digest, t0()).await.unwrap().is_none());
-    assert_eq!(store.fail_mfa_token(&digest, t0()).await.unwrap(), 0, "a spent token");
+    // A spent token admits no attempt.
+    let (token, record) = mfa_token(u.id, 5);
+    store.issue_mfa_token(record).await.unwrap();
+    store.spend_mfa_token(&token.digest(), t0()).await.unwrap().unwrap();
+    assert!(store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
     // Expiry.
     let (token, record) = mfa_token(u.id, 5);
     store.issue_mfa_token(record).await.unwrap();
     let at_expiry = t0() + Duration::minutes(5);
-    assert!(store.live_mfa_token(&token.digest(), at_expiry).await.unwrap().is_none());
+    assert!(store.attempt_mfa_token(&token.digest(), at_expiry).await.unwrap().is_none());
     assert!(store.spend_mfa_token(&token.digest(), at_expiry).await.unwrap().is_none());
-    // Five wrong codes.
-    let (token, record) = mfa_token(u.id, 5);
-    store.issue_mfa_token(record).await.unwrap();
-    let digest = token.digest();
-    for n in 1..=MfaToken::MAX_FAILURES {
-        assert!(store.live_mfa_token(&digest, t0()).await.unwrap().is_some(), "before {n}");
-        assert_eq!(store.fail_mfa_token(&digest, t0()).await.unwrap(), n);
-    }
-    assert!(store.live_mfa_token(&digest, t0()).await.unwrap().is_none());
-    assert!(store.spend_mfa_token(&digest, t0()).await.unwrap().is_none());
-    assert_eq!(store.fail_mfa_token(&digest, t0()).await.unwrap(), 0);
-    // A live token with some failures still spends, and says how many.
-    let (token, record) = mfa_token(u.id, 5);
-    store.issue_mfa_token(record).await.unwrap();
-    store.fail_mfa_token(&token.digest(), t0()).await.unwrap();
-    let spent = store.spend_mfa_token(&token.digest(), t0()).await.unwrap().unwrap();
-    assert_eq!(spent.failures, 1);
-    // Purge: the four that expired by then go, a later one stays.
+    assert!(store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().is_some(), "before");
+    // An unknown token.
+    assert!(store.attempt_mfa_token(&MfaToken::generate().digest(), t0()).await.unwrap().is_none());
+    // Purge: the three that expired by then go, a later one stays.
     let (late, record) = mfa_token(u.id, 60);
     store.issue_mfa_token(record).await.unwrap();
     let purged = store.purge_mfa_tokens(t0() + Duration::minutes(10)).await.unwrap();
-    assert_eq!(purged, 4);
-    assert!(store.live_mfa_token(&late.digest(), t0()).await.unwrap().is_some());
+    assert_eq!(purged, 3);
+    assert!(store.attempt_mfa_token(&late.digest(), t0()).await.unwrap().is_some());
 }
 
-/// Ten concurrent spends of one MFA token, and ten wrong codes at once: exactly one spend
-/// wins, and the failures are counted without loss.
-pub async fn concurrent_uses_of_an_mfa_token_are_counted<S: AuthStore + ?Sized>(store: Arc<S>) {
+/// Twenty attempts at once on one MFA token: exactly five are admitted; ten spends at once:
+/// exactly one wins.
+pub async fn concurrent_uses_of_an_mfa_token_are_bounded<S: AuthStore + ?Sized>(store: Arc<S>) {
     let u = user(&*store, "alice").await;
+    let (token, record) = mfa_token(u.id, 5);
+    store.issue_mfa_token(record).await.unwrap();
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, digest) = (store.clone(), token.digest());
+            tokio::spawn(async move { store.attempt_mfa_token(&digest, t0()).await })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for a in attempts {
+        if let Some(r) = a.await.unwrap().unwrap() {
+            counts.push(r.attempts);
+        }
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5], "each attempt counted once, five admitted");
     let (token, record) = mfa_token(u.id, 5);
     store.issue_mfa_token(record).await.unwrap();
     let spends: Vec<_> = (0..10)
@@ -234,18 +259,25 @@ pub async fn concurrent_uses_of_an_mfa_token_are_counted<S: AuthStore + ?Sized>(
         won += usize::from(s.await.unwrap().unwrap().is_some());
     }
     assert_eq!(won, 1);
-    let (token, record) = mfa_token(u.id, 5);
-    store.issue_mfa_token(record).await.unwrap();
-    let fails: Vec<_> = (0..10)
-        .map(|_| {
-            let (store, digest) = (store.clone(), token.digest());
-            tokio::spawn(async move { store.fail_mfa_token(&digest, t0()).await })
+}
+
+/// Ten confirmations of one pending enrolment at once: exactly one succeeds.
+pub async fn concurrent_confirmations_admit_one<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let u = user(&*store, "alice").await;
+    store.begin_totp_enrolment(u.id, sealed(1), t0()).await.unwrap();
+    let codes = digests(&RecoveryCode::generate_set());
+    let tries: Vec<_> = (0..10u64)
+        .map(|n| {
+            let (store, codes) = (store.clone(), codes.clone());
+            tokio::spawn(async move {
+                store.confirm_totp(u.id, &sealed(1), 1000 + n, &codes, t0()).await
+            })
         })
         .collect();
-    let mut counts = Vec::new();
-    for f in fails {
-        counts.push(f.await.unwrap().unwrap());
+    let mut won = 0;
+    for t in tries {
+        won += usize::from(t.await.unwrap().unwrap());
     }
-    counts.sort_unstable();
-    assert_eq!(counts, [0, 0, 0, 0, 0, 1, 2, 3, 4, 5], "each failure counted once, then dead");
+    assert_eq!(won, 1);
+    assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 10);
 }

@@ -167,7 +167,7 @@ impl SecondFactorStore for FailingStore {
     ) -> StoreResult<bool> {
         down()
     }
-    async fn accept_totp_step(&self, _: UserId, _: u64) -> StoreResult<bool> {
+    async fn accept_totp_step(&self, _: UserId, _: &SealedSecret, _: u64) -> StoreResult<bool> {
         down()
     }
     async fn spend_recovery_code(
@@ -195,21 +195,18 @@ impl SecondFactorStore for FailingStore {
     async fn issue_mfa_token(&self, _: MfaTokenRecord) -> StoreResult<()> {
         down()
     }
+    async fn attempt_mfa_token(
+        &self,
+        _: &TokenDigest,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        down()
+    }
     async fn spend_mfa_token(
         &self,
         _: &TokenDigest,
         _: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>> {
-        down()
-    }
-    async fn live_mfa_token(
-        &self,
-        _: &TokenDigest,
-        _: OffsetDateTime,
-    ) -> StoreResult<Option<MfaTokenRecord>> {
-        down()
-    }
-    async fn fail_mfa_token(&self, _: &TokenDigest, _: OffsetDateTime) -> StoreResult<u32> {
         down()
     }
     async fn purge_mfa_tokens(&self, _: OffsetDateTime) -> StoreResult<u64> {

@@ -100,8 +100,9 @@ macro_rules! store_contract_tests {
             recovery_codes_are_spent_once,
             concurrent_spends_of_a_recovery_code_admit_one,
             second_factors_are_removed_together,
-            mfa_tokens_are_spent_once_and_die,
-            concurrent_uses_of_an_mfa_token_are_counted,
+            mfa_tokens_admit_five_attempts_and_are_spent_once,
+            concurrent_uses_of_an_mfa_token_are_bounded,
+            concurrent_confirmations_admit_one,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,

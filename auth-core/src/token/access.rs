@@ -72,15 +72,16 @@ pub struct AccessGrant<'a> {
     /// second at or after it, so a token issued in the same second as a revocation (but
     /// after it) still passes the store check.
     pub not_before_stamp: Option<time::OffsetDateTime>,
-    /// How the user authenticated (`amr`).
+    /// How the user authenticated (`amr`); the claim is left out when empty.
     pub amr: Vec<Amr>,
-    /// When the user authenticated (`auth_time`); `None` means now.
+    /// When the user authenticated (`auth_time`); the claim is left out when `None`.
     pub auth_time: Option<time::OffsetDateTime>,
 }
 
 impl<'a> AccessGrant<'a> {
-    /// A grant for a user who just gave their password (`amr` `["pwd"]`, `auth_time` now),
-    /// with no session and no revocation stamp. Its token fails every store-checked request
+    /// A grant for a user, with no session, no revocation stamp, and nothing said about how
+    /// or when they authenticated (no `amr`, no `auth_time`: a token made by a tool claims
+    /// no login). Its token fails every store-checked request
     /// ([`Auth::current_user`](crate::Auth::current_user)) until a `sid` is set.
     pub fn new(sub: UserId, username: &'a str, role: Role) -> Self {
         Self {
@@ -89,7 +90,7 @@ impl<'a> AccessGrant<'a> {
             role,
             sid: None,
             not_before_stamp: None,
-            amr: vec![Amr::Pwd],
+            amr: Vec::new(),
             auth_time: None,
         }
     }
@@ -227,7 +228,7 @@ impl AccessTokens {
             aud: self.audience.clone(),
             sid: grant.sid,
             amr: grant.amr.clone(),
-            auth_time: Some(grant.auth_time.map_or(now, time::OffsetDateTime::unix_timestamp)),
+            auth_time: grant.auth_time.map(time::OffsetDateTime::unix_timestamp),
         };
         let signing = self.keys.signing();
         let mut header = Header::new(signing.algorithm());

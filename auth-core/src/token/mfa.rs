@@ -1,6 +1,7 @@
 //! MFA tokens: what a correct password earns when the account has a second factor, to be
 //! exchanged with a code for a token pair (`POST /auth/mfa/verify`). Single use, 5 minutes,
-//! 5 wrong codes, bound to the user and to how the login began; stored by digest only.
+//! at most 5 codes tried (each attempt is counted before its code is checked), bound to the
+//! user and to how the login began; stored by digest only.
 
 use std::{fmt, time::Duration};
 
@@ -52,8 +53,9 @@ pub struct MfaToken(Zeroizing<String>);
 impl MfaToken {
     /// How long an MFA token lives: 5 minutes.
     pub const LIFETIME: Duration = Duration::from_secs(5 * 60);
-    /// How many wrong codes kill an MFA token: 5.
-    pub const MAX_FAILURES: u32 = 5;
+    /// How many codes may be tried with one MFA token: 5. Each attempt is counted before
+    /// its code is checked, so concurrent guesses cannot exceed it.
+    pub const MAX_ATTEMPTS: u32 = 5;
 
     /// A fresh random token.
     pub fn generate() -> Self {
@@ -98,8 +100,8 @@ pub struct MfaTokenRecord {
     pub created_at: OffsetDateTime,
     /// When it stops working.
     pub expires_at: OffsetDateTime,
-    /// How many wrong codes were presented with it.
-    pub failures: u32,
+    /// How many codes were tried with it (counted before each is checked).
+    pub attempts: u32,
 }
 
 #[cfg(test)]
@@ -117,6 +119,6 @@ mod tests {
             assert_eq!(LoginOrigin::from_stored(o.as_str()), Some(o));
         }
         assert_eq!(LoginOrigin::from_stored("other"), None);
-        assert_eq!((MfaToken::LIFETIME.as_secs(), MfaToken::MAX_FAILURES), (300, 5));
+        assert_eq!((MfaToken::LIFETIME.as_secs(), MfaToken::MAX_ATTEMPTS), (300, 5));
     }
 }

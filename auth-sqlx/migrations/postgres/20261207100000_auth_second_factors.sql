@@ -4,7 +4,7 @@
 -- `confirmed_at`, and the last time step a code was accepted for (no code of it or an
 -- earlier step works again). `auth_recovery_codes`: SHA-256 digests, single use.
 -- `auth_mfa_tokens`: what a correct password earns when a factor is on (digest only, single
--- use, 5 minutes, 5 wrong codes). Times are BIGINT microseconds since the Unix epoch, UTC.
+-- use, 5 minutes, at most 5 codes tried). Times are BIGINT microseconds since the Unix epoch, UTC.
 ALTER TABLE auth_users ADD COLUMN mfa_enabled BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE TABLE auth_totp (
     user_id      BIGINT      PRIMARY KEY REFERENCES auth_users (id) ON DELETE CASCADE,
@@ -27,7 +27,7 @@ CREATE TABLE auth_mfa_tokens (
     origin     VARCHAR(16) NOT NULL,
     created_at BIGINT      NOT NULL,
     expires_at BIGINT      NOT NULL,
-    failures   BIGINT      NOT NULL DEFAULT 0,
+    attempts   BIGINT  NOT NULL DEFAULT 0,
     used_at    BIGINT
 );
 CREATE INDEX auth_mfa_tokens_user ON auth_mfa_tokens (user_id);

@@ -4,7 +4,7 @@
 -- `confirmed_at`, and the last time step a code was accepted for (no code of it or an
 -- earlier step works again). `auth_recovery_codes`: SHA-256 digests, single use.
 -- `auth_mfa_tokens`: what a correct password earns when a factor is on (digest only, single
--- use, 5 minutes, 5 wrong codes). Times are INTEGER microseconds since the Unix epoch, UTC.
+-- use, 5 minutes, at most 5 codes tried). Times are INTEGER microseconds since the Unix epoch, UTC.
 ALTER TABLE auth_users ADD COLUMN mfa_enabled INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE auth_totp (
     user_id      INTEGER PRIMARY KEY NOT NULL REFERENCES auth_users (id) ON DELETE CASCADE,
@@ -27,7 +27,7 @@ CREATE TABLE auth_mfa_tokens (
     origin     TEXT    NOT NULL,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    failures   INTEGER NOT NULL DEFAULT 0,
+    attempts   INTEGER NOT NULL DEFAULT 0,
     used_at    INTEGER
 );
 CREATE INDEX auth_mfa_tokens_user ON auth_mfa_tokens (user_id);

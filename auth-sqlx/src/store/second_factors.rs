@@ -34,11 +34,19 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
                 lock_user::<DB>(&mut tx, id).await?;
                 let current: Option<TotpRow> =
                     DB::fetch_optional(On::Tx(&mut tx), &TOTP_BY_USER, &[id]).await?;
-                if current.is_some_and(|t| t.confirmed_at.is_some()) {
-                    tx.rollback().await?;
-                    return Ok::<_, sqlx::Error>(false);
+                match current {
+                    Some(t) if t.confirmed_at.is_some() => {
+                        tx.rollback().await?;
+                        return Ok::<_, sqlx::Error>(false);
+                    }
+                    // Only a row that exists is deleted: on MySQL, deleting a missing row
+                    // locks the gap where it would be, and first enrolments of different
+                    // users would deadlock on it.
+                    Some(_) => {
+                        DB::execute(On::Tx(&mut tx), &DELETE_TOTP, &[id]).await?;
+                    }
+                    None => {}
                 }
-                DB::execute(On::Tx(&mut tx), &DELETE_TOTP, &[id]).await?;
                 DB::execute(On::Tx(&mut tx), &INSERT_TOTP, &insert).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -85,9 +93,15 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
         .map_err(other_error)
     }
 
-    async fn accept_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool> {
+    async fn accept_totp_step(
+        &self,
+        user: UserId,
+        secret: &SealedSecret,
+        step: u64,
+    ) -> StoreResult<bool> {
         let step = Arg::I64(step_arg(step)?);
-        let args = [step, Arg::I64(user.get()), step];
+        let (key_id, sealed) = (Arg::Str(&secret.key_id), Arg::Bytes(&secret.sealed));
+        let args = [step, Arg::I64(user.get()), key_id, sealed, step];
         let n = retry!(DB::execute(On::Pool(&self.pool), &ACCEPT_STEP, &args).await)
             .map_err(other_error)?;
         Ok(n == 1)
@@ -179,11 +193,21 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
             Arg::Str(token.origin.as_str()),
             Arg::I64(micros(token.created_at)),
             Arg::I64(micros(token.expires_at)),
-            Arg::I64(i64::from(token.failures)),
+            Arg::I64(i64::from(token.attempts)),
         ];
         retry!(DB::execute(On::Pool(&self.pool), &INSERT_MFA_TOKEN, &args).await)
             .map(|_| ())
             .map_err(other_error)
+    }
+
+    async fn attempt_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        let digest = Arg::Bytes(presented.as_bytes());
+        let attempt = [digest, Arg::I64(micros(now)), max_attempts()];
+        self.change_then_read(&ATTEMPT_MFA_TOKEN, &attempt, digest).await
     }
 
     async fn spend_mfa_token(
@@ -192,11 +216,29 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
         now: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>> {
         let (at, digest) = (Arg::I64(micros(now)), Arg::Bytes(presented.as_bytes()));
-        let spend = [at, digest, at, max_failures()];
+        self.change_then_read(&SPEND_MFA_TOKEN, &[at, digest, at], digest).await
+    }
+
+    async fn purge_mfa_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let args = [Arg::I64(micros(before))];
+        retry!(DB::execute(On::Pool(&self.pool), &PURGE_MFA_TOKENS, &args).await)
+            .map_err(other_error)
+    }
+}
+
+impl<DB: Portable> Store<DB> {
+    /// Runs `change` (a conditional `UPDATE` of one MFA token) and, if it changed the row,
+    /// reads the token back in the same transaction.
+    async fn change_then_read(
+        &self,
+        change: &'static Statement,
+        args: &[Arg<'_>],
+        digest: Arg<'_>,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
         let row: Option<MfaTokenRow> = retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                if DB::execute(On::Tx(&mut tx), &SPEND_MFA_TOKEN, &spend).await? != 1 {
+                if DB::execute(On::Tx(&mut tx), change, args).await? != 1 {
                     tx.rollback().await?;
                     return Ok::<_, sqlx::Error>(None);
                 }
@@ -209,49 +251,6 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
         )
         .map_err(other_error)?;
         row.map(MfaTokenRow::into_record).transpose()
-    }
-
-    async fn live_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<MfaTokenRecord>> {
-        let args = [Arg::Bytes(presented.as_bytes()), Arg::I64(micros(now)), max_failures()];
-        let row: Option<MfaTokenRow> =
-            DB::fetch_optional(On::Pool(&self.pool), &LIVE_MFA_TOKEN, &args)
-                .await
-                .map_err(other_error)?;
-        row.map(MfaTokenRow::into_record).transpose()
-    }
-
-    async fn fail_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<u32> {
-        let digest = Arg::Bytes(presented.as_bytes());
-        let fail = [digest, Arg::I64(micros(now)), max_failures()];
-        retry!(
-            async {
-                let mut tx = DB::begin_write(&self.pool).await?;
-                if DB::execute(On::Tx(&mut tx), &FAIL_MFA_TOKEN, &fail).await? != 1 {
-                    tx.rollback().await?;
-                    return Ok::<_, sqlx::Error>(0);
-                }
-                let row: Option<MfaTokenRow> =
-                    DB::fetch_optional(On::Tx(&mut tx), &MFA_TOKEN_BY_DIGEST, &[digest]).await?;
-                tx.commit().await?;
-                Ok(row.map_or(0, |r| u32::try_from(r.failures).unwrap_or(u32::MAX)))
-            }
-            .await
-        )
-        .map_err(other_error)
-    }
-
-    async fn purge_mfa_tokens(&self, before: OffsetDateTime) -> StoreResult<u64> {
-        let args = [Arg::I64(micros(before))];
-        retry!(DB::execute(On::Pool(&self.pool), &PURGE_MFA_TOKENS, &args).await)
-            .map_err(other_error)
     }
 }
 
@@ -267,14 +266,18 @@ async fn lock_user<DB: Portable>(
     Ok(())
 }
 
-/// Replaces the user's recovery codes with `codes`.
+/// Replaces the user's recovery codes with `codes` (deleting only when there are some: see
+/// `begin_totp_enrolment` on MySQL's gap locks).
 async fn write_codes<DB: Portable>(
     tx: &mut sqlx::Transaction<'static, DB>,
     id: Arg<'_>,
     codes: &[TokenDigest],
     at: Arg<'_>,
 ) -> Result<(), sqlx::Error> {
-    DB::execute(On::Tx(tx), &DELETE_CODES, &[id]).await?;
+    let any: Option<Count> = DB::fetch_optional(On::Tx(tx), &ANY_CODES, &[id]).await?;
+    if any.is_some_and(|c| c.0 > 0) {
+        DB::execute(On::Tx(tx), &DELETE_CODES, &[id]).await?;
+    }
     for code in codes {
         DB::execute(On::Tx(tx), &INSERT_CODE, &[id, Arg::Bytes(code.as_bytes()), at]).await?;
     }
@@ -286,8 +289,8 @@ fn step_arg(step: u64) -> StoreResult<i64> {
     i64::try_from(step).map_err(|_| StoreError::backend("TOTP step out of range"))
 }
 
-fn max_failures() -> Arg<'static> {
-    Arg::I64(i64::from(MfaToken::MAX_FAILURES))
+fn max_attempts() -> Arg<'static> {
+    Arg::I64(i64::from(MfaToken::MAX_ATTEMPTS))
 }
 
 fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
@@ -343,7 +346,7 @@ struct MfaTokenRow {
     origin: String,
     created_at: i64,
     expires_at: i64,
-    failures: i64,
+    attempts: i64,
 }
 
 impl ReadRow for MfaTokenRow {
@@ -354,7 +357,7 @@ impl ReadRow for MfaTokenRow {
             origin: DB::string(row, "origin")?,
             created_at: DB::i64(row, "created_at")?,
             expires_at: DB::i64(row, "expires_at")?,
-            failures: DB::i64(row, "failures")?,
+            attempts: DB::i64(row, "attempts")?,
         })
     }
 }
@@ -367,7 +370,7 @@ impl MfaTokenRow {
             origin: LoginOrigin::from_stored(&self.origin).ok_or_else(|| corrupt("origin"))?,
             created_at: time_of(self.created_at)?,
             expires_at: time_of(self.expires_at)?,
-            failures: u32::try_from(self.failures).map_err(|_| corrupt("failures"))?,
+            attempts: u32::try_from(self.attempts).map_err(|_| corrupt("attempts"))?,
         })
     }
 }
@@ -403,7 +406,8 @@ static CONFIRM_TOTP: Statement = Statement::new(
 
 static ACCEPT_STEP: Statement = Statement::new(
     "UPDATE auth_totp SET last_step = ? \
-     WHERE user_id = ? AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < ?)",
+     WHERE user_id = ? AND confirmed_at IS NOT NULL AND key_id = ? AND sealed = ? \
+     AND (last_step IS NULL OR last_step < ?)",
 );
 
 static SET_MFA_ENABLED: Statement =
@@ -421,6 +425,9 @@ static SPEND_CODE: Statement = Statement::new(
      WHERE user_id = ? AND digest = ? AND used_at IS NULL",
 );
 
+static ANY_CODES: Statement =
+    Statement::new("SELECT COUNT(*) AS n FROM auth_recovery_codes WHERE user_id = ?");
+
 static CODES_LEFT: Statement = Statement::new(
     "SELECT COUNT(*) AS n FROM auth_recovery_codes WHERE user_id = ? AND used_at IS NULL",
 );
@@ -429,28 +436,23 @@ static DELETE_MFA_TOKENS: Statement =
     Statement::new("DELETE FROM auth_mfa_tokens WHERE user_id = ?");
 
 static INSERT_MFA_TOKEN: Statement = Statement::new(
-    "INSERT INTO auth_mfa_tokens (digest, user_id, origin, created_at, expires_at, failures) \
+    "INSERT INTO auth_mfa_tokens (digest, user_id, origin, created_at, expires_at, attempts) \
      VALUES (?, ?, ?, ?, ?, ?)",
+);
+
+static ATTEMPT_MFA_TOKEN: Statement = Statement::new(
+    "UPDATE auth_mfa_tokens SET attempts = attempts + 1 \
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?",
 );
 
 static SPEND_MFA_TOKEN: Statement = Statement::new(
     "UPDATE auth_mfa_tokens SET used_at = ? \
-     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
-);
-
-static FAIL_MFA_TOKEN: Statement = Statement::new(
-    "UPDATE auth_mfa_tokens SET failures = failures + 1 \
-     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ?",
 );
 
 static MFA_TOKEN_BY_DIGEST: Statement = Statement::new(
-    "SELECT digest, user_id, origin, created_at, expires_at, failures \
+    "SELECT digest, user_id, origin, created_at, expires_at, attempts \
      FROM auth_mfa_tokens WHERE digest = ?",
-);
-
-static LIVE_MFA_TOKEN: Statement = Statement::new(
-    "SELECT digest, user_id, origin, created_at, expires_at, failures FROM auth_mfa_tokens \
-     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND failures < ?",
 );
 
 static PURGE_MFA_TOKENS: Statement =

@@ -29,14 +29,12 @@ impl Factors {
         self.tokens.retain(|_, (t, _)| t.user_id != id);
     }
 
-    fn live_token(
+    fn unspent_token(
         &mut self,
         presented: &TokenDigest,
         now: OffsetDateTime,
     ) -> Option<&mut (MfaTokenRecord, Option<OffsetDateTime>)> {
-        self.tokens.get_mut(presented).filter(|(t, used)| {
-            used.is_none() && t.expires_at > now && t.failures < MfaToken::MAX_FAILURES
-        })
+        self.tokens.get_mut(presented).filter(|(t, used)| used.is_none() && t.expires_at > now)
     }
 }
 
@@ -96,10 +94,19 @@ impl SecondFactorStore for MemoryStore {
         Ok(true)
     }
 
-    async fn accept_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool> {
+    async fn accept_totp_step(
+        &self,
+        user: UserId,
+        secret: &SealedSecret,
+        step: u64,
+    ) -> StoreResult<bool> {
         let mut inner = self.lock();
         match inner.factors.totp.get_mut(&user) {
-            Some(t) if t.confirmed_at.is_some() && t.last_step.is_none_or(|last| last < step) => {
+            Some(t)
+                if t.confirmed_at.is_some()
+                    && t.secret == *secret
+                    && t.last_step.is_none_or(|last| last < step) =>
+            {
                 t.last_step = Some(step);
                 Ok(true)
             }
@@ -161,36 +168,28 @@ impl SecondFactorStore for MemoryStore {
         Ok(())
     }
 
+    async fn attempt_mfa_token(
+        &self,
+        presented: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<MfaTokenRecord>> {
+        let mut inner = self.lock();
+        let token = inner.factors.unspent_token(presented, now);
+        Ok(token.filter(|(t, _)| t.attempts < MfaToken::MAX_ATTEMPTS).map(|(t, _)| {
+            t.attempts += 1;
+            t.clone()
+        }))
+    }
+
     async fn spend_mfa_token(
         &self,
         presented: &TokenDigest,
         now: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>> {
         let mut inner = self.lock();
-        Ok(inner.factors.live_token(presented, now).map(|(t, used)| {
+        Ok(inner.factors.unspent_token(presented, now).map(|(t, used)| {
             *used = Some(now);
             t.clone()
-        }))
-    }
-
-    async fn live_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<MfaTokenRecord>> {
-        let mut inner = self.lock();
-        Ok(inner.factors.live_token(presented, now).map(|(t, _)| t.clone()))
-    }
-
-    async fn fail_mfa_token(
-        &self,
-        presented: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<u32> {
-        let mut inner = self.lock();
-        Ok(inner.factors.live_token(presented, now).map_or(0, |(t, _)| {
-            t.failures += 1;
-            t.failures
         }))
     }
 
