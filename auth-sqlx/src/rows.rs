@@ -11,11 +11,13 @@ use time::OffsetDateTime;
 pub(crate) use crate::portable::micros;
 use crate::portable::{Arg, Portable, ReadRow, from_micros};
 
-fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
+/// A stored time, or a corrupt row.
+pub(crate) fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
     from_micros(us).ok_or_else(|| corrupt("time out of range"))
 }
 
-fn corrupt(what: &'static str) -> StoreError {
+/// The error of a row whose `what` a record cannot hold.
+pub(crate) fn corrupt(what: &'static str) -> StoreError {
     StoreError::backend(format!("corrupt row: {what}"))
 }
 

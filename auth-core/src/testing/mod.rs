@@ -26,6 +26,7 @@ pub mod address_contract;
 pub mod admin_contract;
 pub mod factor_contract;
 mod failing_store;
+pub mod guard_matrix;
 pub mod link_contract;
 pub mod store_contract;
 pub mod throttle_contract;

@@ -1,13 +1,13 @@
 //! Link tokens: the single-use tokens a mailed link carries (a password reset, an address
 //! verification), and the records stores keep of them (by digest only).
 
-use std::{fmt, time::Duration};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::{TokenDigest, opaque};
-use crate::{Email, TokenRejection, UserId};
+use super::{TokenDigest, opaque::opaque_token};
+use crate::{Email, UserId};
 
 /// What a [`LinkToken`] is for. A token of one purpose never works for another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,36 +52,7 @@ impl LinkPurpose {
 #[derive(Clone)]
 pub struct LinkToken(Zeroizing<String>);
 
-impl LinkToken {
-    /// A fresh random token.
-    pub fn generate() -> Self {
-        Self(opaque::generate())
-    }
-
-    /// Checks the shape of a presented token before any lookup.
-    ///
-    /// # Errors
-    /// [`TokenRejection::Malformed`].
-    pub fn parse(presented: &str) -> Result<Self, TokenRejection> {
-        opaque::parse(presented).map(Self)
-    }
-
-    /// The token, to put in the link.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The digest under which the token is stored.
-    pub fn digest(&self) -> TokenDigest {
-        opaque::digest(&self.0)
-    }
-}
-
-impl fmt::Debug for LinkToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LinkToken([redacted])")
-    }
-}
+opaque_token!(LinkToken);
 
 /// A link token as stores keep it: what
 /// [`LinkTokenStore::issue_link_token`](crate::LinkTokenStore::issue_link_token) stores and

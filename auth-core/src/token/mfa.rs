@@ -3,13 +3,13 @@
 //! at most 5 codes tried (each attempt is counted before its code is checked), bound to the
 //! user and to how the login began; stored by digest only.
 
-use std::{fmt, time::Duration};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::{TokenDigest, opaque};
-use crate::{TokenRejection, UserId};
+use super::{TokenDigest, opaque::opaque_token};
+use crate::UserId;
 
 /// How a login began, which its MFA token remembers, so that the second step answers as the
 /// first would have: a token pair in JSON, the OAuth token response, or session cookies.
@@ -53,39 +53,13 @@ pub struct MfaToken(Zeroizing<String>);
 impl MfaToken {
     /// How long an MFA token lives: 5 minutes.
     pub const LIFETIME: Duration = Duration::from_secs(5 * 60);
+
     /// How many codes may be tried with one MFA token: 5. Each attempt is counted before
     /// its code is checked, so concurrent guesses cannot exceed it.
     pub const MAX_ATTEMPTS: u32 = 5;
-
-    /// A fresh random token.
-    pub fn generate() -> Self {
-        Self(opaque::generate())
-    }
-
-    /// Checks the shape of a presented token before any lookup.
-    ///
-    /// # Errors
-    /// [`TokenRejection::Malformed`].
-    pub fn parse(presented: &str) -> Result<Self, TokenRejection> {
-        opaque::parse(presented).map(Self)
-    }
-
-    /// The token, for the client.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The digest under which the token is stored.
-    pub fn digest(&self) -> TokenDigest {
-        opaque::digest(&self.0)
-    }
 }
 
-impl fmt::Debug for MfaToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MfaToken([redacted])")
-    }
-}
+opaque_token!(MfaToken);
 
 /// An MFA token as stores keep it.
 #[derive(Debug, Clone, PartialEq, Eq)]

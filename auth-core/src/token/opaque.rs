@@ -35,3 +35,43 @@ pub(super) fn parse(presented: &str) -> Result<Zeroizing<String>, TokenRejection
 pub(super) fn digest(token: &str) -> TokenDigest {
     TokenDigest::from_bytes(Sha256::digest(token.as_bytes()).into())
 }
+
+/// The methods every opaque token type shares (`generate`, `parse`, `expose`, `digest`) and
+/// its redacted `Debug`, for a `struct $name(Zeroizing<String>)`: written once.
+macro_rules! opaque_token {
+    ($name:ident) => {
+        impl $name {
+            /// A fresh random token: 256 bits from the OS-seeded CSPRNG.
+            pub fn generate() -> Self {
+                Self($crate::token::opaque::generate())
+            }
+
+            /// Checks the shape of a presented token before any lookup: exactly 43
+            /// base64url characters that decode to 32 bytes (a JWT never passes).
+            ///
+            /// # Errors
+            /// [`TokenRejection::Malformed`](crate::TokenRejection::Malformed).
+            pub fn parse(presented: &str) -> Result<Self, $crate::TokenRejection> {
+                $crate::token::opaque::parse(presented).map(Self)
+            }
+
+            /// The token, for the client (or the link).
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// The SHA-256 digest under which the token is stored.
+            pub fn digest(&self) -> $crate::TokenDigest {
+                $crate::token::opaque::digest(&self.0)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+pub(super) use opaque_token;

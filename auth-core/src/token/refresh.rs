@@ -5,46 +5,15 @@ use std::fmt;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::{Amr, opaque};
-use crate::{TokenRejection, UserId};
+use super::{Amr, opaque::opaque_token};
+use crate::UserId;
 
 /// A refresh token as the client holds it: 256 random bits, base64url. Only its
 /// [`TokenDigest`] is ever stored. `Debug` prints `[redacted]`.
 #[derive(Clone)]
 pub struct RefreshToken(Zeroizing<String>);
 
-impl RefreshToken {
-    /// A fresh random token from the operating system's CSPRNG (via `rand`'s thread RNG,
-    /// seeded from it).
-    pub fn generate() -> Self {
-        Self(opaque::generate())
-    }
-
-    /// Checks the shape of a token a client presented, before any lookup: exactly 43
-    /// base64url characters that decode to 32 bytes. An access token (a JWT) never passes.
-    ///
-    /// # Errors
-    /// [`TokenRejection::Malformed`].
-    pub fn parse(presented: &str) -> Result<Self, TokenRejection> {
-        opaque::parse(presented).map(Self)
-    }
-
-    /// The token, to send to the client.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The SHA-256 digest under which the token is stored.
-    pub fn digest(&self) -> TokenDigest {
-        opaque::digest(&self.0)
-    }
-}
-
-impl fmt::Debug for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RefreshToken([redacted])")
-    }
-}
+opaque_token!(RefreshToken);
 
 /// The SHA-256 digest of an opaque token (a refresh token, or a
 /// [`LinkToken`](super::LinkToken)): what stores keep and look up. A digest alone
@@ -283,7 +252,11 @@ mod tests {
             format!("{}+", &good.expose()[..42]),
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig".to_owned(),
         ] {
-            assert_eq!(RefreshToken::parse(&bad).unwrap_err(), TokenRejection::Malformed, "{bad}");
+            assert_eq!(
+                RefreshToken::parse(&bad).unwrap_err(),
+                crate::TokenRejection::Malformed,
+                "{bad}"
+            );
         }
     }
 

@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 use super::{Store, link_tokens::LOCK_USER};
 use crate::{
     error::{other_error, retry},
-    portable::{Arg, On, Portable, ReadRow, Statement, from_micros},
-    rows::micros,
+    portable::{Arg, On, Portable, ReadRow, Statement},
+    rows::{corrupt, micros, time_of},
 };
 
 #[async_trait]
@@ -291,14 +291,6 @@ fn step_arg(step: u64) -> StoreResult<i64> {
 
 fn max_attempts() -> Arg<'static> {
     Arg::I64(i64::from(MfaToken::MAX_ATTEMPTS))
-}
-
-fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
-    from_micros(us).ok_or_else(|| corrupt("time out of range"))
-}
-
-fn corrupt(what: &'static str) -> StoreError {
-    StoreError::backend(format!("corrupt row: {what}"))
 }
 
 /// A row of `auth_totp`.
