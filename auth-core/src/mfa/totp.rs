@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::{TryRngCore, rngs::OsRng};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -19,6 +20,9 @@ pub const TOTP_STEP_SECONDS: u64 = 30;
 /// How many steps before and after now a code may come from: one (a code shown up to 30 s
 /// early or late is accepted, two steps off is not).
 const SKEW_STEPS: u64 = 1;
+
+/// What the key URI leaves as it is in a label or parameter (RFC 3986 unreserved).
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// A TOTP shared secret: 160 bits from the operating system's RNG (RFC 4226's recommended
 /// length). Only its encrypted form is stored ([`MfaKeyRing`](crate::MfaKeyRing)); `Debug`
@@ -62,32 +66,36 @@ impl TotpSecret {
         Zeroizing::new(Secret::Raw(self.0.to_vec()).to_encoded().to_string())
     }
 
-    fn totp(&self, issuer: &str, account: &str) -> Result<TOTP, AuthError> {
-        TOTP::new(
-            Algorithm::SHA1,
-            OneTimeCode::DIGITS,
-            0,
-            TOTP_STEP_SECONDS,
-            self.0.to_vec(),
-            Some(issuer.to_owned()),
-            account.to_owned(),
-        )
-        .map_err(|e| AuthError::Config(format!("TOTP parameters: {e}")))
+    fn totp(&self) -> TOTP {
+        TOTP::new(Algorithm::SHA1, OneTimeCode::DIGITS, 0, TOTP_STEP_SECONDS, self.0.to_vec())
+            .expect("a 160-bit secret and 6 digits are valid TOTP parameters")
     }
 
-    /// The `otpauth://totp/…` URI an authenticator app scans: issuer, account, secret,
-    /// SHA-1, 6 digits, 30 s.
+    /// The `otpauth://totp/…` key URI an authenticator app scans: the label
+    /// `issuer:account`, the secret, the issuer, and SHA-1, 6 digits, 30 s spelled out.
     ///
     /// # Errors
-    /// [`AuthError::Config`] for an issuer or account name the URI cannot carry (a `:`).
+    /// [`AuthError::Config`] for an empty issuer or account name, or one with a `:` (the
+    /// key URI format forbids it, encoded or not).
     pub fn otpauth_uri(&self, issuer: &str, account: &str) -> Result<Zeroizing<String>, AuthError> {
-        Ok(Zeroizing::new(self.totp(issuer, account)?.get_url()))
+        if [issuer, account].iter().any(|s| s.is_empty() || s.contains(':')) {
+            return Err(AuthError::Config(
+                "a TOTP issuer or account name is empty or has a ':'".into(),
+            ));
+        }
+        let (issuer, account) =
+            (utf8_percent_encode(issuer, UNRESERVED), utf8_percent_encode(account, UNRESERVED));
+        Ok(Zeroizing::new(format!(
+            "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}&algorithm=SHA1&digits={}&period={TOTP_STEP_SECONDS}",
+            self.base32().as_str(),
+            OneTimeCode::DIGITS,
+        )))
     }
 
     /// The step a code of this secret matches, among the step of `now` and one on either
     /// side, compared in constant time; `None` if none does.
     pub fn matching_step(&self, code: &OneTimeCode, now: OffsetDateTime) -> Option<u64> {
-        let totp = self.totp("-", "-").ok()?;
+        let totp = self.totp();
         let current = u64::try_from(now.unix_timestamp()).ok()? / TOTP_STEP_SECONDS;
         let mut found = None;
         // Every candidate is computed and compared, so the time taken does not say which.
@@ -104,8 +112,7 @@ impl TotpSecret {
     /// binaries).
     pub fn code_at(&self, at: OffsetDateTime) -> Zeroizing<String> {
         let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
-        let totp = self.totp("-", "-").expect("a 160-bit secret makes a valid TOTP");
-        Zeroizing::new(totp.generate(seconds))
+        Zeroizing::new(self.totp().generate(seconds))
     }
 }
 
@@ -190,13 +197,21 @@ mod tests {
         assert_eq!(a.base32().len(), 32);
         assert_eq!(format!("{a:?}"), "TotpSecret([redacted])");
         let uri = a.otpauth_uri("task-service", "alice").unwrap();
-        assert!(uri.starts_with("otpauth://totp/task-service:alice?"), "{}", uri.as_str());
-        for part in [&format!("secret={}", a.base32().as_str()), "issuer=task-service"] {
-            assert!(uri.contains(part), "{part} in {}", uri.as_str());
-        }
-        // SHA-1, 6 digits and 30 s are the key URI format's defaults: left out, never other.
-        for other in ["algorithm=", "digits=", "period="] {
-            assert!(!uri.contains(other), "{other} in {}", uri.as_str());
+        let expected = format!(
+            "otpauth://totp/task-service:alice?secret={}&issuer=task-service&algorithm=SHA1&digits=6&period=30",
+            a.base32().as_str()
+        );
+        assert_eq!(uri.as_str(), expected);
+        // Labels are percent-encoded; an empty part or a ':' in either is refused.
+        let encoded = a.otpauth_uri("Task Service", "zoë").unwrap();
+        assert!(
+            encoded.starts_with("otpauth://totp/Task%20Service:zo%C3%AB?"),
+            "{}",
+            encoded.as_str()
+        );
+        assert!(encoded.contains("&issuer=Task%20Service&"), "{}", encoded.as_str());
+        for (issuer, account) in [("a:b", "alice"), ("tasks", "al:ice"), ("", "alice")] {
+            assert!(a.otpauth_uri(issuer, account).is_err(), "{issuer:?} {account:?}");
         }
         let svg = qr_svg(&uri).unwrap();
         assert!(svg.contains("<svg") && svg.contains("</svg>"), "{}", svg.as_str());
