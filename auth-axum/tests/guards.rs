@@ -78,6 +78,11 @@ async fn a_stored_role_no_longer_declared_passes_no_guard() {
     guard_matrix::a_stored_role_no_longer_declared_passes_no_guard(call).await;
 }
 
+#[tokio::test]
+async fn what_a_role_grants_is_read_at_check_time() {
+    guard_matrix::what_a_role_grants_is_read_at_check_time(call).await;
+}
+
 /// Guards of any policy are `Clone` and `Debug`, whatever the policy derives.
 #[test]
 fn guards_are_clone_and_debug() {

@@ -104,9 +104,11 @@ pub trait SecondFactorStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>>;
 
-    /// In one atomic step: if the token with digest `presented` is unspent and unexpired at
-    /// `now`, marks it spent and returns it (after an admitted attempt whose code was
-    /// right). Of concurrent spends exactly one gets it.
+    /// In one atomic step: if the token with digest `presented` is unspent, unexpired at
+    /// `now` and had an attempt admitted ([`attempt_mfa_token`](Self::attempt_mfa_token),
+    /// whose code was right), marks it spent and returns it. A token no attempt was counted
+    /// for does not spend, so no caller can check codes outside the limit. Of concurrent
+    /// spends exactly one gets it.
     async fn spend_mfa_token(
         &self,
         presented: &TokenDigest,

@@ -204,9 +204,11 @@ pub async fn mfa_tokens_admit_five_attempts_and_are_spent_once<S: AuthStore + ?S
         (u.id, LoginOrigin::TokenEndpoint, 5)
     );
     assert!(store.spend_mfa_token(&digest, t0()).await.unwrap().is_none(), "once");
-    // A spent token admits no attempt.
+    // A token no attempt was counted for does not spend; a spent token admits no attempt.
     let (token, record) = mfa_token(u.id, 5);
     store.issue_mfa_token(record).await.unwrap();
+    assert!(store.spend_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
+    store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().unwrap();
     store.spend_mfa_token(&token.digest(), t0()).await.unwrap().unwrap();
     assert!(store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().is_none());
     // Expiry.
@@ -248,6 +250,7 @@ pub async fn concurrent_uses_of_an_mfa_token_are_bounded<S: AuthStore + ?Sized>(
     assert_eq!(counts, [1, 2, 3, 4, 5], "each attempt counted once, five admitted");
     let (token, record) = mfa_token(u.id, 5);
     store.issue_mfa_token(record).await.unwrap();
+    store.attempt_mfa_token(&token.digest(), t0()).await.unwrap().unwrap();
     let spends: Vec<_> = (0..10)
         .map(|_| {
             let (store, digest) = (store.clone(), token.digest());

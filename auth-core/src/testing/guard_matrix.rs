@@ -168,3 +168,29 @@ where
         assert_eq!(reply.status, expected, "{route}");
     }
 }
+
+/// A token issued while `viewer` granted nothing passes `/read` once the configuration
+/// grants it `notes:read`: what a role grants is read when a request is checked, not carried
+/// in the token.
+///
+/// # Panics
+/// On the first answer that differs.
+pub async fn what_a_role_grants_is_read_at_check_time<F, Fut>(call: F)
+where
+    F: Fn(Auth, &'static str, Option<String>) -> Fut,
+    Fut: Future<Output = GuardReply>,
+{
+    let store = Arc::new(MemoryStore::new());
+    let keys = KeySet::new(SigningKey::hs256(b"guard matrix secret, 32 bytes or more").unwrap());
+    let bare = AuthConfig::builder(keys)
+        .hashing(super::fast_hashing())
+        .role(RoleDefinition::new("viewer"))
+        .build()
+        .expect("a valid configuration");
+    let bare = Auth::new(bare, store.clone());
+    let viewer = Role::new("viewer").unwrap();
+    let token = super::access_token(&bare, "vera", PASSWORD, viewer).await;
+    assert_eq!(call(bare, "/read", Some(token.clone())).await.status, 403);
+    let granting = Auth::new(config(|c| c), store);
+    assert_eq!(call(granting, "/read", Some(token)).await.status, 200);
+}

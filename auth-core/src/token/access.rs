@@ -48,11 +48,13 @@ pub struct AccessClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<FamilyId>,
     /// How the user authenticated (RFC 8176: `["pwd"]`, `["pwd", "otp"]`…), as at the
-    /// session's login. Empty in tokens issued before this claim existed.
+    /// session's login. Empty in tokens issued before this claim existed, or made without a
+    /// login ([`AccessGrant::new`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<Amr>,
     /// When the user authenticated (seconds since the epoch): the session's login, not the
-    /// refresh that issued this token. `None` in tokens issued before this claim existed.
+    /// refresh that issued this token. `None` in tokens issued before this claim existed, or
+    /// made without a login ([`AccessGrant::new`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
 }

@@ -439,7 +439,7 @@ static ATTEMPT_MFA_TOKEN: Statement = Statement::new(
 
 static SPEND_MFA_TOKEN: Statement = Statement::new(
     "UPDATE auth_mfa_tokens SET used_at = ? \
-     WHERE digest = ? AND used_at IS NULL AND expires_at > ?",
+     WHERE digest = ? AND used_at IS NULL AND expires_at > ? AND attempts > 0",
 );
 
 static MFA_TOKEN_BY_DIGEST: Statement = Statement::new(

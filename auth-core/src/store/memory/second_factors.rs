@@ -187,7 +187,8 @@ impl SecondFactorStore for MemoryStore {
         now: OffsetDateTime,
     ) -> StoreResult<Option<MfaTokenRecord>> {
         let mut inner = self.lock();
-        Ok(inner.factors.unspent_token(presented, now).map(|(t, used)| {
+        let token = inner.factors.unspent_token(presented, now).filter(|(t, _)| t.attempts > 0);
+        Ok(token.map(|(t, used)| {
             *used = Some(now);
             t.clone()
         }))
