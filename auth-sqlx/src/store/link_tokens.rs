@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use auth_core::{LinkPurpose, LinkTokenRecord, LinkTokenStore, StoreResult, TokenDigest};
 use time::OffsetDateTime;
 
-use super::Store;
+use super::{Store, lock_user};
 use crate::{
     error::{other_error, retry},
     portable::{Arg, On, Portable, Statement},
@@ -30,11 +30,9 @@ impl<DB: Portable> LinkTokenStore for Store<DB> {
         retry!(
             async {
                 let mut tx = DB::begin_write(&self.pool).await?;
-                if DB::ROW_LOCKS {
-                    // Two issues for one user queue here, so the later one spends the
-                    // earlier's token (SQLite's write transaction already serialises them).
-                    DB::execute(On::Tx(&mut tx), &LOCK_USER, &[user]).await?;
-                }
+                // Two issues for one user queue here, so the later one spends the earlier's
+                // token.
+                lock_user::<DB>(&mut tx, user).await?;
                 DB::execute(On::Tx(&mut tx), &SPEND_OTHERS, &spend_others).await?;
                 DB::execute(On::Tx(&mut tx), &INSERT_LINK, &insert).await?;
                 tx.commit().await
@@ -89,10 +87,6 @@ impl<DB: Portable> LinkTokenStore for Store<DB> {
         retry!(DB::execute(On::Pool(&self.pool), &PURGE_LINKS, &args).await).map_err(other_error)
     }
 }
-
-/// Locks a user's row (on the databases with row locks), so that writes about them queue.
-pub(super) static LOCK_USER: Statement =
-    Statement::new("SELECT id FROM auth_users WHERE id = ? FOR UPDATE");
 
 static SPEND_OTHERS: Statement = Statement::new(
     "UPDATE auth_link_tokens SET used_at = ? \

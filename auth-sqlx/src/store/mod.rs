@@ -14,7 +14,11 @@ use std::str::FromStr;
 use auth_core::StoreError;
 use sqlx::{Connection, Pool};
 
-use crate::{PoolSettings, error::other_error, portable::Dialect};
+use crate::{
+    PoolSettings,
+    error::other_error,
+    portable::{Arg, Dialect, On, Portable, Statement},
+};
 
 /// Users, refresh tokens and throttling state in one database: PostgreSQL
 /// ([`PostgresStore`](crate::PostgresStore)), SQLite ([`SqliteStore`](crate::SqliteStore))
@@ -95,3 +99,18 @@ impl<DB: Dialect> Store<DB> {
         DB::migrator().run(&self.pool).await.map_err(|e| other_error(e.into()))
     }
 }
+
+/// Locks the user's row until the transaction ends (SQLite's write transaction already
+/// serialises writers).
+pub(super) async fn lock_user<DB: Portable>(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    id: Arg<'_>,
+) -> Result<(), sqlx::Error> {
+    if DB::ROW_LOCKS {
+        DB::execute(On::Tx(tx), &LOCK_USER, &[id]).await?;
+    }
+    Ok(())
+}
+
+/// Locks a user's row (on the databases with row locks), so that writes about them queue.
+static LOCK_USER: Statement = Statement::new("SELECT id FROM auth_users WHERE id = ? FOR UPDATE");

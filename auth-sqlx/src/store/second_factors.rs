@@ -10,7 +10,7 @@ use auth_core::{
 };
 use time::OffsetDateTime;
 
-use super::{Store, link_tokens::LOCK_USER};
+use super::{Store, lock_user};
 use crate::{
     error::{other_error, retry},
     portable::{Arg, On, Portable, ReadRow, Statement},
@@ -252,18 +252,6 @@ impl<DB: Portable> Store<DB> {
         .map_err(other_error)?;
         row.map(MfaTokenRow::into_record).transpose()
     }
-}
-
-/// Locks the user's row until the transaction ends (SQLite's write transaction already
-/// serialises writers).
-async fn lock_user<DB: Portable>(
-    tx: &mut sqlx::Transaction<'static, DB>,
-    id: Arg<'_>,
-) -> Result<(), sqlx::Error> {
-    if DB::ROW_LOCKS {
-        DB::execute(On::Tx(tx), &LOCK_USER, &[id]).await?;
-    }
-    Ok(())
 }
 
 /// Replaces the user's recovery codes with `codes` (deleting only when there are some: see
