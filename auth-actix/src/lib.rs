@@ -15,6 +15,6 @@ pub use authorize::{Authorize, AuthorizeMiddleware};
 pub use error::{ApiError, TokenEndpointError, no_store};
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
-    MaybeUser, OptionalJsonOrForm, Require,
+    MaybeUser, OptionalJsonOrForm, Require, SecondFactorUser,
 };
 pub use routes::{auth_scope, get_or_head};

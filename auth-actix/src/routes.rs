@@ -12,14 +12,15 @@ use actix_web::{
 };
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, ErrorResponse,
-    ForgotPasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest,
-    TokenRequest, VerifyEmailRequest,
+    ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest, ErrorResponse,
+    ForgotPasswordRequest, LoginRequest, MfaVerifyRequest, RefreshRequest, RegisterRequest,
+    ResetPasswordRequest, SecondFactorChangeRequest, TokenRequest, TotpEnrolmentRequest,
+    VerifyEmailRequest,
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, ApiPath, BodyLimit, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, TokenEndpointError,
+    Admin, ApiError, ApiJson, ApiPath, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
+    MaybeUser, OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{ExtractorFuture, auth_state, authorization, body_of, in_argument_order},
 };
@@ -27,7 +28,7 @@ use crate::{
 /// The `/auth` routes, to mount with `App::new().service(auth_scope())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
 /// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
-/// verify-email, me, sessions, admin). Bodies over
+/// verify-email, me, sessions, the second factor's `/mfa/…`, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413. The app needs
 /// `web::Data<AuthState>`.
 pub fn auth_scope() -> Scope {
@@ -69,6 +70,11 @@ fn handler(route: &AuthRoute) -> Route {
         ("DELETE", "/me") => web::delete().to(delete_account),
         ("GET", "/sessions") => get_or_head().to(sessions),
         ("DELETE", "/sessions/{id}") => web::delete().to(end_session),
+        ("POST", "/mfa/totp") => web::post().to(begin_totp_enrolment),
+        ("POST", "/mfa/totp/confirm") => web::post().to(confirm_totp_enrolment),
+        ("DELETE", "/mfa/totp") => web::delete().to(disable_totp),
+        ("POST", "/mfa/recovery-codes") => web::post().to(regenerate_recovery_codes),
+        ("POST", "/mfa/verify") => web::post().to(verify_second_factor),
         ("GET", "/admin") => get_or_head().to(admin),
         (method, path) => unreachable!("no handler for {method} /auth{path}"),
     }
@@ -260,6 +266,55 @@ async fn end_session(
 ) -> Result<HttpResponse, ApiError> {
     http::end_session(&state, &user, &id, &ctx).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+async fn begin_totp_enrolment(
+    State(state): State,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<TotpEnrolmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let enrolment = http::begin_totp_enrolment(&state, &claims, body, &ctx).await?;
+    Ok(with_no_store().json(enrolment))
+}
+
+async fn confirm_totp_enrolment(
+    State(state): State,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let codes = http::confirm_totp_enrolment(&state, &claims, body, &ctx).await?;
+    Ok(with_no_store().json(codes))
+}
+
+async fn disable_totp(
+    State(state): State,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<SecondFactorChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    http::disable_totp(&state, &claims, body, &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn regenerate_recovery_codes(
+    State(state): State,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<SecondFactorChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let codes = http::regenerate_recovery_codes(&state, &claims, body, &ctx).await?;
+    Ok(with_no_store().json(codes))
+}
+
+async fn verify_second_factor(
+    State(state): State,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<MfaVerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let step = http::verify_second_factor(&state, body, &ctx).await?;
+    Ok(with_no_store().json(step.signed_in.tokens))
 }
 
 async fn admin(admin: Admin) -> HttpResponse {

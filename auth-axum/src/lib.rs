@@ -13,6 +13,6 @@ pub use authorize_layer::{Authorize, AuthorizeLayer};
 pub use error::{ApiError, TokenEndpointError, no_store};
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
-    OptionalJsonOrForm, Require,
+    OptionalJsonOrForm, Require, SecondFactorUser,
 };
 pub use routes::auth_router;

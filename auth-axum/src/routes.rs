@@ -3,8 +3,9 @@
 
 use auth_core::http::{
     self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, ForgotPasswordRequest,
-    LoginRequest, RefreshRequest, RegisterRequest, ResetPasswordRequest, TokenRequest,
+    ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest,
+    ForgotPasswordRequest, LoginRequest, MfaVerifyRequest, RefreshRequest, RegisterRequest,
+    ResetPasswordRequest, SecondFactorChangeRequest, TokenRequest, TotpEnrolmentRequest,
     VerifyEmailRequest,
 };
 use axum::{
@@ -16,7 +17,7 @@ use axum::{
 };
 
 use crate::{
-    Admin, ApiError, ApiJson, ApiPath, Client, CurrentUser, JsonOrForm, MaybeUser,
+    Admin, ApiError, ApiJson, ApiPath, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, TokenEndpointError,
     error::no_store,
     extract::{authorization, body_of},
@@ -25,7 +26,7 @@ use crate::{
 /// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
 /// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
-/// verify-email, me, sessions, admin). Bodies over
+/// verify-email, me, sessions, the second factor's `/mfa/…`, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
 pub fn auth_router<S>() -> Router<S>
 where
@@ -63,6 +64,11 @@ where
         ("DELETE", "/me") => axum::routing::delete(delete_account),
         ("GET", "/sessions") => get(sessions),
         ("DELETE", "/sessions/{id}") => axum::routing::delete(end_session),
+        ("POST", "/mfa/totp") => post(begin_totp_enrolment),
+        ("POST", "/mfa/totp/confirm") => post(confirm_totp_enrolment),
+        ("DELETE", "/mfa/totp") => axum::routing::delete(disable_totp),
+        ("POST", "/mfa/recovery-codes") => post(regenerate_recovery_codes),
+        ("POST", "/mfa/verify") => post(verify_second_factor),
         ("GET", "/admin") => get(admin),
         (method, path) => unreachable!("no handler for {method} /auth{path}"),
     }
@@ -228,6 +234,55 @@ async fn end_session(
 ) -> Result<StatusCode, ApiError> {
     http::end_session(&state, &user, &id, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn begin_totp_enrolment(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<TotpEnrolmentRequest>,
+) -> Result<Response, ApiError> {
+    let enrolment = http::begin_totp_enrolment(&state, &claims, body, &ctx).await?;
+    Ok((no_store(), Json(enrolment)).into_response())
+}
+
+async fn confirm_totp_enrolment(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let codes = http::confirm_totp_enrolment(&state, &claims, body, &ctx).await?;
+    Ok((no_store(), Json(codes)).into_response())
+}
+
+async fn disable_totp(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<SecondFactorChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    http::disable_totp(&state, &claims, body, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn regenerate_recovery_codes(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    Claims(claims): Claims,
+    ApiJson(body): ApiJson<SecondFactorChangeRequest>,
+) -> Result<Response, ApiError> {
+    let codes = http::regenerate_recovery_codes(&state, &claims, body, &ctx);
+    Ok((no_store(), Json(codes.await?)).into_response())
+}
+
+async fn verify_second_factor(
+    State(state): State<AuthState>,
+    Client(ctx): Client,
+    ApiJson(body): ApiJson<MfaVerifyRequest>,
+) -> Result<Response, ApiError> {
+    let step = http::verify_second_factor(&state, body, &ctx).await?;
+    Ok((no_store(), Json(step.signed_in.tokens)).into_response())
 }
 
 async fn admin(admin: Admin) -> Json<AdminGreeting> {

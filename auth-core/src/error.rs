@@ -48,6 +48,8 @@ pub enum TokenRejection {
     RefreshReused,
     /// No such refresh token.
     RefreshUnknown,
+    /// An MFA token that is unknown, spent, expired or out of attempts.
+    MfaTokenDead,
 }
 
 impl fmt::Display for TokenRejection {
@@ -68,6 +70,7 @@ impl fmt::Display for TokenRejection {
             Self::RefreshExpired => "refresh token expired",
             Self::RefreshReused => "refresh token reused",
             Self::RefreshUnknown => "unknown refresh token",
+            Self::MfaTokenDead => "MFA token unknown, spent, expired or out of attempts",
         };
         f.write_str(s)
     }
@@ -217,6 +220,28 @@ pub enum AuthError {
     /// configuration requires one (HTTP 403, code `email_not_verified`).
     #[error("Verify your e-mail address before signing in")]
     EmailNotVerified,
+    /// The password is right and the account has a second factor: the login goes on at
+    /// `POST /auth/mfa/verify` with the challenge's token (HTTP 403, code `mfa_required`).
+    /// No token pair was issued. `Display` never shows the token.
+    #[error("A second factor is required: finish the login with a code")]
+    MfaRequired(Box<crate::MfaChallenge>),
+    /// The second step of a login failed: the code is wrong or was used already (HTTP 401,
+    /// code `invalid_credentials`).
+    #[error("Incorrect or already used code")]
+    InvalidCode,
+    /// A signed-in user's code, asked before a change to their second factors, is wrong or
+    /// was used already (HTTP 403, code `invalid_credentials`).
+    #[error("Incorrect or already used code")]
+    WrongCode,
+    /// The route needs a session that proved a second factor, and the token's session did
+    /// not (HTTP 403, code `second_factor_required`).
+    #[error("This needs a sign-in with a second factor")]
+    SecondFactorRequired,
+    /// Second factors need an encryption key, and none is configured, or the key that
+    /// sealed a stored secret is gone (HTTP 503, code `mfa_unavailable`). The cause is
+    /// logged, never shown.
+    #[error("Second factors are not available on this server")]
+    MfaUnavailable,
     /// This needs mail, and none is configured (HTTP 503, code `mail_unavailable`).
     #[error("Mail is not available on this server")]
     MailUnavailable,
@@ -258,7 +283,13 @@ impl AuthError {
         match self {
             Self::Validation(_) => "validation_error",
             Self::UsernameTaken => "username_taken",
-            Self::InvalidCredentials | Self::WrongPassword => "invalid_credentials",
+            Self::InvalidCredentials
+            | Self::WrongPassword
+            | Self::InvalidCode
+            | Self::WrongCode => "invalid_credentials",
+            Self::MfaRequired(_) => "mfa_required",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::MfaUnavailable => "mfa_unavailable",
             Self::MissingCredentials => "not_authenticated",
             Self::InvalidToken(_) | Self::InvalidLink => "invalid_token",
             Self::MailUnavailable => "mail_unavailable",

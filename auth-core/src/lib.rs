@@ -41,8 +41,8 @@ pub use error::{
     AuthError, BoxError, FieldError, Result, StoreError, StoreErrorKind, TokenRejection,
 };
 pub use mfa::{
-    MfaKey, MfaKeyRing, OneTimeCode, RecoveryCode, SealedSecret, TOTP_STEP_SECONDS, TotpSecret,
-    qr_svg,
+    MfaKey, MfaKeyRing, MfaSettings, OneTimeCode, RecoveryCode, SealedSecret, SecondFactorCode,
+    TOTP_STEP_SECONDS, TotpSecret, qr_svg,
 };
 pub use password::{
     Argon2Params, Argon2ParamsBuilder, Calibration, HasherStats, HashingConfig,
@@ -52,7 +52,7 @@ pub use password::{
 };
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
-    Registration, SignedIn, UserPatch, UserRole,
+    Registration, SecondStep, SignedIn, TotpEnrolment, UserPatch, UserRole,
 };
 pub use store::{
     AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore,
@@ -62,9 +62,9 @@ pub use store::{
 pub use token::{
     AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens, Algorithm, Amr,
     ClientHistory, FamilyId, KeySet, KnownClient, LinkPurpose, LinkToken, LinkTokenRecord,
-    LoginOrigin, MIN_HMAC_SECRET_LEN, MfaToken, MfaTokenRecord, NewRefreshToken, RefreshToken,
-    RefreshTokenRecord, Replacement, RotateOutcome, Session, SessionRecord, SigningKey,
-    TokenDigest, TokenPair, VerifyingKey,
+    LoginOrigin, MIN_HMAC_SECRET_LEN, MfaChallenge, MfaMethod, MfaToken, MfaTokenRecord,
+    NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome, Session,
+    SessionRecord, SigningKey, TokenDigest, TokenPair, VerifyingKey,
 };
 pub use user::{
     Address, AllOf, AnyOf, CustomRole, Email, Grants, NewUser, Page, Permission, PermissionName,

@@ -59,3 +59,34 @@ impl FromRequest for MaybeUser {
         })
     }
 }
+
+/// The authenticated user, as [`CurrentUser`], whose token's session proved a second factor
+/// (its `amr` names `otp`, `hwk` or `swk`): for routes an application marks as needing one.
+///
+/// ```
+/// use auth_actix::SecondFactorUser;
+///
+/// async fn export_everything(SecondFactorUser(user): SecondFactorUser) -> String {
+///     format!("all of {}'s data", user.username)
+/// }
+/// # let _ = actix_web::App::new().route("/export", actix_web::web::get().to(export_everything));
+/// ```
+///
+/// Fails closed: 401 for a missing or refused token, 403 `second_factor_required` (with
+/// `WWW-Authenticate: Bearer error="insufficient_user_authentication"`, RFC 9470) for a
+/// session signed in with a password alone, 503 when the store is unavailable.
+#[derive(Debug, Clone)]
+pub struct SecondFactorUser(pub User);
+
+impl FromRequest for SecondFactorUser {
+    type Error = ApiError;
+    type Future = ExtractorFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        in_argument_order(req, |req| async move {
+            let state = auth_state(&req)?;
+            let token = require_bearer(authorization(&req))?;
+            Ok(Self(state.auth.authenticate_second_factor(token).await?))
+        })
+    }
+}

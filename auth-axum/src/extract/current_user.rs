@@ -57,3 +57,36 @@ where
         Ok(Self(Some(user)))
     }
 }
+
+/// The authenticated user, as [`CurrentUser`], whose token's session proved a second factor
+/// (its `amr` names `otp`, `hwk` or `swk`): for routes an application marks as needing one.
+///
+/// ```
+/// use auth_axum::SecondFactorUser;
+///
+/// async fn export_everything(SecondFactorUser(user): SecondFactorUser) -> String {
+///     format!("all of {}'s data", user.username)
+/// }
+/// # let _: axum::Router<auth_core::http::AuthState> =
+/// #     axum::Router::new().route("/export", axum::routing::get(export_everything));
+/// ```
+///
+/// Fails closed: 401 for a missing or refused token, 403 `second_factor_required` (with
+/// `WWW-Authenticate: Bearer error="insufficient_user_authentication"`, RFC 9470) for a
+/// session signed in with a password alone, 503 when the store is unavailable.
+#[derive(Debug, Clone)]
+pub struct SecondFactorUser(pub User);
+
+impl<S> FromRequestParts<S> for SecondFactorUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = require_bearer(super::authorization(&parts.headers))?;
+        let auth = &AuthState::from_ref(state).auth;
+        Ok(Self(auth.authenticate_second_factor(token).await?))
+    }
+}

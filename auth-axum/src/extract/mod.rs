@@ -14,7 +14,7 @@ pub(crate) use body::body_of;
 pub use body::{ApiJson, JsonOrForm, OptionalJsonOrForm};
 pub use claims::Claims;
 pub use client::Client;
-pub use current_user::{CurrentUser, MaybeUser};
+pub use current_user::{CurrentUser, MaybeUser, SecondFactorUser};
 pub use params::{ApiPath, ApiQuery};
 pub use require::{Admin, Require};
 

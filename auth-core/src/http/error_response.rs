@@ -14,14 +14,52 @@ pub const WWW_AUTHENTICATE_MISSING: &str = "Bearer";
 pub const WWW_AUTHENTICATE_INVALID: &str = "Bearer error=\"invalid_token\"";
 /// `WWW-Authenticate` when the token's role is not enough.
 pub const WWW_AUTHENTICATE_SCOPE: &str = "Bearer error=\"insufficient_scope\"";
+/// `WWW-Authenticate` when the token's session did not prove a second factor (RFC 9470).
+pub const WWW_AUTHENTICATE_STEP_UP: &str = "Bearer error=\"insufficient_user_authentication\"";
 
-/// The JSON body of every error: `{"detail": "...", "code": "..."}`.
+/// The JSON body of every error: `{"detail": "...", "code": "..."}`, and for `mfa_required`
+/// the challenge's `mfa_token` and `methods` too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// A human message (the FastAPI convention existing clients read).
     pub detail: String,
     /// A stable snake_case code for programs.
     pub code: String,
+    /// The second login step's token and methods (`mfa_required` only).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<Box<MfaRequiredFields>>,
+}
+
+/// What a `403 mfa_required` adds to the error body: `{"mfa_token", "methods"}`. `Debug`
+/// never shows the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaRequiredFields {
+    /// The single-use token that `POST /auth/mfa/verify` takes with a code.
+    pub mfa_token: String,
+    /// How the login may be finished: `totp`, `recovery_code`.
+    pub methods: Vec<String>,
+}
+
+impl std::fmt::Debug for MfaRequiredFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaRequiredFields")
+            .field("mfa_token", &"[redacted]")
+            .field("methods", &self.methods)
+            .finish()
+    }
+}
+
+impl MfaRequiredFields {
+    /// The fields of `e`, when it is [`AuthError::MfaRequired`].
+    pub fn of(e: &AuthError) -> Option<Box<Self>> {
+        match e {
+            AuthError::MfaRequired(challenge) => Some(Box::new(Self {
+                mfa_token: challenge.token.expose().to_owned(),
+                methods: challenge.methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            })),
+            _ => None,
+        }
+    }
 }
 
 /// A complete error response, ready for a framework to send.
@@ -42,7 +80,7 @@ impl ErrorResponse {
     pub fn new(status: u16, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody { detail: detail.into(), code: code.to_owned() },
+            body: ErrorBody { detail: detail.into(), code: code.to_owned(), mfa: None },
             www_authenticate: None,
             retry_after: None,
         }
@@ -130,11 +168,20 @@ impl ErrorResponse {
             | AuthError::LastAdmin => 409,
             AuthError::InvalidCredentials
             | AuthError::MissingCredentials
+            | AuthError::InvalidCode
             | AuthError::InvalidToken(_) => 401,
-            AuthError::Forbidden | AuthError::WrongPassword | AuthError::EmailNotVerified => 403,
+            AuthError::Forbidden
+            | AuthError::WrongPassword
+            | AuthError::WrongCode
+            | AuthError::MfaRequired(_)
+            | AuthError::SecondFactorRequired
+            | AuthError::EmailNotVerified => 403,
             AuthError::NotFound => 404,
             AuthError::RateLimited { .. } => 429,
-            AuthError::Overloaded { .. } | AuthError::Store(_) | AuthError::MailUnavailable => 503,
+            AuthError::Overloaded { .. }
+            | AuthError::Store(_)
+            | AuthError::MailUnavailable
+            | AuthError::MfaUnavailable => 503,
             _ => 500,
         };
         let www_authenticate = match e {
@@ -143,13 +190,14 @@ impl ErrorResponse {
             }
             AuthError::InvalidToken(_) => Some(WWW_AUTHENTICATE_INVALID),
             AuthError::Forbidden => Some(WWW_AUTHENTICATE_SCOPE),
+            AuthError::SecondFactorRequired => Some(WWW_AUTHENTICATE_STEP_UP),
             _ => None,
         };
         // `Display` of an AuthError is safe to show; 500s say nothing more than that.
         let detail = if status == 500 { "Internal server error".to_owned() } else { e.to_string() };
         Self {
             status,
-            body: ErrorBody { detail, code: e.code().to_owned() },
+            body: ErrorBody { detail, code: e.code().to_owned(), mfa: MfaRequiredFields::of(e) },
             www_authenticate,
             retry_after: e.retry_after().map(retry_after_secs),
         }
@@ -209,6 +257,15 @@ mod tests {
             (AuthError::MailUnavailable, 503, "mail_unavailable", None),
             (AuthError::EmailTaken, 409, "email_taken", None),
             (AuthError::EmailNotVerified, 403, "email_not_verified", None),
+            (AuthError::InvalidCode, 401, "invalid_credentials", None),
+            (AuthError::WrongCode, 403, "invalid_credentials", None),
+            (
+                AuthError::SecondFactorRequired,
+                403,
+                "second_factor_required",
+                Some(WWW_AUTHENTICATE_STEP_UP),
+            ),
+            (AuthError::MfaUnavailable, 503, "mfa_unavailable", None),
             (
                 AuthError::Overloaded { retry_after: Duration::from_secs(1) },
                 503,
@@ -241,6 +298,28 @@ mod tests {
             ErrorResponse::from(AuthError::Store(StoreError::unavailable("x"))).retry_after,
             Some(1)
         );
+    }
+
+    #[test]
+    fn mfa_required_carries_the_challenge_and_debug_hides_its_token() {
+        let token = crate::MfaToken::generate();
+        let exposed = token.expose().to_owned();
+        let methods = vec![crate::MfaMethod::Totp, crate::MfaMethod::RecoveryCode];
+        let e = AuthError::MfaRequired(Box::new(crate::MfaChallenge { token, methods }));
+        let r = ErrorResponse::unlogged(&e);
+        assert_eq!(
+            (r.status, r.body.code.as_str(), r.www_authenticate),
+            (403, "mfa_required", None)
+        );
+        let json = serde_json::to_value(&r.body).unwrap();
+        assert_eq!(json["mfa_token"], exposed.as_str());
+        assert_eq!(json["methods"], serde_json::json!(["totp", "recovery_code"]));
+        for shown in [format!("{r:?}"), format!("{e:?}"), e.to_string()] {
+            assert!(!shown.contains(&exposed), "{shown}");
+        }
+        // Other errors have neither key.
+        let plain = serde_json::to_value(ErrorResponse::unlogged(&AuthError::NotFound).body);
+        assert_eq!(plain.unwrap(), serde_json::json!({"detail": "Not found", "code": "not_found"}));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - `state`: [`AuthState`], what the extractors and routes need;
 //! - `wire`: the request and response shapes of the `/auth` routes;
 //! - `token_endpoint`: the RFC 6749 token endpoint and its error shape;
+//! - `second_factor`: the `/mfa/…` routes, their shapes and what each does;
 //! - `routes`: the `/auth` route table and what each route does.
 //!
 //! Without this feature `auth-core` has no HTTP type and no HTTP dependency.
@@ -19,14 +20,15 @@ mod headers;
 mod path_params;
 mod proxies;
 mod routes;
+mod second_factor;
 mod state;
 mod token_endpoint;
 mod wire;
 
 pub use decode::{decode_body, decode_query};
 pub use error_response::{
-    ErrorBody, ErrorResponse, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING,
-    WWW_AUTHENTICATE_SCOPE,
+    ErrorBody, ErrorResponse, MfaRequiredFields, WWW_AUTHENTICATE_INVALID,
+    WWW_AUTHENTICATE_MISSING, WWW_AUTHENTICATE_SCOPE, WWW_AUTHENTICATE_STEP_UP,
 };
 pub(crate) use headers::check_login_authorization;
 pub use headers::{
@@ -38,6 +40,11 @@ pub use routes::{
     AUTH_BODY_LIMIT, AUTH_ROUTES, AuthRoute, change_email, change_password, delete_account,
     end_session, forgot_password, login, logout, refresh, register, request_email_verification,
     reset_password, sessions, verify_email,
+};
+pub use second_factor::{
+    CodeRequest, MfaVerifyRequest, RecoveryCodesOut, SecondFactorChangeRequest, TotpEnrolmentOut,
+    TotpEnrolmentRequest, begin_totp_enrolment, confirm_totp_enrolment, disable_totp,
+    regenerate_recovery_codes, verify_second_factor,
 };
 pub use state::AuthState;
 pub use token_endpoint::{OAuthErrorBody, OAuthErrorResponse, TokenRequest, token_grant};

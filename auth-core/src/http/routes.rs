@@ -45,8 +45,13 @@ pub struct AuthRoute {
 /// | `DELETE /me` | access bearer, JSON `{current_password}` → 204; deletes the account |
 /// | `GET /sessions` | access bearer → the caller's open sessions |
 /// | `DELETE /sessions/{id}` | access bearer → 204; ends that session |
+/// | `POST /mfa/totp` | access bearer, JSON `{current_password}` → secret, URI, QR code |
+/// | `POST /mfa/totp/confirm` | access bearer, JSON `{code}` → recovery codes; TOTP on |
+/// | `DELETE /mfa/totp` | access bearer, JSON `{current_password, code}` → 204; TOTP off |
+/// | `POST /mfa/recovery-codes` | access bearer, JSON `{current_password, code}` → new codes |
+/// | `POST /mfa/verify` | JSON `{mfa_token, code}` or `{mfa_token, recovery_code}` → token pair |
 /// | `GET /admin` | admin bearer → greeting |
-pub const AUTH_ROUTES: [AuthRoute; 17] = [
+pub const AUTH_ROUTES: [AuthRoute; 22] = [
     AuthRoute { method: "POST", path: "/register", summary: "create a user" },
     AuthRoute { method: "POST", path: "/login", summary: "password login: a token pair" },
     AuthRoute { method: "POST", path: "/token", summary: "RFC 6749 token endpoint" },
@@ -67,6 +72,11 @@ pub const AUTH_ROUTES: [AuthRoute; 17] = [
     AuthRoute { method: "DELETE", path: "/me", summary: "delete the account" },
     AuthRoute { method: "GET", path: "/sessions", summary: "the caller's open sessions" },
     AuthRoute { method: "DELETE", path: "/sessions/{id}", summary: "end one of them" },
+    AuthRoute { method: "POST", path: "/mfa/totp", summary: "start a TOTP enrolment" },
+    AuthRoute { method: "POST", path: "/mfa/totp/confirm", summary: "turn TOTP on with a code" },
+    AuthRoute { method: "DELETE", path: "/mfa/totp", summary: "turn the second factor off" },
+    AuthRoute { method: "POST", path: "/mfa/recovery-codes", summary: "new recovery codes" },
+    AuthRoute { method: "POST", path: "/mfa/verify", summary: "finish a login with a code" },
     AuthRoute { method: "GET", path: "/admin", summary: "the admin greeting" },
 ];
 

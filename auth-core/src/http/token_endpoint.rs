@@ -34,13 +34,26 @@ impl std::fmt::Debug for TokenRequest {
     }
 }
 
-/// An RFC 6749 §5.2 error body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An RFC 6749 §5.2 error body; `mfa_required` adds the second login step's `mfa_token`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthErrorBody {
-    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, …
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `mfa_required`, …
     pub error: String,
     /// A human message.
     pub error_description: String,
+    /// The token that `POST /auth/mfa/verify` takes with a code (`mfa_required` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthErrorBody")
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("mfa_token", &self.mfa_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// An error of the token endpoint. Its responses also carry `Cache-Control: no-store`.
@@ -58,7 +71,11 @@ impl OAuthErrorResponse {
     fn new(status: u16, error: &str, description: impl Into<String>) -> Self {
         Self {
             status,
-            body: OAuthErrorBody { error: error.to_owned(), error_description: description.into() },
+            body: OAuthErrorBody {
+                error: error.to_owned(),
+                error_description: description.into(),
+                mfa_token: None,
+            },
             retry_after: None,
         }
     }
@@ -80,9 +97,15 @@ impl From<&AuthError> for OAuthErrorResponse {
             }
             // The password was right, but the account may not sign in yet.
             AuthError::EmailNotVerified => Self::new(400, "invalid_grant", e.to_string()),
+            // The password was right; the login goes on with a code.
+            AuthError::MfaRequired(challenge) => {
+                let mut r = Self::new(403, "mfa_required", e.to_string());
+                r.body.mfa_token = Some(challenge.token.expose().to_owned());
+                r
+            }
             AuthError::Validation(f) => Self::invalid_request(f.to_string()),
             AuthError::RateLimited { .. } => Self::new(429, "slow_down", e.to_string()),
-            AuthError::Overloaded { .. } | AuthError::Store(_) => {
+            AuthError::Overloaded { .. } | AuthError::Store(_) | AuthError::MfaUnavailable => {
                 Self::new(503, "temporarily_unavailable", e.to_string())
             }
             _ => Self::new(500, "server_error", "Internal server error"),
@@ -110,7 +133,10 @@ pub async fn token_grant(
             let username =
                 request.username.filter(|u| !u.is_empty()).ok_or_else(|| missing("username"))?;
             let password = request.password.ok_or_else(|| missing("password"))?;
-            let session = auth.login(&username, &password, ctx).await.map_err(refused)?;
+            let session = auth
+                .login_from(crate::LoginOrigin::TokenEndpoint, &username, &password, ctx)
+                .await
+                .map_err(refused)?;
             Ok(session.tokens)
         }
         Some("refresh_token") => {

@@ -24,7 +24,7 @@ pub use outbox::OutboxMailer;
 pub use settings::MailSettings;
 #[cfg(feature = "mail")]
 pub use smtp::SmtpMailer;
-pub use templates::{DefaultTemplates, Mail, MailTemplates, RenderedMail};
+pub use templates::{DefaultTemplates, Mail, MailTemplates, RenderedMail, SecondFactorChange};
 
 use crate::Email;
 

@@ -50,6 +50,35 @@ pub enum Mail<'a> {
         /// When, in RFC 3339.
         at: &'a str,
     },
+    /// A second factor was turned on or off (by the user, or off by an administrator), or
+    /// the recovery codes were replaced.
+    SecondFactorChanged {
+        /// The account's username.
+        username: &'a str,
+        /// What changed.
+        change: SecondFactorChange,
+    },
+    /// A recovery code was used to sign in.
+    RecoveryCodeUsed {
+        /// The account's username.
+        username: &'a str,
+        /// How many unused codes are left.
+        left: u32,
+    },
+}
+
+/// What happened to a user's second factor, for [`Mail::SecondFactorChanged`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecondFactorChange {
+    /// The user turned it on.
+    Enabled,
+    /// The user turned it off.
+    Disabled,
+    /// An administrator removed it (a lost device).
+    RemovedByAdmin,
+    /// The user replaced the recovery codes.
+    RecoveryCodesReplaced,
 }
 
 /// A message's subject and bodies.
@@ -164,6 +193,46 @@ impl MailTemplates for DefaultTemplates {
                 );
                 notice("New sign-in to your account", username, &what)
             }
+            Mail::SecondFactorChanged { username, change } => {
+                let (subject, what) = match change {
+                    SecondFactorChange::Enabled => (
+                        "Two-step sign-in is on",
+                        "two-step sign-in was turned on for your account: signing in now \
+                         needs a code from your authenticator app (or a recovery code), and \
+                         every other session has ended.",
+                    ),
+                    SecondFactorChange::Disabled => (
+                        "Two-step sign-in is off",
+                        "two-step sign-in was turned off for your account: a password alone \
+                         signs in again.",
+                    ),
+                    SecondFactorChange::RemovedByAdmin => (
+                        "Two-step sign-in was reset",
+                        "an administrator removed the second factor of your account (a lost \
+                         device): a password alone signs in again, and every session has \
+                         ended. Turn two-step sign-in on again from your account page.",
+                    ),
+                    SecondFactorChange::RecoveryCodesReplaced => (
+                        "New recovery codes",
+                        "a new set of recovery codes was made for your account; the old codes \
+                         no longer work, and every other session has ended.",
+                    ),
+                };
+                notice(subject, username, what)
+            }
+            Mail::RecoveryCodeUsed { username, left } => {
+                let what = format!(
+                    "a recovery code was used to sign in to your account. You have {left} \
+                     unused code{} left{}",
+                    if left == 1 { "" } else { "s" },
+                    if left <= 3 {
+                        ": make a new set from your account page before they run out."
+                    } else {
+                        "."
+                    }
+                );
+                notice("A recovery code was used", username, &what)
+            }
         }
     }
 }
@@ -232,6 +301,11 @@ mod tests {
                 user_agent: Some(ua),
                 at: "2026-12-06T10:00:00Z",
             },
+            Mail::SecondFactorChanged {
+                username: "<i>eve</i>",
+                change: SecondFactorChange::RemovedByAdmin,
+            },
+            Mail::RecoveryCodeUsed { username: "<i>eve</i>", left: 2 },
         ];
         for mail in mails {
             let m = DefaultTemplates.render(&mail);

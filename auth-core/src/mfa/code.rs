@@ -64,9 +64,102 @@ impl fmt::Debug for OneTimeCode {
     }
 }
 
+/// A code a signed-in user or the second login step presents: the six digits of the
+/// authenticator app, or one of the recovery codes. `Debug` shows neither.
+///
+/// ```
+/// use auth_core::SecondFactorCode;
+///
+/// assert!(matches!(SecondFactorCode::parse("123 456")?, SecondFactorCode::Totp(_)));
+/// assert!(matches!(
+///     SecondFactorCode::parse("abcd-efgh-ijkl-mnop")?,
+///     SecondFactorCode::Recovery(_)
+/// ));
+/// assert!(SecondFactorCode::parse("12345").is_err());
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+#[derive(Clone)]
+pub enum SecondFactorCode {
+    /// A code from the authenticator app.
+    Totp(OneTimeCode),
+    /// A recovery code.
+    Recovery(super::RecoveryCode),
+}
+
+impl SecondFactorCode {
+    /// Six digits (spaces ignored) are a TOTP code; anything else must be a recovery code.
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`] (field `code`) when it is neither. The message never
+    /// repeats the input.
+    pub fn parse(presented: &str) -> Result<Self, AuthError> {
+        if let Ok(code) = OneTimeCode::parse(presented) {
+            return Ok(Self::Totp(code));
+        }
+        super::RecoveryCode::parse(presented).map(Self::Recovery).map_err(|_| {
+            AuthError::validation(
+                "code",
+                "must be the 6 digits the authenticator app shows, or a recovery code",
+            )
+        })
+    }
+}
+
+impl fmt::Debug for SecondFactorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Totp(_) => f.write_str("SecondFactorCode::Totp([redacted])"),
+            Self::Recovery(_) => f.write_str("SecondFactorCode::Recovery([redacted])"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any six digits with spaces anywhere parse to those digits, leading zeros kept.
+        #[test]
+        fn six_digits_parse_whatever_the_spaces(
+            digits in "[0-9]{6}",
+            spaces in proptest::collection::vec(0usize..3, 7),
+        ) {
+            let mut typed = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                typed.push_str(&" ".repeat(spaces[i]));
+                typed.push(c);
+            }
+            typed.push_str(&" ".repeat(spaces[6]));
+            let parsed = OneTimeCode::parse(&typed).unwrap();
+            prop_assert_eq!(parsed.expose(), digits.as_str());
+            prop_assert!(matches!(SecondFactorCode::parse(&typed), Ok(SecondFactorCode::Totp(_))));
+        }
+
+        /// Five or seven digits never parse, nor do six characters with a non-digit.
+        #[test]
+        fn other_lengths_and_non_digits_are_refused(
+            short in "[0-9]{5}",
+            long in "[0-9]{7}",
+            mixed in "[0-9]{0,5}[^0-9 ][0-9]{0,5}",
+        ) {
+            for bad in [&short, &long, &mixed] {
+                let err = OneTimeCode::parse(bad).unwrap_err();
+                prop_assert_eq!(err.code(), "validation_error");
+                // (A short input may be a word of the message by chance.)
+                prop_assert!(bad.len() < 5 || !err.to_string().contains(bad.as_str()));
+            }
+        }
+
+        /// The parsers never panic, whatever they are given.
+        #[test]
+        fn arbitrary_input_never_panics(input in "\\PC{0,80}") {
+            let _ = OneTimeCode::parse(&input);
+            let _ = SecondFactorCode::parse(&input);
+        }
+    }
 
     #[test]
     fn six_digits_with_spaces_anywhere() {

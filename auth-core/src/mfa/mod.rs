@@ -8,9 +8,11 @@ const MAX_TYPED_LEN: usize = 64;
 mod cipher;
 mod code;
 mod recovery;
+mod settings;
 mod totp;
 
 pub use cipher::{MfaKey, MfaKeyRing, SealedSecret};
-pub use code::OneTimeCode;
+pub use code::{OneTimeCode, SecondFactorCode};
 pub use recovery::RecoveryCode;
+pub use settings::MfaSettings;
 pub use totp::{TOTP_STEP_SECONDS, TotpSecret, qr_svg};

@@ -56,6 +56,35 @@ impl TotpSecret {
         }
     }
 
+    /// A secret as an authenticator app takes it typed in: base32 (RFC 4648), any case,
+    /// spaces and padding ignored. For tools and tests that compute codes.
+    ///
+    /// ```
+    /// use auth_core::TotpSecret;
+    ///
+    /// let secret = TotpSecret::generate();
+    /// let typed = TotpSecret::from_base32(&secret.base32().to_lowercase())?;
+    /// assert_eq!(typed.expose_bytes(), secret.expose_bytes());
+    /// # Ok::<(), auth_core::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::Validation`] (field `secret`) unless it decodes to [`TotpSecret::LEN`]
+    /// bytes. The message never repeats the input.
+    pub fn from_base32(typed: &str) -> Result<Self, AuthError> {
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            typed
+                .chars()
+                .filter(|c| *c != ' ' && *c != '=')
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        );
+        match Secret::Encoded(cleaned.to_string()).to_bytes() {
+            Ok(bytes) if bytes.len() == Self::LEN => Ok(Self(Zeroizing::new(bytes))),
+            _ => Err(AuthError::validation("secret", "must be a 160-bit secret in base32")),
+        }
+    }
+
     /// The bytes.
     pub fn expose_bytes(&self) -> &[u8] {
         &self.0

@@ -85,6 +85,23 @@ impl Auth {
         let claims = self.verify_access(token)?;
         self.current_user(&claims).await
     }
+
+    /// [`authenticate`](Self::authenticate), for routes an application marks as needing a
+    /// second factor: the token's session must have proved one (its `amr` names `otp`,
+    /// `hwk` or `swk`).
+    ///
+    /// # Errors
+    /// As [`authenticate`](Self::authenticate) first (a refused token is a 401), then
+    /// [`AuthError::SecondFactorRequired`](crate::AuthError::SecondFactorRequired).
+    pub async fn authenticate_second_factor(&self, token: &str) -> Result<User> {
+        let claims = self.verify_access(token)?;
+        let user = self.current_user(&claims).await?;
+        if claims.amr.iter().any(|m| m.is_second_factor()) {
+            Ok(user)
+        } else {
+            Err(crate::AuthError::SecondFactorRequired)
+        }
+    }
 }
 
 #[cfg(test)]

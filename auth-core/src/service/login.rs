@@ -2,8 +2,8 @@
 
 use super::Auth;
 use crate::{
-    Amr, AuthError, HashingError, Password, RequestContext, Result, TokenPair, User, UserRecord,
-    UserUpdate, Username, audit::audit, throttle::Bucket,
+    Amr, AuthError, HashingError, LoginOrigin, Password, RequestContext, Result, TokenPair, User,
+    UserRecord, UserUpdate, Username, audit::audit, throttle::Bucket,
 };
 
 /// A successful login (or password change): the user and the first token pair of their new
@@ -35,10 +35,29 @@ impl Auth {
     /// - [`AuthError::EmailNotVerified`] for a right password when logins
     ///   [need a verified address](crate::AuthConfigBuilder::require_verified_email) and the
     ///   account has none;
+    /// - [`AuthError::MfaRequired`] for a right password of an account with a second factor:
+    ///   no session starts; the challenge's token and a code finish the login
+    ///   ([`Auth::verify_second_factor`]);
     /// - [`AuthError::Validation`] for a password over the byte limit (it cannot be right);
     /// - [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn login(
         &self,
+        username: &str,
+        password: &Password,
+        ctx: &RequestContext,
+    ) -> Result<SignedIn> {
+        self.login_from(LoginOrigin::Login, username, password, ctx).await
+    }
+
+    /// [`Auth::login`] for a login that began at `origin`, which an
+    /// [MFA challenge](AuthError::MfaRequired) remembers so that its second step answers in
+    /// the first step's shape ([`SecondStep::origin`](crate::SecondStep::origin)).
+    ///
+    /// # Errors
+    /// As [`Auth::login`].
+    pub async fn login_from(
+        &self,
+        origin: LoginOrigin,
         username: &str,
         password: &Password,
         ctx: &RequestContext,
@@ -69,6 +88,12 @@ impl Auth {
                 return Err(e);
             }
         };
+        // With a second factor the login is not done: the attempt stays counted until a
+        // right code clears it, so that a known password cannot reset the backoff that
+        // wrong codes build up (each challenge would otherwise buy fresh guesses).
+        if user.mfa_enabled {
+            return Err(self.mfa_challenge(&user, origin, ctx).await);
+        }
         throttle.succeeded(attempt).await?;
         if !user.email_verified && self.needs_verified_email(&user.role) {
             audit!(

@@ -12,16 +12,19 @@ mod forgot_password;
 mod link_mail;
 mod login;
 mod logout;
+mod mfa_login;
 mod notices;
 mod password;
 mod reauthenticate;
 mod refresh_rotation;
 mod register;
 mod reset_password;
+mod second_factor;
 mod sessions;
 mod store_cache;
 #[cfg(test)]
 mod test_mail;
+mod totp_enrolment;
 mod verify_email;
 
 use std::{fmt, sync::Arc, time::Duration};
@@ -32,7 +35,9 @@ pub use admin::{AdminBootstrap, BootstrapOutcome, UserPatch};
 pub use authorization::{AdminRole, Authorized, UserRole};
 pub use forgot_password::ForgottenAccount;
 pub use login::SignedIn;
+pub use mfa_login::SecondStep;
 pub use register::Registration;
+pub use totp_enrolment::TotpEnrolment;
 
 use crate::{
     AccessGrant, AccessTokens, Amr, AuthConfig, AuthStore, Clock, FamilyId, HasherStats,
@@ -86,6 +91,8 @@ struct Inner {
     throttle: Throttle,
     /// How mail goes out, when configured.
     mail: Option<Delivery>,
+    /// What second factors need, when configured.
+    mfa: Option<crate::MfaSettings>,
 }
 
 impl fmt::Debug for Auth {
@@ -115,6 +122,7 @@ pub struct AuthBuilder {
     throttle: Option<Arc<dyn ThrottleStore>>,
     user_cache_ttl: Duration,
     mail: Option<MailSettings>,
+    mfa: Option<crate::MfaSettings>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -124,6 +132,7 @@ impl fmt::Debug for AuthBuilder {
             .field("clock", &self.clock)
             .field("user_cache_ttl", &self.user_cache_ttl)
             .field("mail", &self.mail)
+            .field("mfa", &self.mfa)
             .finish_non_exhaustive()
     }
 }
@@ -166,6 +175,15 @@ impl AuthBuilder {
         self
     }
 
+    /// What second factors need: the keys that seal TOTP secrets and the issuer name
+    /// authenticator apps show. Without them, enrolment and the second login step answer
+    /// [`AuthError::MfaUnavailable`](crate::AuthError::MfaUnavailable) (a user who has a
+    /// second factor then cannot sign in: give the settings to every instance).
+    pub fn mfa(mut self, settings: crate::MfaSettings) -> Self {
+        self.mfa = Some(settings);
+        self
+    }
+
     /// Validates and builds; logs every insecure setting of the configuration.
     ///
     /// # Errors
@@ -198,7 +216,7 @@ impl AuthBuilder {
     }
 
     fn assemble(self) -> Auth {
-        let Self { config, store, clock, throttle, user_cache_ttl, mail } = self;
+        let Self { config, store, clock, throttle, user_cache_ttl, mail, mfa } = self;
         for warning in config.insecure_settings() {
             tracing::warn!(target: "auth::config", "insecure setting: {warning}");
         }
@@ -219,6 +237,7 @@ impl AuthBuilder {
                 sessions,
                 throttle,
                 mail: mail.map(Delivery::new),
+                mfa,
             }),
         }
     }
@@ -241,6 +260,7 @@ impl Auth {
             throttle: None,
             user_cache_ttl: AuthBuilder::DEFAULT_USER_CACHE_TTL,
             mail: None,
+            mfa: None,
         }
     }
 
@@ -484,9 +504,11 @@ pub(crate) mod test_support {
         let config = configure(builder).build().unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
+        let mfa_keys = MfaKeyRing::new(MfaKey::derive(b"fixture secret, 32 bytes or more!").unwrap());
         let mut builder = Auth::builder(config, store.clone())
             .clock(Arc::new(clock.clone()))
-            .throttle_store(throttle);
+            .throttle_store(throttle)
+            .mfa(MfaSettings::new("Fixture", mfa_keys).unwrap());
         if let Some(mail) = mail {
             builder = builder.mail(mail);
         }

@@ -49,7 +49,11 @@ impl Auth {
             })
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
-        let (user, tokens, _) = self.start_session(&user, &[Amr::Pwd], ctx).await?;
+        // With a second factor on, the caller's session proved it: every live session of
+        // such a user did (a refresh refuses one that did not, and enrolment ends the
+        // others), and the store-checked bearer that reached here names a live session.
+        let amr: &[Amr] = if user.mfa_enabled { &[Amr::Pwd, Amr::Otp] } else { &[Amr::Pwd] };
+        let (user, tokens, _) = self.start_session(&user, amr, ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
         self.notify(
             "password_changed",

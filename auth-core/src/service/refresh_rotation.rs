@@ -36,8 +36,17 @@ impl Auth {
                 let revoked_by_stamp = |u: &crate::UserRecord| {
                     u.tokens_valid_after.is_some_and(|stamp| old.created_at < stamp)
                 };
+                // A session that never proved a second factor ends once the user has one
+                // (one begun on the password alone before the factor was confirmed).
+                let lacks_second_factor = |u: &crate::UserRecord| {
+                    u.mfa_enabled && !new.amr.iter().any(|m| m.is_second_factor())
+                };
                 match user {
-                    Some(user) if user.is_active && !revoked_by_stamp(&user) => {
+                    Some(user)
+                        if user.is_active
+                            && !revoked_by_stamp(&user)
+                            && !lacks_second_factor(&user) =>
+                    {
                         audit!(info, "token_refreshed", ctx, user_id = user.id.get(), family = %old.family_id);
                         // The session's login, not this refresh: what the user proved, when.
                         let auth = SignedInWith { amr: new.amr.clone(), at: new.auth_time };

@@ -161,6 +161,17 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     /// Revokes every not-yet-revoked token of a family. Returns how many were revoked.
     async fn revoke_family(&self, family: FamilyId, now: OffsetDateTime) -> StoreResult<u64>;
 
+    /// Sets the authentication methods (`amr`) of user `user`'s session `family`: every
+    /// unrevoked token of the family, and so the successors rotation copies them to. For a
+    /// session whose user has just proved a second factor (a confirmed enrolment). Returns
+    /// how many tokens changed.
+    async fn set_session_amr(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        amr: &[crate::Amr],
+    ) -> StoreResult<u64>;
+
     /// Revokes every not-yet-revoked token of a user. Returns how many were revoked.
     async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64>;
 

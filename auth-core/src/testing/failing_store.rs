@@ -84,6 +84,9 @@ impl RefreshTokenStore for FailingStore {
     async fn revoke_family(&self, _: FamilyId, _: OffsetDateTime) -> StoreResult<u64> {
         down()
     }
+    async fn set_session_amr(&self, _: UserId, _: FamilyId, _: &[crate::Amr]) -> StoreResult<u64> {
+        down()
+    }
     async fn revoke_user_tokens(&self, _: UserId, _: OffsetDateTime) -> StoreResult<u64> {
         down()
     }

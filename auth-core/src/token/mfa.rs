@@ -61,6 +61,39 @@ impl MfaToken {
 
 opaque_token!(MfaToken);
 
+/// A way to finish a login with an MFA token, as the `methods` of a `403 mfa_required`
+/// answer name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MfaMethod {
+    /// A code from the authenticator app (`totp`).
+    Totp,
+    /// One of the recovery codes (`recovery_code`).
+    RecoveryCode,
+}
+
+impl MfaMethod {
+    /// The name clients see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Totp => "totp",
+            Self::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+/// What a correct password earns when the account has a second factor: the MFA token to
+/// present with a code at `POST /auth/mfa/verify`, and the methods that may finish the login.
+/// Carried by [`AuthError::MfaRequired`](crate::AuthError::MfaRequired); `Debug` never shows
+/// the token.
+#[derive(Debug)]
+pub struct MfaChallenge {
+    /// The single-use token that continues the login.
+    pub token: MfaToken,
+    /// How the login may be finished.
+    pub methods: Vec<MfaMethod>,
+}
+
 /// An MFA token as stores keep it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MfaTokenRecord {

@@ -21,7 +21,7 @@ pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, Acce
 pub use amr::Amr;
 pub use keys::{KeySet, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use link::{LinkPurpose, LinkToken, LinkTokenRecord};
-pub use mfa::{LoginOrigin, MfaToken, MfaTokenRecord};
+pub use mfa::{LoginOrigin, MfaChallenge, MfaMethod, MfaToken, MfaTokenRecord};
 pub use pair::TokenPair;
 pub use refresh::{
     FamilyId, NewRefreshToken, RefreshToken, RefreshTokenRecord, Replacement, RotateOutcome,

@@ -71,6 +71,7 @@ impl UserRecord {
             pending_email: self.pending_email.clone(),
             role: self.role.clone(),
             is_active: self.is_active,
+            mfa_enabled: self.mfa_enabled,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -87,6 +88,7 @@ impl From<UserRecord> for User {
             pending_email: r.pending_email,
             role: r.role,
             is_active: r.is_active,
+            mfa_enabled: r.mfa_enabled,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -97,7 +99,7 @@ impl From<UserRecord> for User {
 ///
 /// Serializes to the `UserOut` shape of the API reference (`docs/API.md`):
 /// `{"id", "username", "email", "email_verified", "pending_email", "role", "is_active",
-/// "created_at"}`.
+/// "mfa_enabled", "created_at"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// The user's id.
@@ -114,6 +116,8 @@ pub struct User {
     pub role: Role,
     /// Whether the user may log in.
     pub is_active: bool,
+    /// Whether a second factor is on: a correct password alone then signs nobody in.
+    pub mfa_enabled: bool,
     /// When the user was created (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -297,7 +301,7 @@ mod tests {
             serde_json::json!({
                 "id": 7, "username": "alice", "email": null, "email_verified": false,
                 "pending_email": null, "role": "user",
-                "is_active": true, "created_at": "1970-01-01T00:00:00Z"
+                "is_active": true, "mfa_enabled": false, "created_at": "1970-01-01T00:00:00Z"
             })
         );
     }

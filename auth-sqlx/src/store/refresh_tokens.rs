@@ -104,6 +104,28 @@ impl<DB: Portable> RefreshTokenStore for Store<DB> {
         }
     }
 
+    async fn set_session_amr(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        amr: &[Amr],
+    ) -> StoreResult<u64> {
+        let amr = Amr::join(amr);
+        let args =
+            [Arg::Str(&amr), Arg::Bytes(family.as_bytes()), Arg::I64(user.get()), Arg::Str(&amr)];
+        // Repeated until it changes nothing, as `revoke_family`: a rotation that committed
+        // while the UPDATE waited copied the old methods to a successor it did not see.
+        let mut changed = 0;
+        loop {
+            let n = retry!(DB::execute(On::Pool(&self.pool), &SET_SESSION_AMR, &args).await)
+                .map_err(other_error)?;
+            if n == 0 {
+                return Ok(changed);
+            }
+            changed += n;
+        }
+    }
+
     async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
         let args = [Arg::I64(micros(now)), Arg::I64(user.get())];
         retry!(DB::execute(On::Pool(&self.pool), &REVOKE_USER, &args).await).map_err(other_error)
@@ -208,6 +230,11 @@ static TOKEN_BY_DIGEST: Statement = Statement::new(concat!(
 static REVOKE_FAMILY: Statement = Statement::new(
     "UPDATE auth_refresh_tokens SET revoked_at = ? \
      WHERE family_id = ? AND revoked_at IS NULL",
+);
+
+static SET_SESSION_AMR: Statement = Statement::new(
+    "UPDATE auth_refresh_tokens SET amr = ? \
+     WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL AND (amr IS NULL OR amr <> ?)",
 );
 
 static REVOKE_USER: Statement = Statement::new(

@@ -69,14 +69,16 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let key = signing::signing_key(&config)?;
-        let app = Self::connect_on(config, key, true, clock).await?;
+        let mfa = crate::second_factor::settings(&config)?;
+        let app = Self::connect_on(config, key, mfa, true, clock).await?;
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
         Ok(app)
     }
 
     /// Connects to the database (migrating it when `migrate`), without bootstrapping, with
-    /// `secret` as an HS256 key (for commands that never issue a token, such as `migrate`).
+    /// `secret` as an HS256 key and no second factors (for commands that never issue a
+    /// token, such as `migrate`).
     ///
     /// # Errors
     /// A [`StartupError`].
@@ -86,12 +88,13 @@ impl App {
         migrate: bool,
     ) -> Result<Self, StartupError> {
         let key = SigningKey::hs256(secret.expose().as_bytes())?;
-        Self::connect_on(config, key, migrate, Arc::new(SystemClock)).await
+        Self::connect_on(config, key, None, migrate, Arc::new(SystemClock)).await
     }
 
     async fn connect_on(
         config: Config,
         key: SigningKey,
+        mfa: Option<auth_core::MfaSettings>,
         migrate: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
@@ -113,12 +116,15 @@ impl App {
             RateLimitBackend::Memory => Arc::new(MemoryThrottle::new()),
             RateLimitBackend::Database => store.throttle_store(),
         };
-        let auth = Auth::builder(auth_config, store.auth_store())
+        let mut builder = Auth::builder(auth_config, store.auth_store())
             .clock(clock)
             .throttle_store(throttle)
             .user_cache_ttl(user_cache_ttl)
-            .mail(crate::mail::settings(&config)?)
-            .build()?;
+            .mail(crate::mail::settings(&config)?);
+        if let Some(mfa) = mfa {
+            builder = builder.mfa(mfa);
+        }
+        let auth = builder.build()?;
         let tasks = TaskService::new(tasks, auth.clone());
         let openapi = crate::openapi::openapi_json(auth.config().roles()).into();
         Ok(Self { auth, tasks, config: Arc::new(config), openapi })

@@ -48,6 +48,10 @@ pub enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
+    /// Print the current code of a TOTP secret (base32, as `POST /auth/mfa/totp` gives it),
+    /// read from the first line of standard input: for trying an account's second factor
+    /// without an authenticator app. Needs no database.
+    Totp,
     /// Measure this machine and print the strongest Argon2id parameters within a time
     /// budget per hash, as the settings to paste. Run it on the production hardware, with
     /// the release build.
@@ -133,6 +137,16 @@ where
                 .await
                 .map_err(|e| StartupError::Other(e.to_string()))??;
             print!("{}", calibration_report(&c));
+            Ok(())
+        }
+        Command::Totp => {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| StartupError::Other(format!("cannot read the secret: {e}")))?;
+            let secret = auth_core::TotpSecret::from_base32(line.trim())?;
+            println!("{}", &*secret.code_at(time::OffsetDateTime::now_utc()));
             Ok(())
         }
         Command::Migrate => {

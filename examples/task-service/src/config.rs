@@ -187,6 +187,22 @@ pub struct Config {
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
     pub public_url: String,
 
+    /// The key that encrypts TOTP secrets at rest: 32 random bytes in base64 (`openssl rand
+    /// -base64 32`). Without it, the key is derived from SECRET_KEY (HS256) with HKDF and a
+    /// label of its own; with the other algorithms second factors are off until it is set.
+    /// Set it in production, so that SECRET_KEY can change without locking anyone out.
+    #[arg(long, env = "MFA_ENCRYPTION_KEY", hide_env_values = true)]
+    pub mfa_encryption_key: Option<Secret>,
+
+    /// Earlier MFA_ENCRYPTION_KEYs, comma-separated: they only decrypt the secrets they
+    /// sealed (key rotation: keep an old key while stored secrets still name it).
+    #[arg(long, env = "MFA_ENCRYPTION_OLD_KEYS", value_delimiter = ',', num_args = 0.., hide_env_values = true)]
+    pub mfa_encryption_old_keys: Vec<Secret>,
+
+    /// The issuer name authenticator apps show beside the account.
+    #[arg(long, env = "MFA_ISSUER", default_value = "Task service")]
+    pub mfa_issuer: String,
+
     /// Whether an account needs a verified e-mail address to log in (`403
     /// email_not_verified` otherwise) and self-registration needs an address. Admins are
     /// exempt.

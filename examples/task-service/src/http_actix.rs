@@ -122,6 +122,10 @@ impl AppFactory {
                     .route(get_or_head().to(admin_user_sessions))
                     .route(web::delete().to(admin_end_user_sessions)),
             )
+            .service(
+                web::resource("/admin/users/{id}/mfa")
+                    .route(web::delete().to(admin_reset_second_factors)),
+            )
             .service(web::resource("/admin/tasks").route(get_or_head().to(admin_tasks)))
             .wrap(from_fn(request_timeout))
             .wrap(Condition::new(cors.0, cors.1))
@@ -369,6 +373,16 @@ async fn admin_end_user_sessions(
     ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
     app.auth.end_user_sessions(&admin, UserId::new(id), &ctx).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn admin_reset_second_factors(
+    app: Data<App>,
+    Client(ctx): Client,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    app.auth.reset_second_factors(&admin, UserId::new(id), &ctx).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

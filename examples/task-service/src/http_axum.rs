@@ -81,6 +81,7 @@ pub fn router(app: App) -> Result<Router, StartupError> {
             "/admin/users/{id}/sessions",
             get(admin_user_sessions).delete(admin_end_user_sessions),
         )
+        .route("/admin/users/{id}/mfa", axum::routing::delete(admin_reset_second_factors))
         .route("/admin/tasks", get(admin_tasks))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app, auth });
@@ -280,6 +281,16 @@ async fn admin_end_user_sessions(
     ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<StatusCode, ApiError> {
     app.auth.end_user_sessions(&admin, UserId::new(id), &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn admin_reset_second_factors(
+    State(app): State<App>,
+    Client(ctx): Client,
+    admin: Admin,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<StatusCode, ApiError> {
+    app.auth.reset_second_factors(&admin, UserId::new(id), &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

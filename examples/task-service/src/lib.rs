@@ -21,6 +21,7 @@ pub mod http_axum;
 pub mod logging;
 pub mod mail;
 pub mod openapi;
+pub mod second_factor;
 pub mod secret;
 pub mod shutdown;
 pub mod signing;

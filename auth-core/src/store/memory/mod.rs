@@ -273,6 +273,24 @@ impl RefreshTokenStore for MemoryStore {
         Ok(revoke_where(&mut self.lock(), now, |t| t.family_id == family))
     }
 
+    async fn set_session_amr(
+        &self,
+        user: UserId,
+        family: FamilyId,
+        amr: &[crate::Amr],
+    ) -> StoreResult<u64> {
+        let mut inner = self.lock();
+        let mut changed = 0;
+        for t in inner.tokens.values_mut() {
+            if t.user_id == user && t.family_id == family && t.revoked_at.is_none() && t.amr != amr
+            {
+                t.amr = amr.to_vec();
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
     async fn revoke_user_tokens(&self, user: UserId, now: OffsetDateTime) -> StoreResult<u64> {
         Ok(revoke_where(&mut self.lock(), now, |t| t.user_id == user))
     }

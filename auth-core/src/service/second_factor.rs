@@ -1,0 +1,226 @@
+//! A signed-in user's second factor once it is on: checking a code (a TOTP code, each time
+//! step once; or a recovery code, each once), turning it off, replacing the recovery codes,
+//! and an administrator's reset for a lost device.
+
+use super::Auth;
+use crate::{
+    AuthError, FamilyId, Password, RecoveryCode, RequestContext, Result, SecondFactorCode, User,
+    UserId, UserRecord,
+    audit::audit,
+    mail::{Mail, SecondFactorChange},
+    throttle::Attempt,
+};
+
+/// What a right code was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Proven {
+    /// A TOTP code, whose time step is now spent.
+    Totp,
+    /// A recovery code, now spent; `left` are unused.
+    RecoveryCode { left: u32 },
+}
+
+impl Auth {
+    /// Turns the caller's TOTP factor off (`DELETE /auth/mfa/totp`) with their password and a
+    /// code (TOTP or recovery), and ends their other sessions: the factor's recovery codes
+    /// and pending logins go with it.
+    ///
+    /// # Errors
+    /// [`AuthError::WrongPassword`] / [`AuthError::WrongCode`] (both counted in the login
+    /// backoff); [`AuthError::Validation`] (`code`); [`AuthError::Conflict`] when no second
+    /// factor is on; [`AuthError::RateLimited`]; [`AuthError::MfaUnavailable`] for a TOTP code
+    /// without [MFA settings](crate::AuthBuilder::mfa); [`AuthError::InvalidToken`] when
+    /// the user is gone or inactive; [`AuthError::Store`].
+    pub async fn disable_totp(
+        &self,
+        user: &User,
+        session: Option<FamilyId>,
+        current_password: &Password,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let record = self.recheck_for_change(user, current_password, code, ctx).await?;
+        self.inner.store.remove_second_factors(record.id).await?;
+        self.inner.users.forget(record.id);
+        let ended = self.end_other_sessions(&record, session).await?;
+        audit!(info, "totp_disabled", ctx, user_id = record.id.get(), sessions_ended = ended);
+        let change = SecondFactorChange::Disabled;
+        self.notify("second_factor_disabled", &record, &second_factor_mail(&record, change));
+        Ok(())
+    }
+
+    /// Replaces the caller's recovery codes with a new set of ten (`POST
+    /// /auth/mfa/recovery-codes`), with their password and a code (TOTP or recovery); the
+    /// old set dies and their other sessions end.
+    ///
+    /// # Errors
+    /// As [`Auth::disable_totp`].
+    pub async fn regenerate_recovery_codes(
+        &self,
+        user: &User,
+        session: Option<FamilyId>,
+        current_password: &Password,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<Vec<RecoveryCode>> {
+        let record = self.recheck_for_change(user, current_password, code, ctx).await?;
+        let codes = RecoveryCode::generate_set();
+        let digests: Vec<_> = codes.iter().map(RecoveryCode::digest).collect();
+        if !self.inner.store.replace_recovery_codes(record.id, &digests, self.now()).await? {
+            // The factor was turned off meanwhile.
+            return Err(no_second_factor());
+        }
+        let ended = self.end_other_sessions(&record, session).await?;
+        audit!(
+            info,
+            "recovery_codes_replaced",
+            ctx,
+            user_id = record.id.get(),
+            sessions_ended = ended
+        );
+        let change = SecondFactorChange::RecoveryCodesReplaced;
+        self.notify("recovery_codes_replaced", &record, &second_factor_mail(&record, change));
+        Ok(codes)
+    }
+
+    /// An administrator removes a user's second factors, for a lost device (`DELETE
+    /// /admin/users/{id}/mfa`): their TOTP factor, recovery codes and pending logins go, and
+    /// every session and access token of the user ends. Audited; the user is told by mail.
+    /// Idempotent: a user without a factor only loses their sessions.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] unless `actor` is an active admin; [`AuthError::NotFound`]
+    /// when there is no such user; [`AuthError::Store`].
+    pub async fn reset_second_factors(
+        &self,
+        actor: &User,
+        target: UserId,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        self.require_admin(actor)?;
+        let record = self.inner.store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
+        let removed = self.inner.store.remove_second_factors(target).await?;
+        let revoked = self.revoke_everything(target).await?;
+        audit!(
+            warn,
+            "second_factor_reset",
+            ctx,
+            user_id = target.get(),
+            actor = actor.id.get(),
+            removed,
+            revoked
+        );
+        if removed {
+            let change = SecondFactorChange::RemovedByAdmin;
+            self.notify("second_factor_reset", &record, &second_factor_mail(&record, change));
+        }
+        Ok(())
+    }
+
+    /// The password, then a code of the user's second factor, before a change to it.
+    async fn recheck_for_change(
+        &self,
+        user: &User,
+        current_password: &Password,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<UserRecord> {
+        let code = SecondFactorCode::parse(code)?;
+        let record = self.active_record(user).await?;
+        self.reauthenticate(&record, current_password, ctx).await?;
+        if !record.mfa_enabled {
+            return Err(no_second_factor());
+        }
+        match self.check_second_factor(&record, &code, ctx).await? {
+            Some(Proven::RecoveryCode { left }) => self.tell_codes_left(&record, left, ctx),
+            Some(Proven::Totp) => {}
+            None => return Err(AuthError::WrongCode),
+        }
+        Ok(record)
+    }
+
+    /// One attempt in the login backoff of `user`'s account from this client, counted as a
+    /// failure until [succeeded](crate::throttle) (refused at once while the account backs
+    /// off).
+    pub(super) async fn begin_code_attempt(
+        &self,
+        user: &UserRecord,
+        ctx: &RequestContext,
+    ) -> Result<Attempt> {
+        let throttle = &self.inner.throttle;
+        let account = throttle.account_key(user.username.key(), ctx.ip());
+        throttle.begin_attempt(account, self.now()).await
+    }
+
+    /// Checks `code` against `user`'s second factor and spends what it used: the TOTP time
+    /// step (each accepted once, on every instance sharing the store) or the recovery code.
+    /// `None` for a wrong or spent code. Counted in the account's login backoff as a login
+    /// is: a failure until the code proves right.
+    ///
+    /// # Errors
+    /// [`AuthError::RateLimited`] while the account backs off; [`AuthError::MfaUnavailable`];
+    /// [`AuthError::Store`].
+    pub(super) async fn check_second_factor(
+        &self,
+        user: &UserRecord,
+        code: &SecondFactorCode,
+        ctx: &RequestContext,
+    ) -> Result<Option<Proven>> {
+        let attempt = self.begin_code_attempt(user, ctx).await?;
+        let throttle = &self.inner.throttle;
+        match self.spend_code(user, code).await {
+            Ok(Some(proven)) => {
+                throttle.succeeded(attempt).await?;
+                Ok(Some(proven))
+            }
+            Ok(None) => {
+                audit!(info, "second_factor_failed", ctx, user_id = user.id.get());
+                Ok(None)
+            }
+            Err(e) => {
+                throttle.withdrawn(attempt).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn spend_code(
+        &self,
+        user: &UserRecord,
+        code: &SecondFactorCode,
+    ) -> Result<Option<Proven>> {
+        let store = &self.inner.store;
+        match code {
+            SecondFactorCode::Totp(code) => {
+                let settings = self.mfa_settings()?;
+                let Some(totp) = store.totp(user.id).await?.filter(|t| t.confirmed_at.is_some())
+                else {
+                    return Ok(None);
+                };
+                let secret = self.open_secret(settings, user, &totp.secret)?;
+                let Some(step) = secret.matching_step(code, self.now()) else { return Ok(None) };
+                let accepted = store.accept_totp_step(user.id, &totp.secret, step).await?;
+                Ok(accepted.then_some(Proven::Totp))
+            }
+            SecondFactorCode::Recovery(code) => {
+                let left = store.spend_recovery_code(user.id, &code.digest(), self.now()).await?;
+                Ok(left.map(|left| Proven::RecoveryCode { left }))
+            }
+        }
+    }
+
+    /// After a recovery code was spent: the audit line, and the "N codes left" notice.
+    pub(super) fn tell_codes_left(&self, user: &UserRecord, left: u32, ctx: &RequestContext) {
+        audit!(info, "recovery_code_used", ctx, user_id = user.id.get(), left);
+        let mail = Mail::RecoveryCodeUsed { username: user.username.as_str(), left };
+        self.notify("recovery_code_used", user, &mail);
+    }
+}
+
+fn no_second_factor() -> AuthError {
+    AuthError::Conflict("No second factor is on")
+}
+
+fn second_factor_mail(user: &UserRecord, change: SecondFactorChange) -> Mail<'_> {
+    Mail::SecondFactorChanged { username: user.username.as_str(), change }
+}
