@@ -24,6 +24,7 @@ pub const USER_KEYS: &[&str] = &[
     "pending_email",
     "role",
     "is_active",
+    "mfa_enabled",
     "created_at",
 ];
 
