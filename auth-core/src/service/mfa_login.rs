@@ -216,7 +216,8 @@ mod tests {
         let f = no_backoff();
         let a = enrolled(&f).await;
         let token = challenge(&f).await;
-        let wrong = if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
+        let wrong =
+            if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
         for _ in 0..MfaToken::MAX_ATTEMPTS {
             let r = f.auth.verify_second_factor(&token, &totp(wrong), &f.ctx).await;
             assert!(matches!(r, Err(AuthError::InvalidCode)), "{r:?}");
@@ -235,7 +236,8 @@ mod tests {
     async fn wrong_codes_count_in_the_accounts_backoff() {
         let f = fixture();
         let a = enrolled(&f).await;
-        let wrong = if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
+        let wrong =
+            if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
         let limit = throttle::RateLimits::default().login_failures_per_account;
         let mut refused = false;
         for _ in 0..=limit + 1 {
@@ -343,7 +345,9 @@ mod tests {
         let sid = f.auth.verify_access(a.session.tokens.access_token.expose()).unwrap().sid;
         f.auth.disable_totp(&a.user, sid, &pw, &code, &f.ctx).await.unwrap();
         assert!(!f.store.user_by_id(a.user.id).await.unwrap().unwrap().mfa_enabled);
-        assert!(f.auth.refresh(step.signed_in.tokens.refresh_token.expose(), &f.ctx).await.is_err());
+        assert!(
+            f.auth.refresh(step.signed_in.tokens.refresh_token.expose(), &f.ctx).await.is_err()
+        );
         assert!(f.auth.refresh(a.session.tokens.refresh_token.expose(), &f.ctx).await.is_ok());
         // The password alone signs in again.
         f.login("alice").await;
@@ -410,9 +414,16 @@ mod tests {
         let f = fixture();
         let a = enrolled(&f).await;
         let stored = f.store.totp(a.user.id).await.unwrap().unwrap();
-        assert!(!stored.secret.sealed.windows(8).any(|w| a.secret.expose_bytes().windows(8).any(|s| s == w)));
+        assert!(
+            !stored.secret.sealed.windows(8).any(|w| a
+                .secret
+                .expose_bytes()
+                .windows(8)
+                .any(|s| s == w))
+        );
         // Another service secret (a dump taken elsewhere) cannot open it.
-        let elsewhere = MfaKeyRing::new(MfaKey::derive(b"another secret, 32 bytes or more!!").unwrap());
+        let elsewhere =
+            MfaKeyRing::new(MfaKey::derive(b"another secret, 32 bytes or more!!").unwrap());
         assert!(elsewhere.open(a.user.id, &stored.secret).is_err());
     }
 }

@@ -504,7 +504,8 @@ pub(crate) mod test_support {
         let config = configure(builder).build().unwrap();
         let clock = ManualClock::starting_now();
         let store = Arc::new(MemoryStore::new());
-        let mfa_keys = MfaKeyRing::new(MfaKey::derive(b"fixture secret, 32 bytes or more!").unwrap());
+        let mfa_keys =
+            MfaKeyRing::new(MfaKey::derive(b"fixture secret, 32 bytes or more!").unwrap());
         let mut builder = Auth::builder(config, store.clone())
             .clock(Arc::new(clock.clone()))
             .throttle_store(throttle)

@@ -46,6 +46,7 @@ pub mod email_verification;
 pub mod outbox;
 pub mod password_reset;
 pub mod raw;
+pub mod second_factor;
 pub mod session_list;
 pub mod sessions;
 pub mod tasks;
@@ -338,6 +339,18 @@ macro_rules! http_contract_tests {
             refresh_over_the_ip_limit_is_429,
         });
     };
+    (@group second_factor [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; second_factor {
+            totp_enrolment_then_two_step_login,
+            codes_one_step_off_pass_and_two_steps_off_fail,
+            recovery_codes_sign_in_once,
+            wrong_codes_end_the_mfa_token,
+            enrolment_ends_the_other_sessions,
+            disabling_and_new_recovery_codes_need_password_and_code,
+            admin_resets_a_lost_device,
+            second_factor_routes_refuse_bad_input,
+        });
+    };
     (@group bad_input [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; bad_input {
             malformed_json_is_400,
@@ -377,7 +390,8 @@ macro_rules! http_contract_tests {
     };
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
-            auth, sessions, session_list, account, password_reset, email_verification, tokens, tasks, admin, conventions, throttling, bad_input
+            auth, sessions, session_list, account, password_reset, email_verification,
+            second_factor, tokens, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {
