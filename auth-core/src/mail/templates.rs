@@ -222,7 +222,7 @@ impl MailTemplates for DefaultTemplates {
             }
             Mail::RecoveryCodeUsed { username, left } => {
                 let what = format!(
-                    "a recovery code was used to sign in to your account. You have {left} \
+                    "a recovery code of your account was used. You have {left} \
                      unused code{} left{}",
                     if left == 1 { "" } else { "s" },
                     if left <= 3 {

@@ -88,14 +88,8 @@ impl Auth {
                 return Err(e);
             }
         };
-        // With a second factor the login is not done: the attempt stays counted until a
-        // right code clears it, so that a known password cannot reset the backoff that
-        // wrong codes build up (each challenge would otherwise buy fresh guesses).
-        if user.mfa_enabled {
-            return Err(self.mfa_challenge(&user, origin, ctx).await);
-        }
-        throttle.succeeded(attempt).await?;
         if !user.email_verified && self.needs_verified_email(&user.role) {
+            throttle.succeeded(attempt).await?;
             audit!(
                 info,
                 "login_refused",
@@ -105,6 +99,13 @@ impl Auth {
             );
             return Err(AuthError::EmailNotVerified);
         }
+        // With a second factor the login is not done: the attempt stays counted until a
+        // right code clears it, so that a known password cannot reset the backoff that
+        // wrong codes build up (each challenge would otherwise buy fresh guesses).
+        if user.mfa_enabled {
+            return Err(self.mfa_challenge(&user, origin, ctx).await);
+        }
+        throttle.succeeded(attempt).await?;
         let (user, tokens, sid) = self.start_session(&user, &[Amr::Pwd], ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
         self.notify_if_new_client(&user, sid, ctx).await;

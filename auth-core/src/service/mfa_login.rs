@@ -52,7 +52,10 @@ impl Auth {
             return Err(dead());
         };
         let user = store.user_by_id(record.user_id).await?;
-        let Some(user) = user.filter(|u| u.is_active && u.mfa_enabled) else {
+        // A password change, reset or "sign out everywhere" since the password was checked
+        // ends the login half-way through too.
+        let revoked = |u: &UserRecord| u.tokens_valid_after.is_some_and(|s| record.created_at < s);
+        let Some(user) = user.filter(|u| u.is_active && u.mfa_enabled && !revoked(u)) else {
             audit!(
                 info,
                 "mfa_verify_failed",
@@ -72,6 +75,10 @@ impl Auth {
         }
         if let Proven::RecoveryCode { left } = proven {
             self.tell_codes_left(&user, left, ctx);
+        }
+        // The address may have gone since the first step.
+        if !user.email_verified && self.needs_verified_email(&user.role) {
+            return Err(AuthError::EmailNotVerified);
         }
         let (user, tokens, sid) = self.start_session(&user, &[Amr::Pwd, Amr::Otp], ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get(), second_factor = true);
@@ -255,6 +262,65 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_known_password_does_not_reset_the_backoff_of_wrong_codes() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let pw = Password::new(PASSWORD);
+        let wrong =
+            if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
+        let mut refused = false;
+        for _ in 0..12 {
+            match f.auth.disable_totp(&a.user, None, &pw, wrong, &f.ctx).await {
+                Err(AuthError::RateLimited { .. }) => {
+                    refused = true;
+                    break;
+                }
+                Err(AuthError::WrongCode) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(refused, "wrong codes with the right password started the backoff");
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_from_many_addresses_count_for_the_account() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let wrong =
+            if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
+        let mut refused = false;
+        for i in 0..12u8 {
+            // A new address for every guess: the per-address tallies never fill.
+            let ctx = RequestContext::new(Some(format!("198.51.100.{i}").parse().unwrap()), None);
+            let token = match f.auth.login("alice", &Password::new(PASSWORD), &ctx).await {
+                Err(AuthError::MfaRequired(c)) => c.token.expose().to_owned(),
+                other => panic!("{other:?}"),
+            };
+            match f.auth.verify_second_factor(&token, &totp(wrong), &ctx).await {
+                Err(AuthError::RateLimited { .. }) => {
+                    refused = true;
+                    break;
+                }
+                Err(AuthError::InvalidCode) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(refused, "the account's code tally started a backoff");
+    }
+
+    #[tokio::test]
+    async fn signing_out_everywhere_ends_a_login_half_way() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let token = challenge(&f).await;
+        f.clock.advance(Duration::from_secs(1));
+        f.auth.logout_all(a.user.id, &f.ctx).await.unwrap();
+        let code = a.secret.code_at(f.clock.now());
+        let r = f.auth.verify_second_factor(&token, &totp(&code), &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::InvalidToken(_))), "{r:?}");
+    }
+
+    #[tokio::test]
     async fn recovery_codes_sign_in_once_each() {
         let f = fixture();
         let a = enrolled(&f).await;
@@ -306,11 +372,33 @@ mod tests {
         let user = f.user("alice").await;
         let before = f.login("alice").await;
         let a = enrolled_as(&f, &user).await;
-        // A session begun on the password alone (as a login racing the enrolment would):
-        // its refresh is refused and it ends.
-        let record = f.store.user_by_id(user.id).await.unwrap().unwrap();
-        let (_, raced, _) = f.auth.start_session(&record, &[Amr::Pwd], &f.ctx).await.unwrap();
-        let r = f.auth.refresh(raced.refresh_token.expose(), &f.ctx).await;
+        // A login that checked the password before the enrolment and starts its session
+        // after it: refused, and no session is left.
+        let mut record = f.store.user_by_id(user.id).await.unwrap().unwrap();
+        let open = f.auth.sessions(&user, None).await.unwrap().len();
+        let raced = f.auth.start_session(&record, &[Amr::Pwd], &f.ctx).await.map(|(_, p, _)| p);
+        assert!(matches!(raced, Err(AuthError::InvalidCredentials)), "{raced:?}");
+        assert_eq!(f.auth.sessions(&user, None).await.unwrap().len(), open);
+        // A password-only session that exists anyway (made behind the service's back): its
+        // refresh is refused and it ends.
+        record.mfa_enabled = false;
+        let refresh = RefreshToken::generate();
+        let now = f.clock.now();
+        f.store
+            .insert_refresh_token(NewRefreshToken {
+                digest: refresh.digest(),
+                user_id: user.id,
+                family_id: FamilyId::generate(),
+                created_at: now,
+                expires_at: now + time::Duration::days(1),
+                ip: None,
+                user_agent: None,
+                amr: vec![Amr::Pwd],
+                auth_time: now,
+            })
+            .await
+            .unwrap();
+        let r = f.auth.refresh(refresh.expose(), &f.ctx).await;
         assert!(matches!(r, Err(AuthError::InvalidToken(TokenRejection::Revoked))), "{r:?}");
         assert!(f.auth.refresh(before.tokens.refresh_token.expose(), &f.ctx).await.is_err());
         drop(a);

@@ -386,8 +386,13 @@ impl Auth {
         let now_user = self.inner.store.user_by_id(user.id).await?;
         match now_user {
             // The token carries the user as they are now (a role changed meanwhile shows).
+            // A second factor confirmed meanwhile (a login racing the enrolment) refuses a
+            // session that did not prove one: enrolment ends the sessions it can see, and
+            // this one it might not have seen yet.
             Some(now_user)
-                if now_user.is_active && now_user.tokens_valid_after == user.tokens_valid_after =>
+                if now_user.is_active
+                    && now_user.tokens_valid_after == user.tokens_valid_after
+                    && (!now_user.mfa_enabled || amr.iter().any(|m| m.is_second_factor())) =>
             {
                 let pair = self.pair_for(&now_user, family_id, &auth, refresh)?;
                 Ok((now_user, pair, family_id))

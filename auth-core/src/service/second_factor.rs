@@ -127,8 +127,11 @@ impl Auth {
     ) -> Result<UserRecord> {
         let code = SecondFactorCode::parse(code)?;
         let record = self.active_record(user).await?;
-        self.reauthenticate(&record, current_password, ctx).await?;
+        // The password's attempt stays counted until the code proves right (which clears
+        // the same tally), so a known password cannot reset what wrong codes built up.
+        let password_attempt = self.check_password_counted(&record, current_password, ctx).await?;
         if !record.mfa_enabled {
+            self.inner.throttle.succeeded(password_attempt).await?;
             return Err(no_second_factor());
         }
         match self.check_second_factor(&record, &code, ctx).await? {
@@ -166,10 +169,23 @@ impl Auth {
         code: &SecondFactorCode,
         ctx: &RequestContext,
     ) -> Result<Option<Proven>> {
-        let attempt = self.begin_code_attempt(user, ctx).await?;
         let throttle = &self.inner.throttle;
+        let attempt = self.begin_code_attempt(user, ctx).await?;
+        // Also counted per account whatever the client's address: six digits must not be
+        // guessable from many addresses at once.
+        let code_attempt = match throttle
+            .begin_attempt(throttle.code_key(user.username.key()), self.now())
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                audit!(info, "second_factor_backoff", ctx, user_id = user.id.get());
+                return Err(e);
+            }
+        };
         match self.spend_code(user, code).await {
             Ok(Some(proven)) => {
+                throttle.succeeded(code_attempt).await?;
                 throttle.succeeded(attempt).await?;
                 Ok(Some(proven))
             }
@@ -178,6 +194,7 @@ impl Auth {
                 Ok(None)
             }
             Err(e) => {
+                throttle.withdrawn(code_attempt).await;
                 throttle.withdrawn(attempt).await;
                 Err(e)
             }

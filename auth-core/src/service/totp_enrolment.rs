@@ -121,12 +121,21 @@ impl Auth {
             self.inner.throttle.withdrawn(attempt).await;
             return Err(AuthError::Conflict("No enrolment is pending: start one first"));
         }
-        self.inner.throttle.succeeded(attempt).await?;
+        // The factor is on and the codes exist only here: what follows must not lose them
+        // to an error, so each step is logged when it fails and the codes are returned.
+        // (Sessions it fails to end cannot refresh: they never proved a second factor.)
         self.inner.users.forget(record.id);
-        if let Some(sid) = session {
-            store.set_session_amr(record.id, sid, &[Amr::Pwd, Amr::Otp]).await?;
-        }
-        let ended = self.end_other_sessions(&record, session).await?;
+        let after = async {
+            self.inner.throttle.succeeded(attempt).await?;
+            if let Some(sid) = session {
+                store.set_session_amr(record.id, sid, &[Amr::Pwd, Amr::Otp]).await?;
+            }
+            self.end_other_sessions(&record, session).await
+        };
+        let ended = after.await.unwrap_or_else(|e| {
+            tracing::error!(target: "auth::mfa", user_id = record.id.get(), error = %e, "after enabling TOTP, the sessions could not all be updated");
+            0
+        });
         audit!(info, "totp_enabled", ctx, user_id = record.id.get(), sessions_ended = ended);
         self.notify(
             "second_factor_enabled",

@@ -107,6 +107,14 @@ impl Throttle {
         })
     }
 
+    /// The key of an account's tally of wrong second-factor codes from any client: codes
+    /// are six digits, so their guesses are limited per account, not per address (an
+    /// attacker who has the password may have many addresses).
+    pub(crate) fn code_key(&self, account: &str) -> Option<ThrottleKey> {
+        (self.limits.login_failures_per_account > 0)
+            .then(|| ThrottleKey::new("code-account", &[account]))
+    }
+
     /// Begins a password attempt on the account of `key`: refused while the account backs
     /// off, else counted as a failure at once, before any hashing, so that attempts made
     /// in parallel cannot all pass one check. Of attempts that raced past the check, only

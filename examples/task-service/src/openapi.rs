@@ -25,16 +25,23 @@ pub struct ErrorBody {
     /// Stable machine code.
     #[schema(example = "validation_error")]
     code: String,
+    /// `mfa_required` only: the single-use token `POST /auth/mfa/verify` takes with a code.
+    mfa_token: Option<String>,
+    /// `mfa_required` only: how the login may be finished (`totp`, `recovery_code`).
+    methods: Option<Vec<String>>,
 }
 
 /// RFC 6749 §5.2 error body of `/auth/token`.
 #[derive(ToSchema)]
 pub struct OAuthError {
-    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`.
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`,
+    /// `mfa_required` (403).
     #[schema(example = "invalid_grant")]
     error: String,
     /// Human message.
     error_description: String,
+    /// `mfa_required` only: the single-use token `POST /auth/mfa/verify` takes with a code.
+    mfa_token: Option<String>,
 }
 
 /// A role (the schema is replaced by the names of the configuration's roles in
@@ -69,6 +76,8 @@ pub struct UserOut {
     role: Role,
     /// Whether the user may log in.
     is_active: bool,
+    /// Whether a second factor (TOTP) is on: a password alone then signs nobody in.
+    mfa_enabled: bool,
     /// Creation time.
     created_at: time::OffsetDateTime,
 }
@@ -192,6 +201,61 @@ pub struct DeleteAccountBody {
     /// The password the account has now.
     #[schema(max_length = 1024, format = "password")]
     current_password: String,
+}
+
+/// `POST /auth/mfa/totp`.
+#[derive(ToSchema)]
+pub struct TotpEnrolmentBody {
+    /// The password the account has now.
+    #[schema(max_length = 1024, format = "password")]
+    current_password: String,
+}
+
+/// A started TOTP enrolment, shown once.
+#[derive(ToSchema)]
+pub struct TotpEnrolment {
+    /// The 160-bit secret in base32, to type into the authenticator app.
+    secret: String,
+    /// `otpauth://totp/ISSUER:USER?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`.
+    otpauth_uri: String,
+    /// The URI as a QR code (an SVG document).
+    qr_svg: String,
+}
+
+/// `POST /auth/mfa/totp/confirm`.
+#[derive(ToSchema)]
+pub struct TotpCodeBody {
+    /// The six digits the app shows (spaces ignored).
+    #[schema(example = "123456")]
+    code: String,
+}
+
+/// `DELETE /auth/mfa/totp`, `POST /auth/mfa/recovery-codes`.
+#[derive(ToSchema)]
+pub struct SecondFactorChangeBody {
+    /// The password the account has now.
+    #[schema(max_length = 1024, format = "password")]
+    current_password: String,
+    /// Six digits from the app, or a recovery code (`xxxx-xxxx-xxxx-xxxx`).
+    code: String,
+}
+
+/// Ten recovery codes, shown once (stored only as digests); each signs in once.
+#[derive(ToSchema)]
+pub struct RecoveryCodes {
+    /// `xxxx-xxxx-xxxx-xxxx`, 80 random bits each.
+    recovery_codes: Vec<String>,
+}
+
+/// `POST /auth/mfa/verify`: the MFA token and exactly one of `code` and `recovery_code`.
+#[derive(ToSchema)]
+pub struct MfaVerifyBody {
+    /// The token of the `403 mfa_required` answer (5 minutes, 5 codes, single use).
+    mfa_token: String,
+    /// Six digits from the app.
+    code: Option<String>,
+    /// A recovery code.
+    recovery_code: Option<String>,
 }
 
 /// The grant of `POST /auth/token`.
@@ -404,14 +468,16 @@ mod paths {
         request_body(content((LoginBody = "application/x-www-form-urlencoded"), (LoginBody = "application/json"))),
         responses((status = 200, body = TokenPair),
             (status = 401, description = "Unknown user, wrong password or inactive user (one answer)", body = ErrorBody),
-            (status = 403, description = "Right password, but the service requires a verified address and the account has none (`email_not_verified`)", body = ErrorBody),
+            (status = 403, description = "Right password, but the service requires a verified address and the account has none (`email_not_verified`), or the account has a second factor (`mfa_required`, with `mfa_token` and `methods`: finish at `/auth/mfa/verify`)", body = ErrorBody),
             (status = 429, description = "Too many attempts (`Retry-After`)", body = ErrorBody),
             BodyErrors, CommonErrors))]
     fn login() {}
 
     #[utoipa::path(post, path = "/auth/token", tag = "auth",
         request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-        responses((status = 200, body = TokenPair), (status = 400, body = OAuthError), (status = 503, body = OAuthError)))]
+        responses((status = 200, body = TokenPair), (status = 400, body = OAuthError),
+            (status = 403, description = "Right password of an account with a second factor (`mfa_required`, with `mfa_token`)", body = OAuthError),
+            (status = 503, body = OAuthError)))]
     fn token() {}
 
     #[utoipa::path(post, path = "/auth/refresh", tag = "auth",
@@ -508,6 +574,51 @@ mod paths {
             BearerErrors, CommonErrors))]
     fn end_session() {}
 
+    #[utoipa::path(post, path = "/auth/mfa/totp", tag = "auth", request_body = TotpEnrolmentBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "A pending enrolment: not on until confirmed; a new start replaces it", body = TotpEnrolment),
+            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 409, description = "A second factor is on already (`conflict`)", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            (status = 503, description = "No MFA key on this server (`mfa_unavailable`), or the database is unavailable", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn begin_totp_enrolment() {}
+
+    #[utoipa::path(post, path = "/auth/mfa/totp/confirm", tag = "auth", request_body = TotpCodeBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "TOTP is on; the user's other sessions ended; the recovery codes, shown once", body = RecoveryCodes),
+            (status = 403, description = "Wrong code (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 409, description = "No enrolment is pending (`conflict`)", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn confirm_totp_enrolment() {}
+
+    #[utoipa::path(delete, path = "/auth/mfa/totp", tag = "auth", request_body = SecondFactorChangeBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "TOTP is off, with its recovery codes; the user's other sessions ended"),
+            (status = 403, description = "Wrong password or code (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 409, description = "No second factor is on (`conflict`)", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn disable_totp() {}
+
+    #[utoipa::path(post, path = "/auth/mfa/recovery-codes", tag = "auth", request_body = SecondFactorChangeBody,
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 200, description = "A new set; the old one died; the user's other sessions ended", body = RecoveryCodes),
+            (status = 403, description = "Wrong password or code (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 409, description = "No second factor is on (`conflict`)", body = ErrorBody),
+            (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
+            BodyErrors, BearerErrors, CommonErrors))]
+    fn regenerate_recovery_codes() {}
+
+    #[utoipa::path(post, path = "/auth/mfa/verify", tag = "auth", request_body = MfaVerifyBody,
+        responses((status = 200, description = "Signed in: a pair whose access tokens carry `amr` `[\"pwd\", \"otp\"]`", body = TokenPair),
+            (status = 401, description = "Wrong or spent code (`invalid_credentials`); or an MFA token that is unknown, spent, expired or out of attempts (`invalid_token`)", body = ErrorBody),
+            (status = 429, description = "Too many attempts, or the account backs off (`Retry-After`)", body = ErrorBody),
+            (status = 503, description = "No MFA key on this server (`mfa_unavailable`), or the database is unavailable", body = ErrorBody),
+            BodyErrors, CommonErrors))]
+    fn verify_second_factor() {}
+
     #[utoipa::path(get, path = "/auth/admin", tag = "auth", security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = AdminGreeting), AdminErrors, CommonErrors))]
     fn admin() {}
@@ -566,6 +677,12 @@ mod paths {
             (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
     fn admin_end_user_sessions() {}
 
+    #[utoipa::path(delete, path = "/admin/users/{id}/mfa", tag = "admin", params(("id" = i64, Path, description = "User id")),
+        security(("OAuth2PasswordBearer" = [])),
+        responses((status = 204, description = "A lost device: the user's second factors removed and every session ended (audited)"),
+            (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
+    fn admin_reset_second_factors() {}
+
     #[utoipa::path(get, path = "/admin/tasks", tag = "admin", params(PageParams), security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, body = [Task]), (status = 422, body = ErrorBody), AdminErrors, CommonErrors))]
     fn admin_tasks() {}
@@ -574,9 +691,10 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, request_email_verification, verify_email, me, change_email, delete_account, sessions, end_session, admin,
+        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, request_email_verification, verify_email, me, change_email, delete_account, sessions, end_session,
+            begin_totp_enrolment, confirm_totp_enrolment, disable_totp, regenerate_recovery_codes, verify_second_factor, admin,
             list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
-            admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_tasks),
+            admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_reset_second_factors, admin_tasks),
         modifiers(&SecurityAddon),
         tags((name = "auth"), (name = "tasks"), (name = "admin"), (name = "service"))
     )]

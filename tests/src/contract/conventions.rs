@@ -24,12 +24,17 @@ pub const ROUTES: &[&str] = &[
     "/auth/me",
     "/auth/sessions",
     "/auth/sessions/{id}",
+    "/auth/mfa/totp",
+    "/auth/mfa/totp/confirm",
+    "/auth/mfa/recovery-codes",
+    "/auth/mfa/verify",
     "/auth/admin",
     "/tasks",
     "/tasks/{id}",
     "/admin/users",
     "/admin/users/{id}",
     "/admin/users/{id}/sessions",
+    "/admin/users/{id}/mfa",
     "/admin/tasks",
 ];
 
