@@ -52,7 +52,7 @@ pub use password::{
 };
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
-    Registration, SecondStep, SignedIn, TotpEnrolment, UserPatch, UserRole,
+    MfaKeyUsage, Registration, SecondStep, SignedIn, TotpEnrolment, UserPatch, UserRole,
 };
 pub use store::{
     AuthStore, ConditionalUpdate, LinkTokenStore, MemoryStore, RefreshTokenStore,

@@ -34,7 +34,7 @@ mod mysql {
         || async {
             let db = TestDatabase::mysql().await;
             auth_tests::servers::actix(db).await
-        }; account, password_reset, email_verification, session_list
+        }; account, password_reset, email_verification, session_list, second_factor
     );
 }
 

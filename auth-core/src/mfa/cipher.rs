@@ -136,6 +136,11 @@ impl MfaKeyRing {
         self.current.id()
     }
 
+    /// Whether the ring holds the key with this id (current or old).
+    pub fn has_key(&self, id: &str) -> bool {
+        self.current.id == id || self.old.iter().any(|k| k.id == id)
+    }
+
     /// Encrypts `secret` for `user` under the current key, with a fresh random nonce.
     ///
     /// # Errors

@@ -321,6 +321,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_rotated_key_reseals_secrets_as_they_are_used() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let old = MfaKey::derive(b"fixture secret, 32 bytes or more!").unwrap();
+        let new = MfaKey::from_bytes([42; 32]);
+        let build = |ring: MfaKeyRing| {
+            let keys =
+                KeySet::new(SigningKey::hs256(b"fixture secret, 32 bytes or more!").unwrap());
+            let config = AuthConfig::builder(keys).hashing(testing::fast_hashing()).build();
+            Auth::builder(config.unwrap(), f.store.clone())
+                .clock(std::sync::Arc::new(f.clock.clone()))
+                .mfa(MfaSettings::new("Fixture", ring).unwrap())
+                .build()
+                .unwrap()
+        };
+        async fn sign_in(auth: Auth, ctx: &RequestContext, code: String) -> Result<SecondStep> {
+            let token = match auth.login("alice", &Password::new(PASSWORD), ctx).await {
+                Err(AuthError::MfaRequired(c)) => c.token,
+                other => panic!("{other:?}"),
+            };
+            auth.verify_second_factor(token.expose(), &totp(&code), ctx).await
+        }
+        let rotated = build(MfaKeyRing::new(new.clone()).with_old_key(old.clone()));
+        let usage = rotated.mfa_key_usage().await.unwrap();
+        let expect = |key: &MfaKey, current| MfaKeyUsage {
+            key_id: key.id().to_owned(),
+            secrets: 1,
+            current,
+            known: true,
+        };
+        assert_eq!(usage, [expect(&old, false)]);
+        sign_in(rotated.clone(), &f.ctx, a.secret.code_at(f.clock.now()).to_string())
+            .await
+            .unwrap();
+        assert_eq!(rotated.mfa_key_usage().await.unwrap(), [expect(&new, true)]);
+        // The old key can go now.
+        f.clock.advance(STEP);
+        let only_new = build(MfaKeyRing::new(new.clone()));
+        sign_in(only_new, &f.ctx, a.secret.code_at(f.clock.now()).to_string()).await.unwrap();
+        // A ring without the sealing key: logged and refused as unavailable, never a 500.
+        f.clock.advance(STEP);
+        let lost = build(MfaKeyRing::new(MfaKey::from_bytes([7; 32])));
+        let usage = lost.mfa_key_usage().await.unwrap();
+        assert!(!usage[0].known && !usage[0].current);
+        let r = sign_in(lost, &f.ctx, a.secret.code_at(f.clock.now()).to_string()).await;
+        assert!(matches!(r, Err(AuthError::MfaUnavailable)), "{r:?}");
+    }
+
+    #[tokio::test]
     async fn recovery_codes_sign_in_once_each() {
         let f = fixture();
         let a = enrolled(&f).await;

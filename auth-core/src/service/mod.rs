@@ -37,6 +37,7 @@ pub use forgot_password::ForgottenAccount;
 pub use login::SignedIn;
 pub use mfa_login::SecondStep;
 pub use register::Registration;
+pub use second_factor::MfaKeyUsage;
 pub use totp_enrolment::TotpEnrolment;
 
 use crate::{

@@ -11,6 +11,20 @@ use crate::{
     throttle::Attempt,
 };
 
+/// How many stored TOTP secrets one key sealed: see [`Auth::mfa_key_usage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaKeyUsage {
+    /// The key's id.
+    pub key_id: String,
+    /// How many secrets name it.
+    pub secrets: u64,
+    /// Whether it is the key that seals now.
+    pub current: bool,
+    /// Whether the configured key ring holds it (a secret whose key is gone cannot be
+    /// opened: its user cannot finish a login).
+    pub known: bool,
+}
+
 /// What a right code was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Proven {
@@ -216,14 +230,67 @@ impl Auth {
                 };
                 let secret = self.open_secret(settings, user, &totp.secret)?;
                 let Some(step) = secret.matching_step(code, self.now()) else { return Ok(None) };
-                let accepted = store.accept_totp_step(user.id, &totp.secret, step).await?;
-                Ok(accepted.then_some(Proven::Totp))
+                if !store.accept_totp_step(user.id, &totp.secret, step).await? {
+                    return Ok(None);
+                }
+                self.reseal_if_rotated(settings, user, &totp.secret, &secret).await;
+                Ok(Some(Proven::Totp))
             }
             SecondFactorCode::Recovery(code) => {
                 let left = store.spend_recovery_code(user.id, &code.digest(), self.now()).await?;
                 Ok(left.map(|left| Proven::RecoveryCode { left }))
             }
         }
+    }
+
+    /// Seals a secret that an old key sealed again under the current key, so that the old
+    /// key can retire once no secret names it ([`Auth::mfa_key_usage`]). A failure is
+    /// logged: the old key still opens it.
+    async fn reseal_if_rotated(
+        &self,
+        settings: &crate::MfaSettings,
+        user: &UserRecord,
+        stored: &crate::SealedSecret,
+        secret: &crate::TotpSecret,
+    ) {
+        if stored.key_id == settings.keys().current_key_id() {
+            return;
+        }
+        let resealed = match settings.keys().seal(user.id, secret) {
+            Ok(new) => {
+                self.inner.store.reseal_totp(user.id, stored, &new).await.map_err(Into::into)
+            }
+            Err(e) => Err(e),
+        };
+        match resealed {
+            Ok(_) => {
+                tracing::info!(target: "auth::mfa", user_id = user.id.get(), from = %stored.key_id, to = settings.keys().current_key_id(), "TOTP secret sealed again under the current key")
+            }
+            Err(e) => {
+                tracing::warn!(target: "auth::mfa", user_id = user.id.get(), error = %e, "could not seal a TOTP secret again")
+            }
+        }
+    }
+
+    /// How many stored TOTP secrets each key sealed, by key id, and whether the configured
+    /// keys still hold it: for key rotation, an old key (`MfaKeyRing::with_old_key`) may
+    /// retire when it seals none. Secrets are sealed again under the current key when next
+    /// used.
+    ///
+    /// # Errors
+    /// [`AuthError::MfaUnavailable`] without MFA settings; [`AuthError::Store`].
+    pub async fn mfa_key_usage(&self) -> Result<Vec<MfaKeyUsage>> {
+        let settings = self.mfa_settings()?;
+        let usage = self.inner.store.totp_key_usage().await?;
+        Ok(usage
+            .into_iter()
+            .map(|(key_id, secrets)| MfaKeyUsage {
+                current: key_id == settings.keys().current_key_id(),
+                known: settings.keys().has_key(&key_id),
+                key_id,
+                secrets,
+            })
+            .collect())
     }
 
     /// After a recovery code was spent: the audit line, and the "N codes left" notice.

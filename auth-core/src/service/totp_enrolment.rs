@@ -71,12 +71,17 @@ impl Auth {
             return Err(AuthError::Conflict("A second factor is on already: disable it first"));
         }
         let secret = TotpSecret::generate();
+        // The URI and its QR code first, so that nothing is stored for a name an app's
+        // label cannot hold (a colon, in a name registered before today's rules).
+        let unusable =
+            |_| AuthError::Conflict("This username cannot be put in an authenticator app");
+        let otpauth_uri =
+            secret.otpauth_uri(settings.issuer(), record.username.as_str()).map_err(unusable)?;
+        let qr = qr_svg(&otpauth_uri).map_err(unusable)?;
         let sealed = settings.keys().seal(record.id, &secret)?;
         if !self.inner.store.begin_totp_enrolment(record.id, sealed, self.now()).await? {
             return Err(AuthError::Conflict("A second factor is on already: disable it first"));
         }
-        let otpauth_uri = secret.otpauth_uri(settings.issuer(), record.username.as_str())?;
-        let qr = qr_svg(&otpauth_uri)?;
         audit!(info, "totp_enrolment_started", ctx, user_id = record.id.get());
         Ok(TotpEnrolment { secret: secret.base32(), otpauth_uri, qr_svg: qr })
     }

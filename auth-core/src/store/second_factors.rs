@@ -64,6 +64,19 @@ pub trait SecondFactorStore: Send + Sync + 'static {
         step: u64,
     ) -> StoreResult<bool>;
 
+    /// Replaces the user's sealed secret `old` with `new` (the same secret sealed under the
+    /// current key, after a key rotation), if it is still `old`. `false` otherwise.
+    async fn reseal_totp(
+        &self,
+        user: UserId,
+        old: &SealedSecret,
+        new: &SealedSecret,
+    ) -> StoreResult<bool>;
+
+    /// How many stored TOTP secrets (pending or confirmed) each key id sealed, by key id: an
+    /// old key that seals none can retire.
+    async fn totp_key_usage(&self) -> StoreResult<Vec<(String, u64)>>;
+
     /// In one atomic step: spends the user's unused recovery code with this digest and
     /// returns how many are left, or `None` when there is no such unused code. Of concurrent
     /// spends of one code exactly one gets it.

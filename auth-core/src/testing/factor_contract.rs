@@ -284,3 +284,22 @@ pub async fn concurrent_confirmations_admit_one<S: AuthStore + ?Sized>(store: Ar
     assert_eq!(won, 1);
     assert_eq!(store.recovery_codes_left(u.id).await.unwrap(), 10);
 }
+
+/// A secret sealed again under a new key replaces the old one only while it is still the
+/// one stored; the usage by key id counts pending and confirmed secrets alike.
+pub async fn secrets_are_resealed_and_counted_by_key<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let id = enrolled(&*store, "alice", &[]).await;
+    let pending = user(&*store, "bob1").await;
+    assert!(store.begin_totp_enrolment(pending.id, sealed(5), t0()).await.unwrap());
+    assert_eq!(store.totp_key_usage().await.unwrap(), [("0123456789abcdef".to_owned(), 2)]);
+    let new = SealedSecret { key_id: "fedcba9876543210".into(), sealed: vec![9; 60] };
+    assert!(!store.reseal_totp(id, &sealed(2), &new).await.unwrap(), "not the stored one");
+    assert!(store.reseal_totp(id, &sealed(1), &new).await.unwrap());
+    assert!(!store.reseal_totp(id, &sealed(1), &new).await.unwrap(), "once");
+    let stored = store.totp(id).await.unwrap().unwrap();
+    assert_eq!((stored.secret, stored.last_step), (new.clone(), Some(1000)));
+    // The re-sealed secret is the one steps are checked against now.
+    assert!(store.accept_totp_step(id, &new, 1001).await.unwrap());
+    let usage = store.totp_key_usage().await.unwrap();
+    assert_eq!(usage, [("0123456789abcdef".to_owned(), 1), ("fedcba9876543210".to_owned(), 1)]);
+}

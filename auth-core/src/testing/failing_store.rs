@@ -173,6 +173,17 @@ impl SecondFactorStore for FailingStore {
     async fn accept_totp_step(&self, _: UserId, _: &SealedSecret, _: u64) -> StoreResult<bool> {
         down()
     }
+    async fn reseal_totp(
+        &self,
+        _: UserId,
+        _: &SealedSecret,
+        _: &SealedSecret,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn totp_key_usage(&self) -> StoreResult<Vec<(String, u64)>> {
+        down()
+    }
     async fn spend_recovery_code(
         &self,
         _: UserId,

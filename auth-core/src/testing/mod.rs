@@ -104,6 +104,7 @@ macro_rules! store_contract_tests {
             mfa_tokens_admit_five_attempts_and_are_spent_once,
             concurrent_uses_of_an_mfa_token_are_bounded,
             concurrent_confirmations_admit_one,
+            secrets_are_resealed_and_counted_by_key,
         );
         $crate::__contract_tests!([$($attr)*] token_contract, $factory;
             inserts_and_reads_refresh_tokens,
@@ -117,6 +118,7 @@ macro_rules! store_contract_tests {
             revocation_racing_a_rotation_ends_the_session,
             purges_expired_tokens,
             tells_a_known_client_from_a_new_one,
+            sets_a_sessions_methods,
         );
     };
     ($factory:expr) => {

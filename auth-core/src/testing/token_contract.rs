@@ -339,3 +339,28 @@ pub async fn tells_a_known_client_from_a_new_one<S: AuthStore + ?Sized>(store: A
     );
     assert_eq!(history(b.id, FamilyId::generate(), known).await, (true, false));
 }
+
+/// A session's methods are set on its unrevoked tokens (so rotation carries them on), and
+/// on nothing of another session or user.
+pub async fn sets_a_sessions_methods<S: AuthStore + ?Sized>(store: Arc<S>) {
+    let u = user(&*store, "alice").await;
+    let other_user = user(&*store, "bob1").await;
+    let (token, mut new) = session(u.id, t0());
+    new.amr = vec![Amr::Pwd];
+    let family = new.family_id;
+    store.insert_refresh_token(new).await.unwrap();
+    let (other, mut other_new) = session(u.id, t0());
+    other_new.amr = vec![Amr::Pwd];
+    store.insert_refresh_token(other_new).await.unwrap();
+    let both = [Amr::Pwd, Amr::Otp];
+    // Another user's id with this family changes nothing.
+    assert_eq!(store.set_session_amr(other_user.id, family, &both).await.unwrap(), 0);
+    assert_eq!(store.set_session_amr(u.id, family, &both).await.unwrap(), 1);
+    assert_eq!(store.set_session_amr(u.id, family, &both).await.unwrap(), 0, "already so");
+    assert_eq!(store.refresh_token(&token.digest()).await.unwrap().unwrap().amr, both);
+    assert_eq!(store.refresh_token(&other.digest()).await.unwrap().unwrap().amr, [Amr::Pwd]);
+    let at = t0() + Duration::minutes(1);
+    let (next, repl) = replacement(at);
+    store.rotate_refresh_token(&token.digest(), repl, at).await.unwrap();
+    assert_eq!(store.refresh_token(&next.digest()).await.unwrap().unwrap().amr, both);
+}

@@ -107,6 +107,31 @@ impl<DB: Portable> SecondFactorStore for Store<DB> {
         Ok(n == 1)
     }
 
+    async fn reseal_totp(
+        &self,
+        user: UserId,
+        old: &SealedSecret,
+        new: &SealedSecret,
+    ) -> StoreResult<bool> {
+        let args = [
+            Arg::Str(&new.key_id),
+            Arg::Bytes(&new.sealed),
+            Arg::I64(user.get()),
+            Arg::Str(&old.key_id),
+            Arg::Bytes(&old.sealed),
+        ];
+        let n = retry!(DB::execute(On::Pool(&self.pool), &RESEAL_TOTP, &args).await)
+            .map_err(other_error)?;
+        Ok(n == 1)
+    }
+
+    async fn totp_key_usage(&self) -> StoreResult<Vec<(String, u64)>> {
+        let rows: Vec<KeyUsage> =
+            retry!(DB::fetch_all(On::Pool(&self.pool), &TOTP_KEY_USAGE, &[]).await)
+                .map_err(other_error)?;
+        Ok(rows.into_iter().map(|r| (r.key_id, r.n)).collect())
+    }
+
     async fn spend_recovery_code(
         &self,
         user: UserId,
@@ -364,6 +389,26 @@ impl ReadRow for Count {
         Ok(Self(u32::try_from(n).unwrap_or(u32::MAX)))
     }
 }
+
+/// A `key_id, COUNT(*) AS n` row.
+struct KeyUsage {
+    key_id: String,
+    n: u64,
+}
+
+impl ReadRow for KeyUsage {
+    fn from_row<DB: Portable>(row: &DB::Row) -> Result<Self, sqlx::Error> {
+        let n = DB::i64(row, "n")?;
+        Ok(Self { key_id: DB::string(row, "key_id")?, n: u64::try_from(n).unwrap_or(0) })
+    }
+}
+
+static RESEAL_TOTP: Statement = Statement::new(
+    "UPDATE auth_totp SET key_id = ?, sealed = ? WHERE user_id = ? AND key_id = ? AND sealed = ?",
+);
+
+static TOTP_KEY_USAGE: Statement =
+    Statement::new("SELECT key_id, COUNT(*) AS n FROM auth_totp GROUP BY key_id ORDER BY key_id");
 
 static TOTP_BY_USER: Statement = Statement::new(
     "SELECT user_id, key_id, sealed, confirmed_at, last_step, created_at \

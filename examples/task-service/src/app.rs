@@ -73,6 +73,7 @@ impl App {
         let app = Self::connect_on(config, key, mfa, true, clock).await?;
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
+        app.report_mfa_keys().await;
         Ok(app)
     }
 
@@ -128,6 +129,24 @@ impl App {
         let tasks = TaskService::new(tasks, auth.clone());
         let openapi = crate::openapi::openapi_json(auth.config().roles()).into();
         Ok(Self { auth, tasks, config: Arc::new(config), openapi })
+    }
+
+    /// Logs which keys seal the stored TOTP secrets, for key rotation: a secret still sealed
+    /// by an old key keeps that key in `MFA_ENCRYPTION_OLD_KEYS`; one whose key is gone
+    /// locks its user out of the second step.
+    async fn report_mfa_keys(&self) {
+        let usage = match self.auth.mfa_key_usage().await {
+            Ok(usage) => usage,
+            Err(auth_core::AuthError::MfaUnavailable) => return,
+            Err(e) => return tracing::warn!(error = %e, "cannot count the stored TOTP secrets"),
+        };
+        for key in usage.iter().filter(|k| !k.current) {
+            if key.known {
+                tracing::info!(key_id = %key.key_id, secrets = key.secrets, "TOTP secrets still sealed by an old key (sealed again under the current one when next used); keep it in MFA_ENCRYPTION_OLD_KEYS until none is");
+            } else {
+                tracing::error!(key_id = %key.key_id, secrets = key.secrets, "TOTP secrets sealed by a key that is not configured: their users cannot finish a login (restore the key in MFA_ENCRYPTION_OLD_KEYS, or reset their second factor)");
+            }
+        }
     }
 
     async fn bootstrap_admin(&self) -> Result<(), StartupError> {

@@ -195,7 +195,8 @@ pub struct Config {
     pub mfa_encryption_key: Option<Secret>,
 
     /// Earlier MFA_ENCRYPTION_KEYs, comma-separated: they only decrypt the secrets they
-    /// sealed (key rotation: keep an old key while stored secrets still name it).
+    /// sealed (key rotation: each secret is sealed again under the current key when next
+    /// used, and the start-up log counts those an old key still seals).
     #[arg(long, env = "MFA_ENCRYPTION_OLD_KEYS", value_delimiter = ',', num_args = 0.., hide_env_values = true)]
     pub mfa_encryption_old_keys: Vec<Secret>,
 

@@ -300,6 +300,38 @@ fn production_refuses_to_start_without_a_strong_secret() {
     assert!(!dir.path().join("task-service.secret").exists(), "nothing generated in production");
 }
 
+/// `totp` prints the code an authenticator app would show for the secret on stdin, needs no
+/// database, and never echoes the secret; a bad secret is a clear error.
+#[test]
+fn totp_subcommand_prints_the_current_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = auth_core::TotpSecret::generate();
+    let run = |input: &str| {
+        let mut child = command(dir.path())
+            .arg("totp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{input}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let before = time::OffsetDateTime::now_utc();
+    let out = run(&secret.base32());
+    let after = time::OffsetDateTime::now_utc();
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    // The step may have turned while it ran.
+    let expected = [secret.code_at(before), secret.code_at(after)];
+    assert!(expected.iter().any(|c| printed.trim() == c.as_str()), "{printed:?}");
+    assert!(!dir.path().join("task-service.db").exists(), "no database touched");
+    let bad = run("not a secret!");
+    assert!(!bad.status.success());
+    let shown = String::from_utf8_lossy(&bad.stderr);
+    assert!(shown.contains("secret") && !shown.contains("not a secret!"), "{shown}");
+}
+
 #[test]
 fn migrate_subcommand_creates_the_schema() {
     let dir = tempfile::tempdir().unwrap();

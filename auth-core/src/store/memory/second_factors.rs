@@ -114,6 +114,31 @@ impl SecondFactorStore for MemoryStore {
         }
     }
 
+    async fn reseal_totp(
+        &self,
+        user: UserId,
+        old: &SealedSecret,
+        new: &SealedSecret,
+    ) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        match inner.factors.totp.get_mut(&user) {
+            Some(t) if t.secret == *old => {
+                t.secret = new.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn totp_key_usage(&self) -> StoreResult<Vec<(String, u64)>> {
+        let inner = self.lock();
+        let mut usage = std::collections::BTreeMap::<String, u64>::new();
+        for t in inner.factors.totp.values() {
+            *usage.entry(t.secret.key_id.clone()).or_default() += 1;
+        }
+        Ok(usage.into_iter().collect())
+    }
+
     async fn spend_recovery_code(
         &self,
         user: UserId,
