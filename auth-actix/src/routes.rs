@@ -190,10 +190,10 @@ async fn me(CurrentUser(user): CurrentUser) -> HttpResponse {
 async fn change_password(
     State(state): State,
     Client(ctx): Client,
-    CurrentUser(user): CurrentUser,
+    Claims(claims): Claims,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = http::change_password(&state, &user, body, &ctx).await?;
+    let pair = http::change_password(&state, &claims, body, &ctx).await?;
     Ok(with_no_store().json(pair))
 }
 
@@ -319,4 +319,30 @@ async fn verify_second_factor(
 
 async fn admin(admin: Admin) -> HttpResponse {
     HttpResponse::Ok().json(AdminGreeting::for_user(&admin))
+}
+
+/// The discovery documents other services read, to mount at the root with
+/// `App::new().service(discovery_scope())`: `GET /.well-known/jwks.json` (the public keys
+/// that verify access tokens; empty with HS256) and `GET
+/// /.well-known/oauth-authorization-server` (RFC 8414; a 404 unless the state has a [public
+/// URL](auth_core::http::AuthState::with_public_url)). Both may be cached five minutes. The
+/// app needs `web::Data<AuthState>`.
+pub fn discovery_scope() -> Scope {
+    web::scope("/.well-known")
+        .service(web::resource("/jwks.json").route(get_or_head().to(jwks)))
+        .service(web::resource("/oauth-authorization-server").route(get_or_head().to(metadata)))
+}
+
+fn cacheable() -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, http::DISCOVERY_CACHE_CONTROL));
+    res
+}
+
+async fn jwks(State(state): State) -> HttpResponse {
+    cacheable().json(http::jwks(&state))
+}
+
+async fn metadata(State(state): State) -> Result<HttpResponse, ApiError> {
+    Ok(cacheable().json(http::metadata(&state)?))
 }

@@ -15,4 +15,4 @@ pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, Require, SecondFactorUser,
 };
-pub use routes::auth_router;
+pub use routes::{auth_router, discovery_router};

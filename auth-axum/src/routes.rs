@@ -155,10 +155,10 @@ async fn me(CurrentUser(user): CurrentUser) -> Response {
 async fn change_password(
     State(state): State<AuthState>,
     Client(ctx): Client,
-    CurrentUser(user): CurrentUser,
+    Claims(claims): Claims,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<Response, ApiError> {
-    let pair = http::change_password(&state, &user, body, &ctx).await?;
+    let pair = http::change_password(&state, &claims, body, &ctx).await?;
     Ok((no_store(), Json(pair)).into_response())
 }
 
@@ -287,4 +287,29 @@ async fn verify_second_factor(
 
 async fn admin(admin: Admin) -> Json<AdminGreeting> {
     Json(AdminGreeting::for_user(&admin))
+}
+
+/// The discovery documents other services read, to mount at the root with
+/// `.merge(discovery_router())`: `GET /.well-known/jwks.json` (the public keys that verify
+/// access tokens; empty with HS256) and `GET /.well-known/oauth-authorization-server` (RFC
+/// 8414; a 404 unless the state has a [public
+/// URL](auth_core::http::AuthState::with_public_url)). Both may be cached five minutes.
+pub fn discovery_router<S>() -> Router<S>
+where
+    AuthState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new().route(http::JWKS_PATH, get(jwks)).route(http::METADATA_PATH, get(metadata))
+}
+
+fn cacheable() -> [(header::HeaderName, HeaderValue); 1] {
+    [(header::CACHE_CONTROL, HeaderValue::from_static(http::DISCOVERY_CACHE_CONTROL))]
+}
+
+async fn jwks(State(state): State<AuthState>) -> Response {
+    (cacheable(), Json(http::jwks(&state))).into_response()
+}
+
+async fn metadata(State(state): State<AuthState>) -> Result<Response, ApiError> {
+    Ok((cacheable(), Json(http::metadata(&state)?)).into_response())
 }

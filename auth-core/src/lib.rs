@@ -25,6 +25,7 @@ pub mod http;
 pub mod mail;
 mod mfa;
 mod password;
+mod public_url;
 mod service;
 mod store;
 #[cfg(any(test, feature = "testing"))]
@@ -50,6 +51,7 @@ pub use password::{
     PasswordPolicy, PasswordPolicyBuilder, Pepper, StoredHash, Verification, VerifyLimits,
     calibrate,
 };
+pub use public_url::PublicUrl;
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
     MfaKeyUsage, Registration, SecondStep, SignedIn, TotpEnrolment, UserPatch, UserRole,

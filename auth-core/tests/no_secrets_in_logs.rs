@@ -69,7 +69,13 @@ async fn audit_events_carry_no_secrets_and_stay_one_line() {
     let s2 = auth.login("alice", &Password::new(PASSWORD), &ctx).await.unwrap();
     auth.logout(s2.tokens.refresh_token.expose(), &ctx).await.unwrap();
     let s3 = auth
-        .change_password(alice.id, &Password::new(PASSWORD), &Password::new(NEW_PASSWORD), &ctx)
+        .change_password(
+            alice.id,
+            &[auth_core::Amr::Pwd],
+            &Password::new(PASSWORD),
+            &Password::new(NEW_PASSWORD),
+            &ctx,
+        )
         .await
         .unwrap();
     auth.set_role(&admin, alice.id, Role::Admin, &ctx).await.unwrap();
@@ -149,4 +155,86 @@ async fn error_messages_carry_no_secrets() {
             "{text}"
         );
     }
+}
+
+/// The second factor's secrets (the TOTP secret, codes, recovery codes, MFA tokens) reach no
+/// log line, error message or `Debug` output, while its audit events are there.
+#[tokio::test]
+async fn second_factor_secrets_stay_out_of_logs_errors_and_debug() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(capture.clone()).with_ansi(false))
+        .with(tracing_subscriber::fmt::layer().json().with_writer(capture.clone()));
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let keys = KeySet::new(SigningKey::hs256(SECRET).unwrap());
+    let config = AuthConfig::builder(keys).hashing(testing::fast_hashing()).build().unwrap();
+    let ring = MfaKeyRing::new(MfaKey::derive(SECRET).unwrap());
+    let clock = ManualClock::starting_now();
+    let auth = Auth::builder(config, Arc::new(MemoryStore::new()))
+        .clock(Arc::new(clock.clone()))
+        .mfa(MfaSettings::new("Log test", ring).unwrap())
+        .build()
+        .unwrap();
+    let ctx = RequestContext::new(Some("198.51.100.9".parse().unwrap()), None);
+    let pw = Password::new(PASSWORD);
+    let alice = auth.register(Registration::new("alice", PASSWORD), None, &ctx).await.unwrap();
+    let started = auth.begin_totp_enrolment(&alice, &pw, &ctx).await.unwrap();
+    let secret = TotpSecret::from_base32(started.secret()).unwrap();
+    let confirm_code = secret.code_at(clock.now()).to_string();
+    let codes = auth.confirm_totp_enrolment(&alice, None, &confirm_code, &ctx).await.unwrap();
+    async fn login(auth: &Auth, ctx: &RequestContext) -> Box<MfaChallenge> {
+        match auth.login("alice", &Password::new(PASSWORD), ctx).await {
+            Err(AuthError::MfaRequired(c)) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+    let challenge = login(&auth, &ctx).await;
+    let challenge_text =
+        format!("{challenge:?} {}", AuthError::MfaRequired(login(&auth, &ctx).await));
+    let wrong = if confirm_code == "000000" { "111111" } else { "000000" };
+    let failed = auth
+        .verify_second_factor(
+            challenge.token.expose(),
+            &SecondFactorCode::parse(wrong).unwrap(),
+            &ctx,
+        )
+        .await
+        .unwrap_err();
+    let recovery = SecondFactorCode::Recovery(codes[0].clone());
+    let done = auth.verify_second_factor(challenge.token.expose(), &recovery, &ctx).await.unwrap();
+    clock.advance(std::time::Duration::from_secs(30));
+    let code = secret.code_at(clock.now()).to_string();
+    auth.disable_totp(&alice, None, &pw, &code, &ctx).await.unwrap();
+
+    let logs = capture.text();
+    for event in [
+        "totp_enrolment_started",
+        "totp_enabled",
+        "mfa_required",
+        "second_factor_failed",
+        "recovery_code_used",
+        "totp_disabled",
+    ] {
+        assert!(logs.contains(event), "missing audit event {event}:\n{logs}");
+    }
+    let secrets = [
+        started.secret().to_owned(),
+        codes[0].expose().to_owned(),
+        codes[1].expose().to_owned(),
+        challenge.token.expose().to_owned(),
+        done.signed_in.tokens.access_token.expose().to_owned(),
+    ];
+    let shown = format!(
+        "{failed} {failed:?} {started:?} {codes:?} {recovery:?} {done:?} {challenge_text} {secret:?}"
+    );
+    for s in &secrets {
+        assert!(!logs.contains(s.as_str()), "a second-factor secret reached the logs");
+        assert!(!shown.contains(s.as_str()), "a second-factor secret was shown");
+    }
+    // Six-digit codes are checked where no timestamp can hold them by chance.
+    for code in [&confirm_code, &code] {
+        assert!(!shown.contains(code.as_str()), "a code was shown");
+    }
+    assert!(!logs.contains(&format!("\"{confirm_code}\"")) && !logs.contains(&format!("={code} ")));
 }

@@ -87,7 +87,7 @@ mod es256 {
 
         auth_tests::http_contract_tests!(|| async {
             actix_with(TestDatabase::sqlite(), es256).await
-        }; tokens);
+        }; tokens, discovery);
     }
 
     mod postgres {
@@ -98,6 +98,6 @@ mod es256 {
             || async {
             let db = TestDatabase::postgres().await;
             actix_with(db, es256).await
-        }; tokens);
+        }; tokens, discovery);
     }
 }

@@ -8,6 +8,7 @@
 //! - `proxies`: which `X-Forwarded-For` to believe;
 //! - `state`: [`AuthState`], what the extractors and routes need;
 //! - `wire`: the request and response shapes of the `/auth` routes;
+//! - `discovery`: the JWK set and RFC 8414 metadata for other services;
 //! - `token_endpoint`: the RFC 6749 token endpoint and its error shape;
 //! - `second_factor`: the `/mfa/…` routes, their shapes and what each does;
 //! - `routes`: the `/auth` route table and what each route does.
@@ -15,6 +16,7 @@
 //! Without this feature `auth-core` has no HTTP type and no HTTP dependency.
 
 mod decode;
+mod discovery;
 mod error_response;
 mod headers;
 mod path_params;
@@ -26,6 +28,10 @@ mod token_endpoint;
 mod wire;
 
 pub use decode::{decode_body, decode_query};
+pub use discovery::{
+    AUTH_MOUNT, AuthorizationServerMetadata, DISCOVERY_CACHE_CONTROL, JWKS_PATH, METADATA_PATH,
+    jwks, metadata,
+};
 pub use error_response::{
     ErrorBody, ErrorResponse, MfaRequiredFields, WWW_AUTHENTICATE_INVALID,
     WWW_AUTHENTICATE_MISSING, WWW_AUTHENTICATE_SCOPE, WWW_AUTHENTICATE_STEP_UP,

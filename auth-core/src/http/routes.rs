@@ -8,7 +8,7 @@ use super::{
     ResetPasswordRequest, VerificationRequested, VerifyEmailRequest, bearer_token,
     check_login_authorization, require_bearer,
 };
-use crate::{AuthError, FamilyId, RequestContext, Session, TokenPair, User};
+use crate::{AccessClaims, AuthError, FamilyId, RequestContext, Session, TokenPair, User};
 
 /// The body limit of the `/auth` routes: 16 KiB (a password is at most 1024 bytes). Larger
 /// bodies are refused with 413.
@@ -146,20 +146,22 @@ pub async fn logout(
 }
 
 /// `POST /auth/password`: changes the caller's password; every session ends, and the caller
-/// gets a pair in a new one.
+/// gets a pair in a new one. `claims` are the caller's verified token's (the extractor's),
+/// store-checked here.
 ///
 /// # Errors
 /// As [`Auth::change_password`](crate::Auth::change_password).
 pub async fn change_password(
     state: &AuthState,
-    user: &User,
+    claims: &AccessClaims,
     body: ChangePasswordRequest,
     ctx: &RequestContext,
 ) -> Result<TokenPair, ErrorResponse> {
+    let user = state.auth.current_user(claims).await?;
     let ChangePasswordRequest { current_password, new_password } = body;
     let signed_in = state
         .auth
-        .change_password(user.id, &current_password, &new_password, ctx)
+        .change_password(user.id, &claims.amr, &current_password, &new_password, ctx)
         .await
         .map_err(ErrorResponse::from)?;
     Ok(signed_in.tokens)

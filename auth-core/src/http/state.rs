@@ -3,7 +3,7 @@
 use std::{net::IpAddr, sync::Arc};
 
 use super::TrustedProxies;
-use crate::{Auth, RequestContext};
+use crate::{Auth, PublicUrl, RequestContext};
 
 /// What the extractors and the `/auth` routes need from an application: the [`Auth`]
 /// service, the proxies whose `X-Forwarded-For` is trusted, and where the application serves
@@ -32,12 +32,14 @@ pub struct AuthState {
     pub trusted_proxies: TrustedProxies,
     /// Where the application serves a user by id, validated: see [`Self::with_users_path`].
     users_path: Option<Arc<str>>,
+    /// The service's public address, for discovery documents: see [`Self::with_public_url`].
+    public_url: Option<PublicUrl>,
 }
 
 impl AuthState {
     /// State for `auth` with no trusted proxies.
     pub fn new(auth: Auth) -> Self {
-        Self { auth, trusted_proxies: TrustedProxies::none(), users_path: None }
+        Self { auth, trusted_proxies: TrustedProxies::none(), users_path: None, public_url: None }
     }
 
     /// Trusts `X-Forwarded-For` from these proxies.
@@ -64,6 +66,19 @@ impl AuthState {
         );
         self.users_path = Some(path.trim_end_matches('/').into());
         self
+    }
+
+    /// The service's public address, which the RFC 8414 metadata
+    /// ([`metadata`](super::metadata)) names its endpoints under; without it that document
+    /// is a 404.
+    pub fn with_public_url(mut self, url: PublicUrl) -> Self {
+        self.public_url = Some(url);
+        self
+    }
+
+    /// The public address, if given ([`Self::with_public_url`]).
+    pub fn public_url(&self) -> Option<&PublicUrl> {
+        self.public_url.as_ref()
     }
 
     /// Where the application serves a user by id, if it said ([`Self::with_users_path`]),

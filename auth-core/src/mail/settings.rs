@@ -4,7 +4,7 @@
 use std::{fmt, sync::Arc, time::Duration};
 
 use super::{DefaultTemplates, MailTemplates, Mailer};
-use crate::{AuthError, Result};
+use crate::Result;
 
 /// How [`Auth`](crate::Auth) sends mail: set with
 /// [`AuthBuilder::mail`](crate::AuthBuilder::mail). Without it, the routes that send mail
@@ -58,23 +58,11 @@ impl MailSettings {
     /// # Errors
     /// [`AuthError::Config`] for a URL of another form.
     pub fn new(mailer: Arc<dyn Mailer>, public_url: &str) -> Result<Self> {
-        let url = public_url.trim_end_matches('/');
-        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-        let valid = rest.is_some_and(|r| {
-            !r.is_empty()
-                && !r.starts_with('/')
-                && !r.chars().any(|c| matches!(c, '?' | '#') || c.is_whitespace() || c.is_control())
-        });
-        if !valid {
-            return Err(AuthError::Config(
-                "the public URL must be http:// or https:// with a host and no query or fragment"
-                    .into(),
-            ));
-        }
+        let url = crate::PublicUrl::parse(public_url)?;
         Ok(Self {
             mailer,
             templates: Arc::new(DefaultTemplates),
-            public_url: url.to_owned(),
+            public_url: url.as_str().to_owned(),
             retry_delays: Self::DEFAULT_RETRY_DELAYS.to_vec(),
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
         })

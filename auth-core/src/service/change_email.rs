@@ -200,7 +200,7 @@ mod tests {
         assert!(matches!(r, Err(AuthError::InvalidLink)), "{r:?}");
         // The owner's password change clears it from the account too.
         let new = Password::new("a brand new passphrase here");
-        f.auth.change_password(u.id, &pw, &new, &f.ctx).await.unwrap();
+        f.auth.change_password(u.id, &[Amr::Pwd], &pw, &new, &f.ctx).await.unwrap();
         let after = f.store.user_by_id(u.id).await.unwrap().unwrap();
         assert!(after.pending_email.is_none() && after.email_verified);
     }

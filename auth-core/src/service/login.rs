@@ -88,8 +88,8 @@ impl Auth {
                 return Err(e);
             }
         };
+        throttle.succeeded(attempt).await?;
         if !user.email_verified && self.needs_verified_email(&user.role) {
-            throttle.succeeded(attempt).await?;
             audit!(
                 info,
                 "login_refused",
@@ -99,13 +99,13 @@ impl Auth {
             );
             return Err(AuthError::EmailNotVerified);
         }
-        // With a second factor the login is not done: the attempt stays counted until a
-        // right code clears it, so that a known password cannot reset the backoff that
-        // wrong codes build up (each challenge would otherwise buy fresh guesses).
+        // With a second factor, the login goes on with a code (whose wrong guesses count in
+        // the account's code tally, which this right password does not clear). The MFA
+        // token dates from before the password was checked, so that a password change
+        // meanwhile ends it.
         if user.mfa_enabled {
-            return Err(self.mfa_challenge(&user, origin, ctx).await);
+            return Err(self.mfa_challenge(&user, origin, now, ctx).await);
         }
-        throttle.succeeded(attempt).await?;
         let (user, tokens, sid) = self.start_session(&user, &[Amr::Pwd], ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get());
         self.notify_if_new_client(&user, sid, ctx).await;
@@ -306,7 +306,10 @@ mod tests {
         // …then the password changes (every session revoked) before the session starts.
         let new = Password::new("a brand new passphrase here");
         f.clock.advance(std::time::Duration::from_secs(1));
-        f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
+        f.auth
+            .change_password(u.id, &[Amr::Pwd], &Password::new(PASSWORD), &new, &f.ctx)
+            .await
+            .unwrap();
         let before = f.auth.sessions(&u, None).await.unwrap().len();
         let raced =
             f.auth.start_session(&checked, &[Amr::Pwd], &f.ctx).await.map(|(u, p, _)| (u, p));

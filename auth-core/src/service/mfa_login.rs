@@ -26,9 +26,12 @@ impl Auth {
     ///
     /// The token is single use, lives [5 minutes](MfaToken::LIFETIME) and dies after
     /// [5 codes](MfaToken::MAX_ATTEMPTS) (each attempt counted before its code is checked);
-    /// a TOTP time step is accepted once per account, a recovery code once. Every code also
-    /// counts in the account's login backoff from this client, and in the per-IP login
-    /// bucket. A spent recovery code sends the "N codes left" notice.
+    /// a TOTP time step is accepted once per account, a recovery code once. Every attempt
+    /// takes from the per-IP login bucket, and a wrong code counts in the account's tally
+    /// of wrong codes, whatever the client's address, which only a right code clears (an
+    /// attacker who has the password can therefore slow the owner's second step; a
+    /// password reset is the owner's way out). A spent recovery code sends the "N codes
+    /// left" notice.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] for a malformed, unknown, spent, expired or exhausted
@@ -65,6 +68,10 @@ impl Auth {
             );
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
         };
+        // The address may have gone since the first step: refused before a code is spent.
+        if !user.email_verified && self.needs_verified_email(&user.role) {
+            return Err(AuthError::EmailNotVerified);
+        }
         let proven = match self.check_second_factor(&user, code, ctx).await? {
             Some(proven) => proven,
             None => return Err(AuthError::InvalidCode),
@@ -76,10 +83,6 @@ impl Auth {
         if let Proven::RecoveryCode { left } = proven {
             self.tell_codes_left(&user, left, ctx);
         }
-        // The address may have gone since the first step.
-        if !user.email_verified && self.needs_verified_email(&user.role) {
-            return Err(AuthError::EmailNotVerified);
-        }
         let (user, tokens, sid) = self.start_session(&user, &[Amr::Pwd, Amr::Otp], ctx).await?;
         audit!(info, "login_succeeded", ctx, user_id = user.id.get(), second_factor = true);
         self.notify_if_new_client(&user, sid, ctx).await;
@@ -87,15 +90,16 @@ impl Auth {
     }
 
     /// The answer to a correct password of `user`, whose second factor is on: a fresh MFA
-    /// token, stored by digest, bound to the user and to `origin`.
+    /// token, stored by digest, bound to the user and to `origin`, dated `now` (when the
+    /// login began, before its password was checked).
     pub(super) async fn mfa_challenge(
         &self,
         user: &UserRecord,
         origin: LoginOrigin,
+        now: time::OffsetDateTime,
         ctx: &RequestContext,
     ) -> AuthError {
         let token = MfaToken::generate();
-        let now = self.now();
         let record = MfaTokenRecord {
             digest: token.digest(),
             user_id: user.id,
@@ -306,6 +310,59 @@ mod tests {
             }
         }
         assert!(refused, "the account's code tally started a backoff");
+    }
+
+    #[tokio::test]
+    async fn a_few_wrong_codes_do_not_lock_the_owner_out() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let pw = Password::new(PASSWORD);
+        let wrong =
+            if a.secret.code_at(f.clock.now()).as_str() == "000000" { "111111" } else { "000000" };
+        for _ in 0..2 {
+            let r = f.auth.regenerate_recovery_codes(&a.user, None, &pw, wrong, &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::WrongCode)), "{r:?}");
+            let token = challenge(&f).await;
+            let r = f.auth.verify_second_factor(&token, &totp(wrong), &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::InvalidCode)), "{r:?}");
+        }
+        // Four wrong codes and four right passwords: the right code still passes, at once.
+        let code = a.secret.code_at(f.clock.now());
+        f.auth.verify_second_factor(&challenge(&f).await, &totp(&code), &f.ctx).await.unwrap();
+        f.clock.advance(STEP);
+        let code = a.secret.code_at(f.clock.now());
+        f.auth.regenerate_recovery_codes(&a.user, None, &pw, &code, &f.ctx).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_password_change_needs_a_session_that_proved_the_factor_and_keeps_it() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let (pw, new) = (Password::new(PASSWORD), Password::new("a brand new passphrase here"));
+        let r = f.auth.change_password(a.user.id, &[Amr::Pwd], &pw, &new, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::SecondFactorRequired)), "{r:?}");
+        let both = [Amr::Pwd, Amr::Otp];
+        let changed = f.auth.change_password(a.user.id, &both, &pw, &new, &f.ctx).await.unwrap();
+        let claims = f.auth.verify_access(changed.tokens.access_token.expose()).unwrap();
+        assert_eq!(claims.amr, both);
+    }
+
+    #[tokio::test]
+    async fn a_login_begun_before_a_password_change_cannot_finish() {
+        let f = fixture();
+        let a = enrolled(&f).await;
+        let token = challenge(&f).await;
+        f.clock.advance(Duration::from_secs(1));
+        let new = Password::new("a brand new passphrase here");
+        let both = [Amr::Pwd, Amr::Otp];
+        f.auth
+            .change_password(a.user.id, &both, &Password::new(PASSWORD), &new, &f.ctx)
+            .await
+            .unwrap();
+        f.clock.advance(STEP);
+        let code = a.secret.code_at(f.clock.now());
+        let r = f.auth.verify_second_factor(&token, &totp(&code), &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::InvalidToken(_))), "{r:?}");
     }
 
     #[tokio::test]

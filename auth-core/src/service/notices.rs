@@ -107,7 +107,7 @@ mod tests {
         let (f, recorder) = mail_fixture();
         let u = user_with_mail(&f, "alice").await;
         let (pw, new) = (Password::new(PASSWORD), Password::new("a brand new passphrase here"));
-        f.auth.change_password(u.id, &pw, &new, &f.ctx).await.unwrap();
+        f.auth.change_password(u.id, &[Amr::Pwd], &pw, &new, &f.ctx).await.unwrap();
         let notice = with_subject(&recorder, "Your password was changed", 1).await.remove(0);
         assert_eq!(notice.to.as_str(), "alice@example.com");
         assert!(!notice.content.text.contains(new.expose()));
@@ -115,7 +115,7 @@ mod tests {
         let mut r = Registration::new("bob1", PASSWORD);
         r.email = Some("bob@example.com".into());
         let bob = f.auth.register(r, None, &f.ctx).await.unwrap();
-        f.auth.change_password(bob.id, &pw, &new, &f.ctx).await.unwrap();
+        f.auth.change_password(bob.id, &[Amr::Pwd], &pw, &new, &f.ctx).await.unwrap();
         with_subject(&recorder, "Your password was changed", 1).await;
     }
 

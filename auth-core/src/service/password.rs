@@ -12,16 +12,19 @@ impl Auth {
     /// again, counted in the account's login backoff; `new` must meet the policy and differ
     /// from it. Every session of the user ends (refresh tokens revoked, access tokens
     /// refused by store-checked requests, the caller's included); the caller gets a new
-    /// session.
+    /// session, signed in with the password and what else `signed_in_with` (the `amr` of the
+    /// caller's access token) says.
     ///
     /// # Errors
-    /// [`AuthError::WrongPassword`] when `current` is wrong; [`AuthError::RateLimited`]
+    /// [`AuthError::SecondFactorRequired`] when the user has a second factor and
+    /// `signed_in_with` names none; [`AuthError::WrongPassword`] when `current` is wrong; [`AuthError::RateLimited`]
     /// while the account backs off; [`AuthError::Validation`] on `new_password` when `new`
     /// breaks the policy or equals `current`; [`AuthError::InvalidToken`] when the user is
     /// gone or inactive; [`AuthError::Overloaded`] / [`AuthError::Store`].
     pub async fn change_password(
         &self,
         user_id: UserId,
+        signed_in_with: &[Amr],
         current: &Password,
         new: &Password,
         ctx: &RequestContext,
@@ -30,6 +33,11 @@ impl Auth {
         let Some(user) = store.user_by_id(user_id).await?.filter(|u| u.is_active) else {
             return Err(AuthError::InvalidToken(TokenRejection::UserInactive));
         };
+        // The new session says what the caller's did; with a second factor on, one that
+        // did not prove it gets nothing (it would otherwise come out as if it had).
+        if user.mfa_enabled && !signed_in_with.iter().any(|m| m.is_second_factor()) {
+            return Err(AuthError::SecondFactorRequired);
+        }
         let policy = self.inner.config.password_policy();
         policy.check_length(new).map_err(as_new_password)?;
         self.reauthenticate(&user, current, ctx).await?;
@@ -49,11 +57,10 @@ impl Auth {
             })
             .await?
             .ok_or(AuthError::InvalidToken(TokenRejection::UserInactive))?;
-        // With a second factor on, the caller's session proved it: every live session of
-        // such a user did (a refresh refuses one that did not, and enrolment ends the
-        // others), and the store-checked bearer that reached here names a live session.
-        let amr: &[Amr] = if user.mfa_enabled { &[Amr::Pwd, Amr::Otp] } else { &[Amr::Pwd] };
-        let (user, tokens, _) = self.start_session(&user, amr, ctx).await?;
+        // The caller typed the password again; the other methods are their session's.
+        let mut amr = vec![Amr::Pwd];
+        amr.extend(signed_in_with.iter().filter(|m| **m != Amr::Pwd));
+        let (user, tokens, _) = self.start_session(&user, &amr, ctx).await?;
         audit!(info, "password_changed", ctx, user_id = user.id.get());
         self.notify(
             "password_changed",
@@ -127,8 +134,11 @@ mod tests {
         let u = f.user("alice").await;
         let old = f.login("alice").await;
         let new_pw = Password::new("a brand new passphrase");
-        let fresh =
-            f.auth.change_password(u.id, &Password::new(PASSWORD), &new_pw, &f.ctx).await.unwrap();
+        let fresh = f
+            .auth
+            .change_password(u.id, &[Amr::Pwd], &Password::new(PASSWORD), &new_pw, &f.ctx)
+            .await
+            .unwrap();
         assert!(f.auth.authenticate(old.tokens.access_token.expose()).await.is_err());
         assert!(f.auth.refresh(old.tokens.refresh_token.expose(), &f.ctx).await.is_err());
         assert!(f.auth.authenticate(fresh.tokens.access_token.expose()).await.is_ok());
@@ -145,6 +155,7 @@ mod tests {
             .auth
             .change_password(
                 u.id,
+                &[Amr::Pwd],
                 &Password::new("not my password"),
                 &Password::new("a brand new passphrase"),
                 &f.ctx,
@@ -157,7 +168,13 @@ mod tests {
             let ctx = f.ctx.clone();
             async move {
                 match auth
-                    .change_password(u.id, &Password::new(PASSWORD), &Password::new(new), &ctx)
+                    .change_password(
+                        u.id,
+                        &[Amr::Pwd],
+                        &Password::new(PASSWORD),
+                        &Password::new(new),
+                        &ctx,
+                    )
                     .await
                 {
                     Err(AuthError::Validation(e)) => e,
@@ -184,15 +201,21 @@ mod tests {
         let new = Password::new("a brand new passphrase");
         for _ in 0..limit {
             let wrong = Password::new("not my password");
-            let r = f.auth.change_password(u.id, &wrong, &new, &f.ctx).await;
+            let r = f.auth.change_password(u.id, &[Amr::Pwd], &wrong, &new, &f.ctx).await;
             assert!(matches!(r, Err(AuthError::WrongPassword)));
         }
         // The account now backs off: even the right password waits, and so does a login.
-        let r = f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await;
+        let r =
+            f.auth.change_password(u.id, &[Amr::Pwd], &Password::new(PASSWORD), &new, &f.ctx).await;
         assert!(matches!(r, Err(AuthError::RateLimited { .. })), "{r:?}");
         let login = f.auth.login("alice", &Password::new(PASSWORD), &f.ctx).await;
         assert!(matches!(login, Err(AuthError::RateLimited { .. })));
         f.clock.advance(std::time::Duration::from_secs(16 * 60));
-        assert!(f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.is_ok());
+        assert!(
+            f.auth
+                .change_password(u.id, &[Amr::Pwd], &Password::new(PASSWORD), &new, &f.ctx)
+                .await
+                .is_ok()
+        );
     }
 }

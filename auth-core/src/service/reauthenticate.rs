@@ -24,19 +24,6 @@ impl Auth {
         password: &Password,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let attempt = self.check_password_counted(user, password, ctx).await?;
-        self.inner.throttle.succeeded(attempt).await
-    }
-
-    /// [`reauthenticate`](Self::reauthenticate) without clearing the count when the
-    /// password is right: for a change that also needs a second-factor code, where only a
-    /// right code may clear it (a known password must not reset what wrong codes built up).
-    pub(super) async fn check_password_counted(
-        &self,
-        user: &UserRecord,
-        password: &Password,
-        ctx: &RequestContext,
-    ) -> Result<crate::throttle::Attempt> {
         let throttle = &self.inner.throttle;
         let now = self.now();
         // The per-IP login bucket too: a re-check is a password guess like a login.
@@ -59,7 +46,7 @@ impl Auth {
                 }
             };
         if matches {
-            Ok(attempt)
+            throttle.succeeded(attempt).await
         } else {
             audit!(info, "reauthentication_failed", ctx, user_id = user.id.get());
             Err(AuthError::WrongPassword)

@@ -185,7 +185,10 @@ mod tests {
         let token = token_of(&links(&recorder, "/reset-password", 1).await[0]);
         f.clock.advance(Duration::from_secs(1));
         let changed = Password::new("the owner's own new passphrase");
-        f.auth.change_password(u.id, &Password::new(PASSWORD), &changed, &f.ctx).await.unwrap();
+        f.auth
+            .change_password(u.id, &[Amr::Pwd], &Password::new(PASSWORD), &changed, &f.ctx)
+            .await
+            .unwrap();
         let new = Password::new("a brand new passphrase here");
         let r = f.auth.reset_password(&token, &new, &f.ctx).await;
         assert!(matches!(r, Err(AuthError::InvalidLink)), "made before the change: {r:?}");

@@ -141,11 +141,9 @@ impl Auth {
     ) -> Result<UserRecord> {
         let code = SecondFactorCode::parse(code)?;
         let record = self.active_record(user).await?;
-        // The password's attempt stays counted until the code proves right (which clears
-        // the same tally), so a known password cannot reset what wrong codes built up.
-        let password_attempt = self.check_password_counted(&record, current_password, ctx).await?;
+        // (Wrong codes count in the account's code tally, which no password clears.)
+        self.reauthenticate(&record, current_password, ctx).await?;
         if !record.mfa_enabled {
-            self.inner.throttle.succeeded(password_attempt).await?;
             return Err(no_second_factor());
         }
         match self.check_second_factor(&record, &code, ctx).await? {
@@ -156,23 +154,27 @@ impl Auth {
         Ok(record)
     }
 
-    /// One attempt in the login backoff of `user`'s account from this client, counted as a
-    /// failure until [succeeded](crate::throttle) (refused at once while the account backs
-    /// off).
+    /// One attempt in the tally of `user`'s wrong codes: per account, whatever the client's
+    /// address (six digits must not be guessable from many addresses at once), counted as a
+    /// failure until a right code clears it; no password clears it. Refused at once while
+    /// the account backs off.
     pub(super) async fn begin_code_attempt(
         &self,
         user: &UserRecord,
         ctx: &RequestContext,
     ) -> Result<Attempt> {
         let throttle = &self.inner.throttle;
-        let account = throttle.account_key(user.username.key(), ctx.ip());
-        throttle.begin_attempt(account, self.now()).await
+        let key = throttle.code_key(user.username.key());
+        throttle.begin_attempt(key, self.now()).await.inspect_err(|_| {
+            audit!(info, "second_factor_backoff", ctx, user_id = user.id.get());
+        })
     }
 
     /// Checks `code` against `user`'s second factor and spends what it used: the TOTP time
     /// step (each accepted once, on every instance sharing the store) or the recovery code.
-    /// `None` for a wrong or spent code. Counted in the account's login backoff as a login
-    /// is: a failure until the code proves right.
+    /// `None` for a wrong or spent code. Counted in the account's tally of wrong codes
+    /// ([`begin_code_attempt`](Self::begin_code_attempt)): a failure until the code proves
+    /// right.
     ///
     /// # Errors
     /// [`AuthError::RateLimited`] while the account backs off; [`AuthError::MfaUnavailable`];
@@ -185,21 +187,8 @@ impl Auth {
     ) -> Result<Option<Proven>> {
         let throttle = &self.inner.throttle;
         let attempt = self.begin_code_attempt(user, ctx).await?;
-        // Also counted per account whatever the client's address: six digits must not be
-        // guessable from many addresses at once.
-        let code_attempt = match throttle
-            .begin_attempt(throttle.code_key(user.username.key()), self.now())
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                audit!(info, "second_factor_backoff", ctx, user_id = user.id.get());
-                return Err(e);
-            }
-        };
         match self.spend_code(user, code).await {
             Ok(Some(proven)) => {
-                throttle.succeeded(code_attempt).await?;
                 throttle.succeeded(attempt).await?;
                 Ok(Some(proven))
             }
@@ -208,7 +197,6 @@ impl Auth {
                 Ok(None)
             }
             Err(e) => {
-                throttle.withdrawn(code_attempt).await;
                 throttle.withdrawn(attempt).await;
                 Err(e)
             }

@@ -130,17 +130,21 @@ impl Auth {
         // to an error, so each step is logged when it fails and the codes are returned.
         // (Sessions it fails to end cannot refresh: they never proved a second factor.)
         self.inner.users.forget(record.id);
-        let after = async {
-            self.inner.throttle.succeeded(attempt).await?;
-            if let Some(sid) = session {
-                store.set_session_amr(record.id, sid, &[Amr::Pwd, Amr::Otp]).await?;
+        if let Err(e) = self.inner.throttle.succeeded(attempt).await {
+            tracing::warn!(target: "auth::mfa", user_id = record.id.get(), error = %e, "could not clear the code tally after enabling TOTP");
+        }
+        if let Some(sid) = session {
+            if let Err(e) = store.set_session_amr(record.id, sid, &[Amr::Pwd, Amr::Otp]).await {
+                tracing::error!(target: "auth::mfa", user_id = record.id.get(), error = %e, "after enabling TOTP, the enrolling session could not be marked (it will have to sign in again)");
             }
-            self.end_other_sessions(&record, session).await
+        }
+        let ended = match self.end_other_sessions(&record, session).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(target: "auth::mfa", user_id = record.id.get(), error = %e, "after enabling TOTP, the other sessions could not all be ended (they cannot refresh)");
+                0
+            }
         };
-        let ended = after.await.unwrap_or_else(|e| {
-            tracing::error!(target: "auth::mfa", user_id = record.id.get(), error = %e, "after enabling TOTP, the sessions could not all be updated");
-            0
-        });
         audit!(info, "totp_enabled", ctx, user_id = record.id.get(), sessions_ended = ended);
         self.notify(
             "second_factor_enabled",

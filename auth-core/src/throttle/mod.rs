@@ -356,16 +356,34 @@ mod tests {
         for _ in 0..2 {
             let _ = f.auth.login("ALICE", &wrong(), &f.ctx).await;
         }
-        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        let e = f
+            .auth
+            .change_password(u.id, &[crate::Amr::Pwd], &wrong(), &new, &f.ctx)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AuthError::WrongPassword));
-        let e = f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await;
+        let e = f
+            .auth
+            .change_password(u.id, &[crate::Amr::Pwd], &Password::new(PASSWORD), &new, &f.ctx)
+            .await;
         assert_eq!(wait_of(&e.unwrap_err()), Duration::from_secs(1), "the account backs off");
         // Four attempts so far came from this IP; the bucket holds six.
         f.clock.advance(Duration::from_secs(1));
-        f.auth.change_password(u.id, &Password::new(PASSWORD), &new, &f.ctx).await.unwrap();
-        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        f.auth
+            .change_password(u.id, &[crate::Amr::Pwd], &Password::new(PASSWORD), &new, &f.ctx)
+            .await
+            .unwrap();
+        let e = f
+            .auth
+            .change_password(u.id, &[crate::Amr::Pwd], &wrong(), &new, &f.ctx)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AuthError::WrongPassword));
-        let e = f.auth.change_password(u.id, &wrong(), &new, &f.ctx).await.unwrap_err();
+        let e = f
+            .auth
+            .change_password(u.id, &[crate::Amr::Pwd], &wrong(), &new, &f.ctx)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AuthError::RateLimited { .. }), "the per-IP bucket: {e:?}");
     }
 

@@ -131,6 +131,19 @@ impl App {
         Ok(Self { auth, tasks, config: Arc::new(config), openapi })
     }
 
+    /// What the library's routers and extractors need, as both binaries give it: the
+    /// trusted proxies, where users are served (`Location` of a registration) and the
+    /// public URL (the discovery documents).
+    ///
+    /// # Errors
+    /// [`StartupError`] for invalid trusted proxies or public URL.
+    pub fn auth_state(&self) -> Result<auth_core::http::AuthState, StartupError> {
+        Ok(auth_core::http::AuthState::new(self.auth.clone())
+            .with_trusted_proxies(self.config.trusted_proxies()?)
+            .with_users_path(USERS_PATH)
+            .with_public_url(auth_core::PublicUrl::parse(&self.config.public_url)?))
+    }
+
     /// Logs which keys seal the stored TOTP secrets, for key rotation: a secret still sealed
     /// by an old key keeps that key in `MFA_ENCRYPTION_OLD_KEYS`; one whose key is gone
     /// locks its user out of the second step.

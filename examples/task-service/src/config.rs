@@ -252,8 +252,7 @@ pub enum JwtAlgorithm {
     #[value(name = "HS256")]
     Hs256,
     /// Ed25519 signatures with a private key file: whoever holds the public key can verify
-    /// tokens without being able to sign them (this service does not publish it; the
-    /// library's `KeySet::jwks` makes a JWK set of it).
+    /// tokens without being able to sign them (published at `/.well-known/jwks.json`).
     #[value(name = "EdDSA")]
     EdDsa,
     /// ECDSA P-256 signatures with a private key file.

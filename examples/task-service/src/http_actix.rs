@@ -29,7 +29,7 @@ use actix_web::{
 };
 use auth_actix::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, Require,
-    api_errors, auth_scope, get_or_head, no_store,
+    api_errors, auth_scope, discovery_scope, get_or_head, no_store,
 };
 use auth_core::{
     UserId,
@@ -40,7 +40,7 @@ use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
 use crate::{
-    app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
+    app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
     config::CorsPolicy,
     docs, shutdown,
     tasks::{CreateTask, ReadAllTasks, UpdateTask},
@@ -61,9 +61,7 @@ impl AppFactory {
     /// [`StartupError`] for invalid CORS origins or trusted proxies.
     pub fn new(app: App) -> Result<Self, StartupError> {
         let config = app.config.clone();
-        let auth = AuthState::new(app.auth.clone())
-            .with_trusted_proxies(config.trusted_proxies()?)
-            .with_users_path(USERS_PATH);
+        let auth = app.auth_state()?;
         let cors_origins: Vec<String> =
             config.cors_allowed_origins()?.into_iter().map(str::to_owned).collect();
         for origin in &cors_origins {
@@ -96,6 +94,7 @@ impl AppFactory {
             .app_data(self.auth)
             .app_data(BodyLimit(BODY_LIMIT))
             .service(web::resource("/health").route(get_or_head().to(health)))
+            .service(discovery_scope())
             .service(web::resource("/openapi.json").route(get_or_head().to(openapi_json)))
             .service(web::resource("/docs").route(get_or_head().to(docs_redirect)))
             .service(web::resource("/docs/{file:.*}").route(get_or_head().to(docs_file)))

@@ -5,7 +5,7 @@ use std::{future::Future, net::SocketAddr};
 
 use auth_axum::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, Require, api_errors,
-    auth_router, no_store,
+    auth_router, discovery_router, no_store,
 };
 use auth_core::{
     User, UserId,
@@ -30,7 +30,7 @@ use tower_http::{
 };
 
 use crate::{
-    app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError, USERS_PATH},
+    app::{App, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
     config::{Config, CorsPolicy},
     docs, shutdown,
     tasks::{CreateTask, ReadAllTasks, Task, UpdateTask},
@@ -63,9 +63,7 @@ impl FromRef<AppState> for App {
 /// [`StartupError`] for invalid CORS origins or trusted proxies.
 pub fn router(app: App) -> Result<Router, StartupError> {
     let config = app.config.clone();
-    let auth = AuthState::new(app.auth.clone())
-        .with_trusted_proxies(config.trusted_proxies()?)
-        .with_users_path(USERS_PATH);
+    let auth = app.auth_state()?;
     let routes = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))
@@ -73,6 +71,7 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         .route("/docs/", get(|| docs_file(Path(String::new()))))
         .route("/docs/{*file}", get(docs_file))
         .nest("/auth", auth_router())
+        .merge(discovery_router())
         .route("/tasks", get(list_tasks).post(create_task))
         .route("/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
         .route("/admin/users", get(admin_users))

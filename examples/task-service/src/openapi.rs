@@ -203,6 +203,30 @@ pub struct DeleteAccountBody {
     current_password: String,
 }
 
+/// A JWK set (RFC 7517).
+#[derive(ToSchema)]
+pub struct JwkSet {
+    /// The keys: each with `kid`, `alg`, `use` (`sig`) and its public parameters.
+    keys: Vec<serde_json::Value>,
+}
+
+/// RFC 8414 authorization server metadata.
+#[derive(ToSchema)]
+pub struct AuthorizationServerMetadata {
+    /// The `iss` of every access token (`JWT_ISSUER`).
+    issuer: String,
+    /// `PUBLIC_URL/auth/token`.
+    token_endpoint: String,
+    /// `PUBLIC_URL/.well-known/jwks.json`.
+    jwks_uri: String,
+    /// `["password", "refresh_token"]`.
+    grant_types_supported: Vec<String>,
+    /// `["none"]`: public clients.
+    token_endpoint_auth_methods_supported: Vec<String>,
+    /// `[]`: no authorization endpoint.
+    response_types_supported: Vec<String>,
+}
+
 /// `POST /auth/mfa/totp`.
 #[derive(ToSchema)]
 pub struct TotpEnrolmentBody {
@@ -504,7 +528,7 @@ mod paths {
     #[utoipa::path(post, path = "/auth/password", tag = "auth", request_body = ChangePasswordBody,
         security(("OAuth2PasswordBearer" = [])),
         responses((status = 200, description = "Changed: every earlier session ended; a pair in a new session", body = TokenPair),
-            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff", body = ErrorBody),
+            (status = 403, description = "Wrong current password (`invalid_credentials`), counted in the login backoff; or, with a second factor on, a session that never proved it (`second_factor_required`)", body = ErrorBody),
             (status = 429, description = "The account backs off after failed attempts (`Retry-After`)", body = ErrorBody),
             BodyErrors, BearerErrors, CommonErrors))]
     fn change_password() {}
@@ -573,6 +597,14 @@ mod paths {
             (status = 422, description = "The id is not valid UTF-8 once percent-decoded", body = ErrorBody),
             BearerErrors, CommonErrors))]
     fn end_session() {}
+
+    #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "service",
+        responses((status = 200, description = "The public keys that verify access tokens (RFC 7517), verify-only rotated keys included; `{\"keys\": []}` with HS256; `Cache-Control: public, max-age=300`", body = JwkSet)))]
+    fn jwks() {}
+
+    #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "service",
+        responses((status = 200, description = "RFC 8414 metadata; `Cache-Control: public, max-age=300`", body = AuthorizationServerMetadata)))]
+    fn authorization_server_metadata() {}
 
     #[utoipa::path(post, path = "/auth/mfa/totp", tag = "auth", request_body = TotpEnrolmentBody,
         security(("OAuth2PasswordBearer" = [])),
@@ -691,7 +723,7 @@ mod paths {
     #[derive(OpenApi)]
     #[openapi(
         info(title = "task-service", description = "Register, log in, manage tasks: the ready-made auth API."),
-        paths(health, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, request_email_verification, verify_email, me, change_email, delete_account, sessions, end_session,
+        paths(health, jwks, authorization_server_metadata, register, login, token, refresh, logout, logout_all, change_password, forgot_password, reset_password, request_email_verification, verify_email, me, change_email, delete_account, sessions, end_session,
             begin_totp_enrolment, confirm_totp_enrolment, disable_totp, regenerate_recovery_codes, verify_second_factor, admin,
             list_tasks, create_task, get_task, update_task, delete_task, admin_users, admin_get_user,
             admin_patch_user, admin_user_sessions, admin_end_user_sessions, admin_reset_second_factors, admin_tasks),

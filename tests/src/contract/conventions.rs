@@ -10,6 +10,8 @@ use super::client::*;
 /// Every route `docs/API.md` lists, as OpenAPI paths.
 pub const ROUTES: &[&str] = &[
     "/health",
+    "/.well-known/jwks.json",
+    "/.well-known/oauth-authorization-server",
     "/auth/register",
     "/auth/login",
     "/auth/token",

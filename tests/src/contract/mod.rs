@@ -42,6 +42,7 @@ pub mod auth;
 pub mod bad_input;
 pub mod client;
 pub mod conventions;
+pub mod discovery;
 pub mod email_verification;
 pub mod outbox;
 pub mod password_reset;
@@ -339,6 +340,12 @@ macro_rules! http_contract_tests {
             refresh_over_the_ip_limit_is_429,
         });
     };
+    (@group discovery [$($attr:tt)*] $spawn:expr) => {
+        $crate::http_contract_tests!(@cases [$($attr)*] $spawn; discovery {
+            jwks_publishes_the_verifying_keys,
+            metadata_names_the_endpoints,
+        });
+    };
     (@group second_factor [$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@cases [$($attr)*] $spawn; second_factor {
             totp_enrolment_then_two_step_login,
@@ -391,7 +398,7 @@ macro_rules! http_contract_tests {
     ([$($attr:tt)*] $spawn:expr) => {
         $crate::http_contract_tests!(@suite [$($attr)*] $spawn;
             auth, sessions, session_list, account, password_reset, email_verification,
-            second_factor, tokens, tasks, admin, conventions, throttling, bad_input
+            second_factor, tokens, discovery, tasks, admin, conventions, throttling, bad_input
         );
     };
     ([$($attr:tt)*] $spawn:expr; $($group:ident),+ $(,)?) => {

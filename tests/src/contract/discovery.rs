@@ -1,0 +1,43 @@
+//! Discovery for other services: `GET /.well-known/jwks.json` and `GET
+//! /.well-known/oauth-authorization-server` (RFC 8414).
+
+use serde_json::json;
+
+use super::client::*;
+use super::{ServerKey, Target};
+
+/// The JWK set holds the public key that verifies the server's access tokens (its `kid`,
+/// `alg` and `use`, no private part), or nothing for HS256; other services may cache it.
+pub async fn jwks_publishes_the_verifying_keys(t: &Target) {
+    let r = get(t, "/.well-known/jwks.json", None).await;
+    r.expect_status(200);
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    let keys = r.json()["keys"].as_array().cloned().expect("a keys array");
+    match &t.key {
+        ServerKey::Hs256(_) => assert!(keys.is_empty(), "a shared secret is never published"),
+        ServerKey::Es256 { .. } => {
+            let user = new_user(t).await;
+            let kid = jwt_part(&user.access, 0)["kid"].clone();
+            let key = keys.iter().find(|k| k["kid"] == kid).expect("the signing key is listed");
+            assert_eq!(
+                (&key["alg"], &key["use"], &key["kty"]),
+                (&json!("ES256"), &json!("sig"), &json!("EC"))
+            );
+            assert!(key.get("d").is_none(), "no private part: {key}");
+        }
+    }
+}
+
+/// The metadata names the issuer of the tokens, the token endpoint and the JWK set.
+pub async fn metadata_names_the_endpoints(t: &Target) {
+    let r = get(t, "/.well-known/oauth-authorization-server", None).await;
+    r.expect_status(200);
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    let m = r.json();
+    assert_eq!(m["issuer"], t.issuer.as_str());
+    let token_endpoint = m["token_endpoint"].as_str().expect("token_endpoint");
+    assert!(token_endpoint.ends_with("/auth/token"), "{m}");
+    assert!(m["jwks_uri"].as_str().is_some_and(|u| u.ends_with("/.well-known/jwks.json")), "{m}");
+    assert_eq!(m["grant_types_supported"], json!(["password", "refresh_token"]));
+    assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["none"]));
+}
