@@ -56,7 +56,7 @@ impl MailSettings {
     /// no query or fragment; a trailing `/` is dropped).
     ///
     /// # Errors
-    /// [`AuthError::Config`] for a URL of another form.
+    /// [`AuthError::Config`](crate::AuthError::Config) for a URL of another form.
     pub fn new(mailer: Arc<dyn Mailer>, public_url: &str) -> Result<Self> {
         let url = crate::PublicUrl::parse(public_url)?;
         Ok(Self {
