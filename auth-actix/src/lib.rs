@@ -17,4 +17,4 @@ pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
     MaybeUser, OptionalJsonOrForm, Require, SecondFactorUser,
 };
-pub use routes::{auth_scope, discovery_scope, get_or_head};
+pub use routes::{auth_scope, discovery_routes, get_or_head};

@@ -321,16 +321,16 @@ async fn admin(admin: Admin) -> HttpResponse {
     HttpResponse::Ok().json(AdminGreeting::for_user(&admin))
 }
 
-/// The discovery documents other services read, to mount at the root with
-/// `App::new().service(discovery_scope())`: `GET /.well-known/jwks.json` (the public keys
+/// The discovery documents other services read, registered at the root with
+/// `App::new().configure(discovery_routes)`: `GET /.well-known/jwks.json` (the public keys
 /// that verify access tokens; empty with HS256) and `GET
 /// /.well-known/oauth-authorization-server` (RFC 8414; a 404 unless the state has a [public
-/// URL](auth_core::http::AuthState::with_public_url)). Both may be cached five minutes. The
-/// app needs `web::Data<AuthState>`.
-pub fn discovery_scope() -> Scope {
-    web::scope("/.well-known")
-        .service(web::resource("/jwks.json").route(get_or_head().to(jwks)))
-        .service(web::resource("/oauth-authorization-server").route(get_or_head().to(metadata)))
+/// URL](auth_core::http::AuthState::with_public_url)). Both may be cached five minutes. Two
+/// resources, not a `/.well-known` scope, so that the application's own routes there
+/// (`security.txt`, ACME challenges) still answer. The app needs `web::Data<AuthState>`.
+pub fn discovery_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(http::JWKS_PATH).route(get_or_head().to(jwks)))
+        .service(web::resource(http::METADATA_PATH).route(get_or_head().to(metadata)));
 }
 
 fn cacheable() -> actix_web::HttpResponseBuilder {

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::AuthError;
 
 /// The service's public address: `http://` or `https://`, a host, an optional path, no
-/// query or fragment, without a trailing `/`.
+/// user information, query or fragment, without a trailing `/`.
 ///
 /// ```
 /// use auth_core::PublicUrl;
@@ -31,6 +31,8 @@ impl PublicUrl {
             !r.is_empty()
                 && !r.starts_with('/')
                 && !r.chars().any(|c| matches!(c, '?' | '#') || c.is_whitespace() || c.is_control())
+                // No `user:password@`: the URL is published.
+                && !r.split('/').next().is_some_and(|authority| authority.contains('@'))
         });
         if !valid {
             return Err(AuthError::Config(
@@ -76,7 +78,16 @@ mod tests {
         ] {
             assert_eq!(PublicUrl::parse(given).unwrap().as_str(), kept);
         }
-        for bad in ["", "https://", "https:///x", "ftp://a", "https://a b", "https://a#f", "a"] {
+        for bad in [
+            "",
+            "https://",
+            "https:///x",
+            "ftp://a",
+            "https://a b",
+            "https://a#f",
+            "a",
+            "https://u:p@a",
+        ] {
             assert!(PublicUrl::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(PublicUrl::parse("https://a").unwrap().join("/x"), "https://a/x");

@@ -161,13 +161,15 @@ where
     let mut config = config(&db);
     let outbox = tempfile::tempdir().expect("a mail outbox");
     config.mail_outbox_dir = outbox.path().to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let base_url = format!("http://{}", listener.local_addr().expect("bound"));
+    // Links and discovery documents name the server where the suite reaches it.
+    config.public_url = base_url.clone();
     edit(&mut config);
     let clock = Arc::new(SkippingClock::default());
     let app =
         App::build_with_clock(config.clone(), clock.clone()).await.expect("the service starts");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let (stop, stopped) = oneshot::channel::<()>();
-    let base_url = format!("http://{}", listener.local_addr().expect("bound"));
     tokio::spawn(serve_until(
         app,
         listener,

@@ -12,8 +12,9 @@ use super::{AuthState, ErrorResponse};
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// Where the RFC 8414 metadata is served.
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
-/// The `Cache-Control` of both documents: other services may keep them five minutes (a
-/// new key is published at least that long before it signs: see the key rotation notes).
+/// The `Cache-Control` of both documents: other services may keep them five minutes (so a
+/// new signing key should be listed, as a verify-only key, that long before it signs; a
+/// verifier that meets an unknown `kid` fetches the set again).
 pub const DISCOVERY_CACHE_CONTROL: &str = "public, max-age=300";
 /// Where the `/auth` router is mounted, which the metadata's `token_endpoint` names.
 pub const AUTH_MOUNT: &str = "/auth";

@@ -158,10 +158,11 @@ pub async fn change_password(
     ctx: &RequestContext,
 ) -> Result<TokenPair, ErrorResponse> {
     let user = state.auth.current_user(claims).await?;
+    let methods = state.auth.session_methods(claims).await?;
     let ChangePasswordRequest { current_password, new_password } = body;
     let signed_in = state
         .auth
-        .change_password(user.id, &claims.amr, &current_password, &new_password, ctx)
+        .change_password(user.id, &methods, &current_password, &new_password, ctx)
         .await
         .map_err(ErrorResponse::from)?;
     Ok(signed_in.tokens)

@@ -58,7 +58,17 @@ pub enum Mail<'a> {
         /// What changed.
         change: SecondFactorChange,
     },
-    /// A recovery code was used to sign in.
+    /// Wrong second-factor codes were entered after the right password: someone else may
+    /// know it.
+    SecondFactorFailures {
+        /// The account's username.
+        username: &'a str,
+        /// How many wrong codes in a row.
+        failures: u32,
+        /// Whether codes are no longer taken until the password is reset.
+        locked: bool,
+    },
+    /// A recovery code was used.
     RecoveryCodeUsed {
         /// The account's username.
         username: &'a str,
@@ -220,6 +230,19 @@ impl MailTemplates for DefaultTemplates {
                 };
                 notice(subject, username, what)
             }
+            Mail::SecondFactorFailures { username, failures, locked } => {
+                let what = format!(
+                    "{failures} wrong codes in a row were entered at the second step of signing \
+                     in to your account, each after the right password: someone else may know \
+                     your password.{}",
+                    if locked {
+                        " Codes are no longer accepted until the password is reset."
+                    } else {
+                        ""
+                    }
+                );
+                notice("Wrong sign-in codes for your account", username, &what)
+            }
             Mail::RecoveryCodeUsed { username, left } => {
                 let what = format!(
                     "a recovery code of your account was used. You have {left} \
@@ -306,6 +329,7 @@ mod tests {
                 change: SecondFactorChange::RemovedByAdmin,
             },
             Mail::RecoveryCodeUsed { username: "<i>eve</i>", left: 2 },
+            Mail::SecondFactorFailures { username: "<i>eve</i>", failures: 5, locked: false },
         ];
         for mail in mails {
             let m = DefaultTemplates.render(&mail);

@@ -86,6 +86,24 @@ impl Auth {
         self.current_user(&claims).await
     }
 
+    /// How the session of a verified token signed in: the token's `amr`, or, when the
+    /// session has proved more since the token was issued (a TOTP enrolment confirmed from
+    /// it), the session's as stored. Reads the store only in that case.
+    ///
+    /// # Errors
+    /// [`AuthError::Store`](crate::AuthError::Store).
+    pub async fn session_methods(&self, claims: &crate::AccessClaims) -> Result<Vec<crate::Amr>> {
+        let proved = |amr: &[crate::Amr]| amr.iter().any(|m| m.is_second_factor());
+        let Some(sid) = claims.sid.filter(|_| !proved(&claims.amr)) else {
+            return Ok(claims.amr.clone());
+        };
+        let live = self.inner.store.live_refresh_tokens(claims.sub, self.now()).await?;
+        Ok(live
+            .into_iter()
+            .find(|t| t.family_id == sid)
+            .map_or_else(|| claims.amr.clone(), |t| t.amr))
+    }
+
     /// [`authenticate`](Self::authenticate), for routes an application marks as needing a
     /// second factor: the token's session must have proved one (its `amr` names `otp`,
     /// `hwk` or `swk`).

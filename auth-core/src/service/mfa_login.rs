@@ -121,7 +121,7 @@ impl Auth {
 mod tests {
     use std::time::Duration;
 
-    use crate::{service::test_support::*, *};
+    use crate::{service::test_support::*, throttle::Throttle, *};
 
     const STEP: Duration = Duration::from_secs(30);
 
@@ -348,7 +348,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_login_begun_before_a_password_change_cannot_finish() {
+    async fn a_password_change_ends_a_login_half_way() {
         let f = fixture();
         let a = enrolled(&f).await;
         let token = challenge(&f).await;
@@ -363,6 +363,37 @@ mod tests {
         let code = a.secret.code_at(f.clock.now());
         let r = f.auth.verify_second_factor(&token, &totp(&code), &f.ctx).await;
         assert!(matches!(r, Err(AuthError::InvalidToken(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn a_hundred_wrong_codes_stop_codes_until_a_reset_and_the_owner_hears_of_it() {
+        use crate::service::test_mail::*;
+        let (f, recorder) = mail_fixture();
+        let user = user_with_mail(&f, "alice").await;
+        let secret = enrolled_as(&f, &user).await;
+        let pw = Password::new(PASSWORD);
+        let wrong = |at| if secret.code_at(at).as_str() == "000000" { "111111" } else { "000000" };
+        let pause = Duration::from_secs(16 * 60); // past the longest backoff
+        for _ in 0..Throttle::MAX_CODE_FAILURES {
+            f.clock.advance(pause);
+            let r = f.auth.disable_totp(&user, None, &pw, wrong(f.clock.now()), &f.ctx).await;
+            assert!(matches!(r, Err(AuthError::WrongCode)), "{r:?}");
+        }
+        f.clock.advance(pause);
+        let right = secret.code_at(f.clock.now());
+        let r = f.auth.disable_totp(&user, None, &pw, &right, &f.ctx).await;
+        assert!(matches!(r, Err(AuthError::RateLimited { .. })), "{r:?}");
+        // Told at the start of the streak and when codes stopped being taken.
+        with_subject(&recorder, "Wrong sign-in codes for your account", 2).await;
+        // A reset gives the owner their codes back.
+        let account = ForgottenAccount::Username("alice".into());
+        f.auth.forgot_password(&account, &f.ctx).await.unwrap();
+        let link = links(&recorder, "/reset-password", 1).await.remove(0);
+        let new = Password::new("a brand new passphrase here");
+        f.auth.reset_password(&token_of(&link), &new, &f.ctx).await.unwrap();
+        f.clock.advance(STEP);
+        let right = secret.code_at(f.clock.now());
+        f.auth.disable_totp(&user, None, &new, &right, &f.ctx).await.unwrap();
     }
 
     #[tokio::test]

@@ -165,7 +165,7 @@ impl Auth {
     ) -> Result<Attempt> {
         let throttle = &self.inner.throttle;
         let key = throttle.code_key(user.username.key());
-        throttle.begin_attempt(key, self.now()).await.inspect_err(|_| {
+        throttle.begin_code_attempt(key, self.now()).await.inspect_err(|_| {
             audit!(info, "second_factor_backoff", ctx, user_id = user.id.get());
         })
     }
@@ -193,7 +193,20 @@ impl Auth {
                 Ok(Some(proven))
             }
             Ok(None) => {
-                audit!(info, "second_factor_failed", ctx, user_id = user.id.get());
+                let failures = attempt.failures();
+                audit!(info, "second_factor_failed", ctx, user_id = user.id.get(), failures);
+                // Someone who has the password is guessing codes: the owner hears of it once
+                // a streak reaches the backoff, and again when codes stop being taken.
+                let threshold = self.inner.config.rate_limits().login_failures_per_account;
+                if failures == threshold || failures == crate::throttle::Throttle::MAX_CODE_FAILURES
+                {
+                    let mail = Mail::SecondFactorFailures {
+                        username: user.username.as_str(),
+                        failures,
+                        locked: failures >= crate::throttle::Throttle::MAX_CODE_FAILURES,
+                    };
+                    self.notify("second_factor_failures", user, &mail);
+                }
                 Ok(None)
             }
             Err(e) => {

@@ -94,7 +94,8 @@ impl Auth {
     ///
     /// # Errors
     /// [`AuthError::Validation`] (`code`) for something that is not six digits;
-    /// [`AuthError::WrongCode`] for a wrong code (counted in the login backoff);
+    /// [`AuthError::WrongCode`] for a wrong code (counted in the account's tally of wrong
+    /// codes);
     /// [`AuthError::Conflict`] when no enrolment is pending; [`AuthError::MfaUnavailable`];
     /// [`AuthError::RateLimited`]; [`AuthError::InvalidToken`] when the user is gone or
     /// inactive; [`AuthError::Store`].
@@ -121,10 +122,17 @@ impl Auth {
         let codes = RecoveryCode::generate_set();
         let digests: Vec<_> = codes.iter().map(RecoveryCode::digest).collect();
         let store = &self.inner.store;
-        if !store.confirm_totp(record.id, &pending.secret, step, &digests, self.now()).await? {
+        match store.confirm_totp(record.id, &pending.secret, step, &digests, self.now()).await {
+            Ok(true) => {}
             // Another confirmation, a new start or a removal won the race.
-            self.inner.throttle.withdrawn(attempt).await;
-            return Err(AuthError::Conflict("No enrolment is pending: start one first"));
+            Ok(false) => {
+                self.inner.throttle.withdrawn(attempt).await;
+                return Err(AuthError::Conflict("No enrolment is pending: start one first"));
+            }
+            Err(e) => {
+                self.inner.throttle.withdrawn(attempt).await;
+                return Err(e.into());
+            }
         }
         // The factor is on and the codes exist only here: what follows must not lose them
         // to an error, so each step is logged when it fails and the codes are returned.

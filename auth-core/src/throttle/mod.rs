@@ -39,6 +39,15 @@ pub(crate) struct Throttle {
 #[must_use = "a right password must reset the count"]
 pub(crate) struct Attempt {
     key: Option<ThrottleKey>,
+    /// The failures counted under the key, this attempt's included.
+    failures: u32,
+}
+
+impl Attempt {
+    /// The failures counted under its key, this attempt's included (0 without a key).
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures
+    }
 }
 
 /// The kinds of per-IP bucket.
@@ -115,6 +124,40 @@ impl Throttle {
             .then(|| ThrottleKey::new("code-account", &[account]))
     }
 
+    /// The most wrong second-factor codes in a row an account takes: past them every code
+    /// is refused until the tally is cleared (a password reset) or a day passes without
+    /// one. With the backoff, about a day of guessing from someone who has the password.
+    pub(crate) const MAX_CODE_FAILURES: u32 = 100;
+
+    /// Begins a code attempt on the account tally `key` ([`Throttle::code_key`]): as
+    /// [`begin_attempt`](Self::begin_attempt), and refused outright past
+    /// [`MAX_CODE_FAILURES`](Self::MAX_CODE_FAILURES).
+    pub(crate) async fn begin_code_attempt(
+        &self,
+        key: Option<ThrottleKey>,
+        now: OffsetDateTime,
+    ) -> Result<Attempt> {
+        if let Some(key) = &key {
+            if let Some(f) = self.store.failures(key).await? {
+                if !is_forgotten(&f, now) && f.count >= Self::MAX_CODE_FAILURES {
+                    let wait = Duration::try_from(f.last + RateLimits::FAILURE_MEMORY - now)
+                        .unwrap_or(Duration::ZERO);
+                    return Err(self.backing_off(f.count, wait));
+                }
+            }
+        }
+        self.begin_attempt(key, now).await
+    }
+
+    /// Forgets an account's tally of wrong codes (after a password reset: whoever guessed
+    /// with the old password has lost it).
+    pub(crate) async fn clear_codes(&self, account: &str) -> Result<()> {
+        if let Some(key) = self.code_key(account) {
+            self.store.clear_failures(&key).await?;
+        }
+        Ok(())
+    }
+
     /// Begins a password attempt on the account of `key`: refused while the account backs
     /// off, else counted as a failure at once, before any hashing, so that attempts made
     /// in parallel cannot all pass one check. Of attempts that raced past the check, only
@@ -128,7 +171,7 @@ impl Throttle {
         key: Option<ThrottleKey>,
         now: OffsetDateTime,
     ) -> Result<Attempt> {
-        let Some(key) = key else { return Ok(Attempt { key: None }) };
+        let Some(key) = key else { return Ok(Attempt { key: None, failures: 0 }) };
         let mut expected = 1;
         if let Some(earlier) = self.store.failures(&key).await? {
             if is_forgotten(&earlier, now) {
@@ -147,7 +190,7 @@ impl Throttle {
             // Another attempt counted in between: this one would have found the backoff.
             return Err(self.backing_off(reserved.count, self.limits.backoff(reserved.count)));
         }
-        Ok(Attempt { key: Some(key) })
+        Ok(Attempt { key: Some(key), failures: reserved.count })
     }
 
     fn backing_off(&self, failures: u32, wait: Duration) -> AuthError {

@@ -74,6 +74,15 @@ impl App {
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
         app.report_mfa_keys().await;
+        if app.config.jwt_issuer.trim_end_matches('/')
+            != app.config.public_url.trim_end_matches('/')
+        {
+            tracing::info!(
+                issuer = %app.config.jwt_issuer,
+                public_url = %app.config.public_url,
+                "JWT_ISSUER is not PUBLIC_URL: strict RFC 8414 clients of /.well-known/oauth-authorization-server expect them equal"
+            );
+        }
         Ok(app)
     }
 

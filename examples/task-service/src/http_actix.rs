@@ -29,7 +29,7 @@ use actix_web::{
 };
 use auth_actix::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, BodyLimit, Client, CurrentUser, Require,
-    api_errors, auth_scope, discovery_scope, get_or_head, no_store,
+    api_errors, auth_scope, discovery_routes, get_or_head, no_store,
 };
 use auth_core::{
     UserId,
@@ -94,7 +94,7 @@ impl AppFactory {
             .app_data(self.auth)
             .app_data(BodyLimit(BODY_LIMIT))
             .service(web::resource("/health").route(get_or_head().to(health)))
-            .service(discovery_scope())
+            .configure(discovery_routes)
             .service(web::resource("/openapi.json").route(get_or_head().to(openapi_json)))
             .service(web::resource("/docs").route(get_or_head().to(docs_redirect)))
             .service(web::resource("/docs/{file:.*}").route(get_or_head().to(docs_file)))

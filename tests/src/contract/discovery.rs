@@ -35,9 +35,26 @@ pub async fn metadata_names_the_endpoints(t: &Target) {
     assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
     let m = r.json();
     assert_eq!(m["issuer"], t.issuer.as_str());
-    let token_endpoint = m["token_endpoint"].as_str().expect("token_endpoint");
-    assert!(token_endpoint.ends_with("/auth/token"), "{m}");
-    assert!(m["jwks_uri"].as_str().is_some_and(|u| u.ends_with("/.well-known/jwks.json")), "{m}");
+    assert_eq!(m["token_endpoint"], url(t, "/auth/token"), "{m}");
+    assert_eq!(m["jwks_uri"], url(t, "/.well-known/jwks.json"), "{m}");
     assert_eq!(m["grant_types_supported"], json!(["password", "refresh_token"]));
     assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["none"]));
+    assert_eq!(m["response_types_supported"], json!([]));
+    // What it names works: the key set, and the token endpoint's password grant.
+    let jwks = send(http().get(m["jwks_uri"].as_str().unwrap())).await;
+    jwks.expect_status(200);
+    let user = new_user(t).await;
+    let fields = [
+        ("grant_type", "password"),
+        ("username", user.username.as_str()),
+        ("password", user.password.as_str()),
+    ];
+    let pair = send(http().post(m["token_endpoint"].as_str().unwrap()).form(&fields)).await;
+    assert_token_pair(t, &pair);
+    // HEAD answers as GET without a body, on both documents.
+    for path in ["/.well-known/jwks.json", "/.well-known/oauth-authorization-server"] {
+        let head = send(request(t, reqwest::Method::HEAD, path)).await;
+        head.expect_status(200);
+        assert!(head.text().is_empty());
+    }
 }

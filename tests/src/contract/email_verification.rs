@@ -46,7 +46,7 @@ pub async fn registration_mails_a_link_that_verifies_the_address_once(t: &Target
         (&json!(false), &Value::Null)
     );
     let mail = mailed(t, &email, VERIFY, 1).await.remove(0);
-    assert!(mail.contains("http://127.0.0.1:8000/verify-email#token="), "{mail}");
+    assert!(mail.contains(&url(t, "/verify-email#token=")), "{mail}");
     assert!(mail.contains(&user.username), "the message names the account");
     let token = super::outbox::token_in(&mail);
     let r = verify(t, &token).await;

@@ -210,7 +210,12 @@ pub async fn enrolment_ends_the_other_sessions(t: &Target) {
         .await
         .expect_status(200);
     assert_invalid_token(&refresh(t, &other_refresh).await);
-    let (access, _) = assert_token_pair(t, &refresh(t, &user.refresh).await);
+    // The enrolling session's token still says `pwd`, and its session now `pwd` + `otp`: a
+    // password change from it keeps both.
+    let new_password = strong_password();
+    let body = json!({"current_password": user.password, "new_password": new_password});
+    let changed = post_json(t, "/auth/password", Some(&user.access), &body).await;
+    let (access, _) = assert_token_pair(t, &changed);
     assert_eq!(jwt_claims(&access)["amr"], json!(["pwd", "otp"]));
 }
 
