@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use auth_core::{
-    Auth, AuthBuilder, AuthError, Clock, Page, Password, SigningKey, SystemClock, User,
+    Auth, AuthBuilder, AuthError, Clock, KeySet, Page, Password, SigningKey, SystemClock, User,
     throttle::{MemoryThrottle, ThrottleStore},
 };
 use auth_sqlx::{PoolSettings, SqlStore};
@@ -68,9 +68,9 @@ impl App {
         config: Config,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let key = signing::signing_key(&config)?;
+        let keys = signing::key_set(&config)?;
         let mfa = crate::second_factor::settings(&config)?;
-        let app = Self::connect_on(config, key, mfa, true, clock).await?;
+        let app = Self::connect_on(config, keys, mfa, true, clock).await?;
         // (Insecure settings are logged by `Auth` itself when it is built.)
         app.bootstrap_admin().await?;
         app.report_mfa_keys().await;
@@ -97,18 +97,18 @@ impl App {
         secret: &Secret,
         migrate: bool,
     ) -> Result<Self, StartupError> {
-        let key = SigningKey::hs256(secret.expose().as_bytes())?;
-        Self::connect_on(config, key, None, migrate, Arc::new(SystemClock)).await
+        let keys = KeySet::new(SigningKey::hs256(secret.expose().as_bytes())?);
+        Self::connect_on(config, keys, None, migrate, Arc::new(SystemClock)).await
     }
 
     async fn connect_on(
         config: Config,
-        key: SigningKey,
+        keys: KeySet,
         mfa: Option<auth_core::MfaSettings>,
         migrate: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let auth_config = config.auth_config(key)?;
+        let auth_config = config.auth_config(keys)?;
         let user_cache_ttl = Duration::from_millis(config.user_cache_ttl_ms);
         AuthBuilder::check_user_cache_ttl(user_cache_ttl)?;
         let settings = PoolSettings {

@@ -48,6 +48,16 @@ pub enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
+    /// Generate a signing key pair for key rotation: the private key (PKCS#8 PEM, mode 0600)
+    /// into FILE for JWT_PRIVATE_KEY_FILE, its public half into FILE.pub for
+    /// JWT_VERIFY_ONLY_KEY_FILES. Prints the key id. Needs no database.
+    GenerateKey {
+        /// The private key file to create (never overwritten).
+        file: std::path::PathBuf,
+        /// EdDSA or ES256.
+        #[arg(long, value_enum, ignore_case = true, default_value_t = crate::config::JwtAlgorithm::EdDsa)]
+        algorithm: crate::config::JwtAlgorithm,
+    },
     /// Print the current code of a TOTP secret (base32, as `POST /auth/mfa/totp` gives it),
     /// read from the first line of standard input: for trying an account's second factor
     /// without an authenticator app. Needs no database.
@@ -137,6 +147,17 @@ where
                 .await
                 .map_err(|e| StartupError::Other(e.to_string()))??;
             print!("{}", calibration_report(&c));
+            Ok(())
+        }
+        Command::GenerateKey { file, algorithm } => {
+            let made = crate::keygen::generate(algorithm, &file)?;
+            println!(
+                "{} key {} written to {} (private) and {} (public)",
+                algorithm.name(),
+                made.kid,
+                made.private.display(),
+                made.public.display()
+            );
             Ok(())
         }
         Command::Totp => {

@@ -4,7 +4,7 @@
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use auth_core::{
-    Argon2Params, AuthConfig, AuthError, HashingConfig, KeySet, SigningKey, http::TrustedProxies,
+    Argon2Params, AuthConfig, AuthError, HashingConfig, KeySet, http::TrustedProxies,
     throttle::RateLimits,
 };
 use clap::{Args, ValueEnum};
@@ -57,6 +57,13 @@ pub struct Config {
     /// production refuses a file other users can read.
     #[arg(long, env = "JWT_PRIVATE_KEY_FILE")]
     pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Comma-separated SPKI PEM public keys (EdDSA, ES256 or RS256) that verify access tokens
+    /// but never sign them, published at `/.well-known/jwks.json` with the signing key: the
+    /// next key, listed before it signs, and retired ones whose tokens may still be alive
+    /// (key rotation; `generate-key` writes both halves).
+    #[arg(long, env = "JWT_VERIFY_ONLY_KEY_FILES", value_delimiter = ',', num_args = 0..)]
+    pub jwt_verify_only_key_files: Vec<PathBuf>,
 
     /// The `iss` of issued tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "task-service")]
@@ -387,13 +394,12 @@ impl Config {
         Ok(origins)
     }
 
-    /// The auth configuration with `key` signing access tokens (see
-    /// [`signing::signing_key`](crate::signing::signing_key)).
+    /// The auth configuration with `keys` verifying access tokens and their signing key
+    /// signing them (see [`signing::key_set`](crate::signing::key_set)).
     ///
     /// # Errors
     /// [`AuthError::Config`] for any value out of bounds.
-    pub fn auth_config(&self, key: SigningKey) -> Result<AuthConfig, AuthError> {
-        let keys = KeySet::new(key);
+    pub fn auth_config(&self, keys: KeySet) -> Result<AuthConfig, AuthError> {
         let params = Argon2Params::builder()
             .m_cost_kib(self.argon2_memory_kib)
             .t_cost(self.argon2_iterations)
@@ -453,7 +459,8 @@ mod tests {
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8000");
         assert_eq!((c.access_token_expire_minutes, c.refresh_token_expire_days), (15, 30));
         assert_eq!(c.jwt_algorithm, JwtAlgorithm::Hs256);
-        let auth = c.auth_config(SigningKey::hs256(&[b'x'; 32]).unwrap()).unwrap();
+        let auth =
+            c.auth_config(KeySet::new(auth_core::SigningKey::hs256(&[b'x'; 32]).unwrap())).unwrap();
         assert_eq!(auth.access_ttl(), Duration::from_secs(900));
     }
 }

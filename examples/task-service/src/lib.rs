@@ -18,6 +18,7 @@ pub mod docs;
 pub mod http_actix;
 #[cfg(feature = "axum")]
 pub mod http_axum;
+pub mod keygen;
 pub mod logging;
 pub mod mail;
 pub mod openapi;

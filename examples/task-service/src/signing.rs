@@ -3,7 +3,7 @@
 
 use std::{fs, io::Read, os::unix::fs::PermissionsExt, path::PathBuf};
 
-use auth_core::SigningKey;
+use auth_core::{KeySet, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use crate::{
@@ -36,6 +36,29 @@ pub enum SigningError {
     /// never the file's content).
     #[error("JWT_PRIVATE_KEY_FILE {0}: {1}")]
     Key(PathBuf, #[source] auth_core::AuthError),
+}
+
+/// Every key that verifies access tokens: the signing key ([`signing_key`]) and the
+/// verify-only public keys of `JWT_VERIFY_ONLY_KEY_FILES` (each logged with its key id).
+///
+/// # Errors
+/// As [`signing_key`]; a [`StartupError`] for a verify-only file that is unreadable, holds
+/// no EdDSA, ES256 or RS256 public key, or repeats a key.
+pub fn key_set(config: &Config) -> Result<KeySet, StartupError> {
+    let mut keys = KeySet::new(signing_key(config)?);
+    for path in &config.jwt_verify_only_key_files {
+        let bad = |why: String| {
+            StartupError::Other(format!("JWT_VERIFY_ONLY_KEY_FILES {}: {why}", path.display()))
+        };
+        let pem = fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let key = VerifyingKey::eddsa_public_pem(&pem)
+            .or_else(|_| VerifyingKey::es256_public_pem(&pem))
+            .or_else(|_| VerifyingKey::rs256_public_pem(&pem))
+            .map_err(|_| bad("not an EdDSA, ES256 or RS256 public key in PEM".into()))?;
+        tracing::info!(kid = key.kid(), algorithm = ?key.algorithm(), file = %path.display(), "access tokens are also verified with this key (it never signs)");
+        keys = keys.with_previous(key).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(keys)
 }
 
 /// The key to sign access tokens with, as [`Config::jwt_algorithm`] and
@@ -121,6 +144,27 @@ mod tests {
         ] {
             let key = signing_key(&config(alg, Some(file))).expect(file);
             assert_eq!(format!("{:?}", key.algorithm()), alg.name());
+        }
+    }
+
+    #[test]
+    fn verify_only_keys_join_the_set_and_bad_ones_are_refused() {
+        let mut c = config(JwtAlgorithm::EdDsa, Some("ed25519.pem"));
+        c.jwt_verify_only_key_files = vec![PathBuf::from(KEYS).join("es256.pub.pem")];
+        let keys = key_set(&c).unwrap();
+        assert_eq!(keys.verifying_keys().count(), 2);
+        assert_eq!(keys.jwks().keys.len(), 2, "both are published");
+        for (file, why) in [
+            ("es256.pem", "not an EdDSA, ES256 or RS256 public key"),
+            ("missing.pub.pem", "No such file"),
+            ("ed25519.pub.pem", "duplicate kid"),
+        ] {
+            c.jwt_verify_only_key_files = vec![PathBuf::from(KEYS).join(file)];
+            let err = key_set(&c).unwrap_err().to_string();
+            assert!(
+                err.contains("JWT_VERIFY_ONLY_KEY_FILES") && err.contains(why),
+                "{file}: {err}"
+            );
         }
     }
 
