@@ -1,7 +1,7 @@
 //! The guards against the guard matrix of `auth_core::testing::guard_matrix` (`viewer` ⊂
 //! `editor` ⊂ `admin`): `Require<P>` for a role, a permission, any-of and all-of, as
 //! extractors and as middleware (`Authorize` on a resource and on a scope), and a stored role
-//! the configuration no longer declares.
+//! the configuration no longer declares; and `SecondFactorUser`.
 
 use std::net::SocketAddr;
 
@@ -12,7 +12,7 @@ use actix_web::{
     test::{self, TestRequest},
     web,
 };
-use auth_actix::{Admin, Authorize, CurrentUser, Require, api_errors};
+use auth_actix::{Admin, Authorize, CurrentUser, Require, SecondFactorUser, api_errors};
 use auth_core::{
     AllOf, AnyOf, Auth,
     http::AuthState,
@@ -42,6 +42,7 @@ async fn call(auth: Auth, route: &'static str, bearer: Option<String>) -> GuardR
             .route("/audit", web::get().to(|_: Require<AuditNotes>| ok()))
             .route("/any", web::get().to(|_: Require<AnyOf<(Editor, AuditNotes)>>| ok()))
             .route("/all", web::get().to(|_: Require<AllOf<(Editor, AuditNotes)>>| ok()))
+            .route(SECOND_FACTOR_ROUTE, web::get().to(|_: SecondFactorUser| ok()))
             .service(
                 web::scope("/layer")
                     .service(
@@ -73,6 +74,12 @@ async fn call(auth: Auth, route: &'static str, bearer: Option<String>) -> GuardR
     let www = res.headers().get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap().to_owned());
     let body: Value = serde_json::from_slice(&test::read_body(res).await).unwrap_or(Value::Null);
     GuardReply { status, www_authenticate: www, code: body["code"].as_str().map(str::to_owned) }
+}
+
+#[actix_web::test]
+async fn a_route_marked_for_a_second_factor_takes_only_sessions_that_proved_one() {
+    guard_matrix::a_route_marked_for_a_second_factor_takes_only_sessions_that_proved_one(call)
+        .await;
 }
 
 #[actix_web::test]

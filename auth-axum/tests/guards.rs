@@ -1,11 +1,12 @@
 //! The guards against the guard matrix of `auth_core::testing::guard_matrix` (`viewer` ⊂
 //! `editor` ⊂ `admin`): `Require<P>` for a role, a permission, any-of and all-of, as
 //! extractors and as route-level middleware (`AuthorizeLayer`, and
-//! `from_extractor_with_state`), and a stored role the configuration no longer declares.
+//! `from_extractor_with_state`), a stored role the configuration no longer declares, and
+//! `SecondFactorUser`.
 
 use std::net::SocketAddr;
 
-use auth_axum::{Admin, AuthorizeLayer, CurrentUser, Require, api_errors};
+use auth_axum::{Admin, AuthorizeLayer, CurrentUser, Require, SecondFactorUser, api_errors};
 use auth_core::{
     AllOf, AnyOf, Auth,
     http::AuthState,
@@ -46,6 +47,7 @@ fn app(auth: Auth) -> Router {
         .route("/audit", get(|_: Require<AuditNotes>| async { "ok" }))
         .route("/any", get(|_: Require<AnyOf<(Editor, AuditNotes)>>| async { "ok" }))
         .route("/all", get(|_: Require<AllOf<(Editor, AuditNotes)>>| async { "ok" }))
+        .route(SECOND_FACTOR_ROUTE, get(|_: SecondFactorUser| async { "ok" }))
         .merge(layered)
         .merge(typed)
         .merge(policy)
@@ -76,6 +78,12 @@ async fn each_role_passes_exactly_its_guards() {
 #[tokio::test]
 async fn a_stored_role_no_longer_declared_passes_no_guard() {
     guard_matrix::a_stored_role_no_longer_declared_passes_no_guard(call).await;
+}
+
+#[tokio::test]
+async fn a_route_marked_for_a_second_factor_takes_only_sessions_that_proved_one() {
+    guard_matrix::a_route_marked_for_a_second_factor_takes_only_sessions_that_proved_one(call)
+        .await;
 }
 
 #[tokio::test]

@@ -5,6 +5,8 @@
 
 use std::{future::Future, sync::Arc};
 
+use crate::Clock as _;
+
 use crate::{
     Auth, AuthConfig, AuthConfigBuilder, KeySet, MemoryStore, Permission, Requirement, Role,
     RoleDefinition, SigningKey,
@@ -193,4 +195,57 @@ where
     assert_eq!(call(bare, "/read", Some(token.clone())).await.status, 403);
     let granting = Auth::new(config(|c| c), store);
     assert_eq!(call(granting, "/read", Some(token)).await.status, 200);
+}
+
+/// Where the test app serves a route that needs a second factor (the crate's
+/// `SecondFactorUser` extractor).
+pub const SECOND_FACTOR_ROUTE: &str = "/strong";
+
+/// [`SECOND_FACTOR_ROUTE`] takes a session that proved a second factor (`amr` with `otp`),
+/// refuses one signed in with the password alone with 403 `second_factor_required` and
+/// RFC 9470's `insufficient_user_authentication`, and a request without a token with 401.
+///
+/// # Panics
+/// On the first answer that differs.
+pub async fn a_route_marked_for_a_second_factor_takes_only_sessions_that_proved_one<F, Fut>(call: F)
+where
+    F: Fn(Auth, &'static str, Option<String>) -> Fut,
+    Fut: Future<Output = GuardReply>,
+{
+    let clock = crate::ManualClock::starting_now();
+    let ring = crate::MfaKeyRing::new(crate::MfaKey::from_bytes([5; 32]));
+    let auth = Auth::builder(config(|c| c), Arc::new(MemoryStore::new()))
+        .clock(Arc::new(clock.clone()))
+        .mfa(crate::MfaSettings::new("Guard matrix", ring).expect("valid settings"))
+        .build()
+        .expect("a service");
+    let ctx = crate::RequestContext::internal();
+    let password = crate::Password::new(PASSWORD);
+    // Without a second factor: a password session.
+    let plain = super::access_token(&auth, "plain", PASSWORD, Role::User).await;
+    let reply = call(auth.clone(), SECOND_FACTOR_ROUTE, Some(plain)).await;
+    let expected = GuardReply {
+        status: 403,
+        www_authenticate: Some(r#"Bearer error="insufficient_user_authentication""#.into()),
+        code: Some("second_factor_required".into()),
+    };
+    assert_eq!(reply, expected);
+    // With one: enrolled, then signed in with the password and a code.
+    let first = super::access_token(&auth, "alice", PASSWORD, Role::User).await;
+    let alice = auth.authenticate(&first).await.expect("alice");
+    let started = auth.begin_totp_enrolment(&alice, &password, &ctx).await.expect("a start");
+    let secret = crate::TotpSecret::from_base32(started.secret()).expect("a secret");
+    let code = secret.code_at(clock.now());
+    auth.confirm_totp_enrolment(&alice, None, &code, &ctx).await.expect("on");
+    clock.advance(std::time::Duration::from_secs(30));
+    let challenge = match auth.login("alice", &password, &ctx).await {
+        Err(crate::AuthError::MfaRequired(c)) => c,
+        other => panic!("expected mfa_required: {other:?}"),
+    };
+    let code = crate::SecondFactorCode::parse(&secret.code_at(clock.now())).expect("a code");
+    let step = auth.verify_second_factor(challenge.token.expose(), &code, &ctx).await;
+    let token = step.expect("signed in").signed_in.tokens.access_token.expose().to_owned();
+    assert_eq!(call(auth.clone(), SECOND_FACTOR_ROUTE, Some(token)).await.status, 200);
+    let reply = call(auth, SECOND_FACTOR_ROUTE, None).await;
+    assert_eq!((reply.status, reply.code.as_deref()), (401, Some("not_authenticated")));
 }
