@@ -158,7 +158,7 @@ pub async fn change_password(
     ctx: &RequestContext,
 ) -> Result<TokenPair, ErrorResponse> {
     let user = state.auth.current_user(claims).await?;
-    let methods = state.auth.session_methods(claims).await?;
+    let methods = state.auth.session_methods(&user, claims).await?;
     let ChangePasswordRequest { current_password, new_password } = body;
     let signed_in = state
         .auth

@@ -65,7 +65,7 @@ pub enum Mail<'a> {
         username: &'a str,
         /// How many wrong codes in a row.
         failures: u32,
-        /// Whether codes are no longer taken until the password is reset.
+        /// Whether codes are no longer taken (for a day after the last attempt).
         locked: bool,
     },
     /// A recovery code was used.
@@ -236,7 +236,9 @@ impl MailTemplates for DefaultTemplates {
                      in to your account, each after the right password: someone else may know \
                      your password.{}",
                     if locked {
-                        " Codes are no longer accepted until the password is reset."
+                        " Codes are no longer accepted for a day after the last attempt: change \
+                         your password, and ask an administrator to reset your second factor \
+                         if you cannot wait."
                     } else {
                         ""
                     }

@@ -86,15 +86,20 @@ impl Auth {
         self.current_user(&claims).await
     }
 
-    /// How the session of a verified token signed in: the token's `amr`, or, when the
-    /// session has proved more since the token was issued (a TOTP enrolment confirmed from
-    /// it), the session's as stored. Reads the store only in that case.
+    /// How the session of `user`'s verified token signed in: the token's `amr`, or, when
+    /// the user has a second factor the token does not name, the session's as stored (it
+    /// may have proved one since the token was issued: a TOTP enrolment confirmed from it).
+    /// Reads the store only in that case.
     ///
     /// # Errors
     /// [`AuthError::Store`](crate::AuthError::Store).
-    pub async fn session_methods(&self, claims: &crate::AccessClaims) -> Result<Vec<crate::Amr>> {
+    pub async fn session_methods(
+        &self,
+        user: &User,
+        claims: &crate::AccessClaims,
+    ) -> Result<Vec<crate::Amr>> {
         let proved = |amr: &[crate::Amr]| amr.iter().any(|m| m.is_second_factor());
-        let Some(sid) = claims.sid.filter(|_| !proved(&claims.amr)) else {
+        let Some(sid) = claims.sid.filter(|_| user.mfa_enabled && !proved(&claims.amr)) else {
             return Ok(claims.amr.clone());
         };
         let live = self.inner.store.live_refresh_tokens(claims.sub, self.now()).await?;

@@ -67,11 +67,6 @@ impl Auth {
             other => other,
         };
         let user = updated?.ok_or(AuthError::InvalidLink)?;
-        // Whoever guessed codes with the old password has lost it: the owner's tally of
-        // wrong codes starts again (logged if it cannot be cleared; it lapses in a day).
-        if let Err(e) = self.inner.throttle.clear_codes(user.username.key()).await {
-            tracing::warn!(target: "auth::throttle", user_id = user.id.get(), error = %e, "could not clear the tally of wrong codes after a reset");
-        }
         audit!(
             info,
             "password_reset_completed",

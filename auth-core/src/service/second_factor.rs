@@ -115,6 +115,11 @@ impl Auth {
         let record = self.inner.store.user_by_id(target).await?.ok_or(AuthError::NotFound)?;
         let removed = self.inner.store.remove_second_factors(target).await?;
         let revoked = self.revoke_everything(target).await?;
+        // A new enrolment starts without the old factor's tally of wrong codes (logged if
+        // it cannot be cleared: it lapses in a day).
+        if let Err(e) = self.inner.throttle.clear_codes(record.username.key()).await {
+            tracing::warn!(target: "auth::throttle", user_id = target.get(), error = %e, "could not clear the tally of wrong codes");
+        }
         audit!(
             warn,
             "second_factor_reset",
@@ -141,7 +146,8 @@ impl Auth {
     ) -> Result<UserRecord> {
         let code = SecondFactorCode::parse(code)?;
         let record = self.active_record(user).await?;
-        // (Wrong codes count in the account's code tally, which no password clears.)
+        // (Wrong codes count in the account's code tally, which a right password does not
+        // clear.)
         self.reauthenticate(&record, current_password, ctx).await?;
         if !record.mfa_enabled {
             return Err(no_second_factor());
@@ -156,7 +162,7 @@ impl Auth {
 
     /// One attempt in the tally of `user`'s wrong codes: per account, whatever the client's
     /// address (six digits must not be guessable from many addresses at once), counted as a
-    /// failure until a right code clears it; no password clears it. Refused at once while
+    /// failure until a right code clears it (a right password does not). Refused at once while
     /// the account backs off.
     pub(super) async fn begin_code_attempt(
         &self,
@@ -197,9 +203,10 @@ impl Auth {
                 audit!(info, "second_factor_failed", ctx, user_id = user.id.get(), failures);
                 // Someone who has the password is guessing codes: the owner hears of it once
                 // a streak reaches the backoff, and again when codes stop being taken.
-                let threshold = self.inner.config.rate_limits().login_failures_per_account;
-                if failures == threshold || failures == crate::throttle::Throttle::MAX_CODE_FAILURES
-                {
+                let max = crate::throttle::Throttle::MAX_CODE_FAILURES;
+                let limits = self.inner.config.rate_limits();
+                let threshold = limits.login_failures_per_account.min(max);
+                if failures > 0 && (failures == threshold || failures == max) {
                     let mail = Mail::SecondFactorFailures {
                         username: user.username.as_str(),
                         failures,

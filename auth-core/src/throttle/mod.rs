@@ -124,9 +124,10 @@ impl Throttle {
             .then(|| ThrottleKey::new("code-account", &[account]))
     }
 
-    /// The most wrong second-factor codes in a row an account takes: past them every code
-    /// is refused until the tally is cleared (a password reset) or a day passes without
-    /// one. With the backoff, about a day of guessing from someone who has the password.
+    /// The most wrong second-factor codes in a row an account takes (NIST SP 800-63B): past
+    /// them every code is refused, and each refusal counts too, until the tally is cleared
+    /// (an administrator's reset of the account's second factor) or a day passes without an
+    /// attempt. With the backoff, reaching it takes about a day of guessing.
     pub(crate) const MAX_CODE_FAILURES: u32 = 100;
 
     /// Begins a code attempt on the account tally `key` ([`Throttle::code_key`]): as
@@ -140,6 +141,8 @@ impl Throttle {
         if let Some(key) = &key {
             if let Some(f) = self.store.failures(key).await? {
                 if !is_forgotten(&f, now) && f.count >= Self::MAX_CODE_FAILURES {
+                    // The refusal counts: the lock lasts as long as someone keeps trying.
+                    let f = self.store.add_failure(key, now).await?;
                     let wait = Duration::try_from(f.last + RateLimits::FAILURE_MEMORY - now)
                         .unwrap_or(Duration::ZERO);
                     return Err(self.backing_off(f.count, wait));
@@ -149,8 +152,8 @@ impl Throttle {
         self.begin_attempt(key, now).await
     }
 
-    /// Forgets an account's tally of wrong codes (after a password reset: whoever guessed
-    /// with the old password has lost it).
+    /// Forgets an account's tally of wrong codes (after an administrator's reset of its
+    /// second factor: a new enrolment starts afresh).
     pub(crate) async fn clear_codes(&self, account: &str) -> Result<()> {
         if let Some(key) = self.code_key(account) {
             self.store.clear_failures(&key).await?;

@@ -62,8 +62,8 @@ pub struct Config {
     /// but never sign them, published at `/.well-known/jwks.json` with the signing key: the
     /// next key, listed before it signs, and retired ones whose tokens may still be alive
     /// (key rotation; `generate-key` writes both halves).
-    #[arg(long, env = "JWT_VERIFY_ONLY_KEY_FILES", value_delimiter = ',', num_args = 0..)]
-    pub jwt_verify_only_key_files: Vec<PathBuf>,
+    #[arg(long, env = "JWT_VERIFY_ONLY_KEY_FILES", value_delimiter = ',')]
+    pub jwt_verify_only_key_files: Vec<String>,
 
     /// The `iss` of issued tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "task-service")]

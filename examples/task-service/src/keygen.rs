@@ -71,9 +71,18 @@ pub fn generate(alg: JwtAlgorithm, private: &Path) -> Result<GeneratedKey, Start
         JwtAlgorithm::EdDsa => SigningKey::eddsa_pem(private_pem.as_bytes()),
         _ => SigningKey::es256_pem(private_pem.as_bytes()),
     }?;
-    let public = PathBuf::from(format!("{}.pub", private.display()));
+    let mut public = private.as_os_str().to_owned();
+    public.push(".pub");
+    let public = PathBuf::from(public);
+    if public.exists() {
+        return Err(failed(&format!("{} exists: it is never overwritten", public.display())));
+    }
     write_new(private, private_pem.as_bytes(), 0o600)?;
-    write_new(&public, public_pem.as_bytes(), 0o644)?;
+    if let Err(e) = write_new(&public, public_pem.as_bytes(), 0o644) {
+        // No private key without its public half.
+        let _ = std::fs::remove_file(private);
+        return Err(e);
+    }
     Ok(GeneratedKey { private: private.to_owned(), public, kid: key.kid().to_owned() })
 }
 
@@ -126,5 +135,9 @@ mod tests {
         );
         assert_ne!(two.0.kid, two.1.kid);
         assert!(generate(JwtAlgorithm::Hs256, &dir.path().join("h")).is_err());
+        // A public half in the way: nothing is written.
+        std::fs::write(dir.path().join("c.pub"), "x").unwrap();
+        assert!(generate(JwtAlgorithm::Es256, &dir.path().join("c")).is_err());
+        assert!(!dir.path().join("c").exists());
     }
 }

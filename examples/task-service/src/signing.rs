@@ -46,7 +46,9 @@ pub enum SigningError {
 /// no EdDSA, ES256 or RS256 public key, or repeats a key.
 pub fn key_set(config: &Config) -> Result<KeySet, StartupError> {
     let mut keys = KeySet::new(signing_key(config)?);
-    for path in &config.jwt_verify_only_key_files {
+    // (Empty entries, as an emptied list or a trailing comma leaves, are none.)
+    let files = config.jwt_verify_only_key_files.iter().map(|f| f.trim()).filter(|f| !f.is_empty());
+    for path in files.map(std::path::Path::new) {
         let bad = |why: String| {
             StartupError::Other(format!("JWT_VERIFY_ONLY_KEY_FILES {}: {why}", path.display()))
         };
@@ -150,20 +152,23 @@ mod tests {
     #[test]
     fn verify_only_keys_join_the_set_and_bad_ones_are_refused() {
         let mut c = config(JwtAlgorithm::EdDsa, Some("ed25519.pem"));
-        c.jwt_verify_only_key_files = vec![PathBuf::from(KEYS).join("es256.pub.pem")];
+        let file = |f: &str| PathBuf::from(KEYS).join(f).display().to_string();
+        c.jwt_verify_only_key_files = vec![file("es256.pub.pem"), String::new()];
         let keys = key_set(&c).unwrap();
         assert_eq!(keys.verifying_keys().count(), 2);
         assert_eq!(keys.jwks().keys.len(), 2, "both are published");
-        for (file, why) in [
+        for (name, why) in [
             ("es256.pem", "not an EdDSA, ES256 or RS256 public key"),
+            ("ed25519.pem", "not an EdDSA, ES256 or RS256 public key"),
+            ("rs256.pem", "not an EdDSA, ES256 or RS256 public key"),
             ("missing.pub.pem", "No such file"),
             ("ed25519.pub.pem", "duplicate kid"),
         ] {
-            c.jwt_verify_only_key_files = vec![PathBuf::from(KEYS).join(file)];
+            c.jwt_verify_only_key_files = vec![file(name)];
             let err = key_set(&c).unwrap_err().to_string();
             assert!(
                 err.contains("JWT_VERIFY_ONLY_KEY_FILES") && err.contains(why),
-                "{file}: {err}"
+                "{name}: {err}"
             );
         }
     }

@@ -51,10 +51,14 @@ pub async fn metadata_names_the_endpoints(t: &Target) {
     ];
     let pair = send(http().post(m["token_endpoint"].as_str().unwrap()).form(&fields)).await;
     assert_token_pair(t, &pair);
-    // HEAD answers as GET without a body, on both documents.
+    // HEAD answers as GET (the same length and caching), on both documents.
     for path in ["/.well-known/jwks.json", "/.well-known/oauth-authorization-server"] {
         let head = send(request(t, reqwest::Method::HEAD, path)).await;
+        let get = get(t, path, None).await;
         head.expect_status(200);
-        assert!(head.text().is_empty());
+        for name in ["content-length", "cache-control", "content-type"] {
+            assert_eq!(head.header(name), get.header(name), "{path} {name}");
+        }
+        assert!(get.header("content-length").is_some_and(|l| l != "0"), "{path}");
     }
 }
