@@ -136,6 +136,35 @@ impl Auth {
         Ok(())
     }
 
+    /// The MFA settings, or [`AuthError::MfaUnavailable`].
+    pub(super) fn mfa_settings(&self) -> Result<&crate::MfaSettings> {
+        self.inner.mfa.as_ref().ok_or(AuthError::MfaUnavailable)
+    }
+
+    /// The signed-in user's record as stored now, if they are still active.
+    pub(super) async fn active_record(&self, user: &User) -> Result<UserRecord> {
+        self.inner
+            .store
+            .user_by_id(user.id)
+            .await?
+            .filter(|u| u.is_active)
+            .ok_or(AuthError::InvalidToken(crate::TokenRejection::UserInactive))
+    }
+
+    /// Opens a user's sealed secret; a key that is gone or a secret that does not open is
+    /// logged (never the secret) and answered as [`AuthError::MfaUnavailable`].
+    pub(super) fn open_secret(
+        &self,
+        settings: &crate::MfaSettings,
+        user: &UserRecord,
+        sealed: &crate::SealedSecret,
+    ) -> Result<crate::TotpSecret> {
+        settings.keys().open(user.id, sealed).map_err(|e| {
+            tracing::error!(target: "auth::mfa", user_id = user.id.get(), key_id = %sealed.key_id, error = %e, "a stored TOTP secret cannot be opened");
+            AuthError::MfaUnavailable
+        })
+    }
+
     /// The password, then a code of the user's second factor, before a change to it.
     async fn recheck_for_change(
         &self,

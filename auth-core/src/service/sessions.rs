@@ -74,6 +74,21 @@ impl Auth {
         Ok(())
     }
 
+    /// Ends every session of `user` but `keep`; returns how many ended.
+    pub(super) async fn end_other_sessions(
+        &self,
+        user: &crate::UserRecord,
+        keep: Option<FamilyId>,
+    ) -> Result<usize> {
+        let open = self.inner.store.sessions(user.id, self.now()).await?;
+        let mut ended = 0;
+        for session in open.into_iter().filter(|s| Some(s.id) != keep) {
+            self.end_family(user.id, session.id).await?;
+            ended += 1;
+        }
+        Ok(ended)
+    }
+
     /// Revokes `user`'s family `id` and drops its cached state, so that this instance
     /// refuses the session's access tokens on their next store-checked request.
     pub(super) async fn end_family(&self, user: UserId, id: FamilyId) -> Result<u64> {

@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use super::Auth;
 use crate::{
-    Amr, AuthError, FamilyId, MfaSettings, OneTimeCode, Password, RecoveryCode, RequestContext,
-    Result, TotpSecret, User, UserRecord,
+    Amr, AuthError, FamilyId, OneTimeCode, Password, RecoveryCode, RequestContext, Result,
+    TotpSecret, User,
     audit::audit,
     mail::{Mail, SecondFactorChange},
     mfa::qr_svg,
@@ -163,49 +163,5 @@ impl Auth {
             },
         );
         Ok(codes)
-    }
-
-    /// The MFA settings, or [`AuthError::MfaUnavailable`].
-    pub(super) fn mfa_settings(&self) -> Result<&MfaSettings> {
-        self.inner.mfa.as_ref().ok_or(AuthError::MfaUnavailable)
-    }
-
-    /// The signed-in user's record as stored now, if they are still active.
-    pub(super) async fn active_record(&self, user: &User) -> Result<UserRecord> {
-        self.inner
-            .store
-            .user_by_id(user.id)
-            .await?
-            .filter(|u| u.is_active)
-            .ok_or(AuthError::InvalidToken(crate::TokenRejection::UserInactive))
-    }
-
-    /// Opens a user's sealed secret; a key that is gone or a secret that does not open is
-    /// logged (never the secret) and answered as [`AuthError::MfaUnavailable`].
-    pub(super) fn open_secret(
-        &self,
-        settings: &MfaSettings,
-        user: &UserRecord,
-        sealed: &crate::SealedSecret,
-    ) -> Result<TotpSecret> {
-        settings.keys().open(user.id, sealed).map_err(|e| {
-            tracing::error!(target: "auth::mfa", user_id = user.id.get(), key_id = %sealed.key_id, error = %e, "a stored TOTP secret cannot be opened");
-            AuthError::MfaUnavailable
-        })
-    }
-
-    /// Ends every session of `user` but `keep`; returns how many ended.
-    pub(super) async fn end_other_sessions(
-        &self,
-        user: &UserRecord,
-        keep: Option<FamilyId>,
-    ) -> Result<usize> {
-        let open = self.inner.store.sessions(user.id, self.now()).await?;
-        let mut ended = 0;
-        for session in open.into_iter().filter(|s| Some(s.id) != keep) {
-            self.end_family(user.id, session.id).await?;
-            ended += 1;
-        }
-        Ok(ended)
     }
 }
