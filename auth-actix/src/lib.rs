@@ -13,6 +13,8 @@ mod tests;
 pub use api_errors::api_errors;
 pub use authorize::{Authorize, AuthorizeMiddleware};
 pub use error::{ApiError, TokenEndpointError, no_store};
+#[cfg(feature = "remote-keys")]
+pub use extract::RemoteClaims;
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, BodyLimit, Claims, Client, CurrentUser, JsonOrForm,
     MaybeUser, OptionalJsonOrForm, Require, SecondFactorUser,

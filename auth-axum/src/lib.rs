@@ -11,6 +11,8 @@ mod routes;
 pub use api_errors::api_errors;
 pub use authorize_layer::{Authorize, AuthorizeLayer};
 pub use error::{ApiError, TokenEndpointError, no_store};
+#[cfg(feature = "remote-keys")]
+pub use extract::RemoteClaims;
 pub use extract::{
     Admin, ApiJson, ApiPath, ApiQuery, Claims, Client, CurrentUser, JsonOrForm, MaybeUser,
     OptionalJsonOrForm, Require, SecondFactorUser,

@@ -245,6 +245,14 @@ pub enum AuthError {
     /// This needs mail, and none is configured (HTTP 503, code `mail_unavailable`).
     #[error("Mail is not available on this server")]
     MailUnavailable,
+    /// A resource server has no keys to verify tokens with: it could not fetch the issuer's
+    /// key set yet (HTTP 503, code `keys_unavailable`). See
+    /// [`RemoteKeySet`](crate::RemoteKeySet).
+    #[error("Token verification is temporarily unavailable")]
+    KeysUnavailable {
+        /// When fetching the key set is tried again.
+        retry_after: Duration,
+    },
     /// The operation conflicts with the current state (HTTP 409, code `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
@@ -293,6 +301,7 @@ impl AuthError {
             Self::MissingCredentials => "not_authenticated",
             Self::InvalidToken(_) | Self::InvalidLink => "invalid_token",
             Self::MailUnavailable => "mail_unavailable",
+            Self::KeysUnavailable { .. } => "keys_unavailable",
             Self::EmailTaken => "email_taken",
             Self::EmailNotVerified => "email_not_verified",
             Self::Forbidden => "forbidden",
@@ -315,9 +324,9 @@ impl AuthError {
     /// The `Retry-After` a response to this error should carry, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Overloaded { retry_after } | Self::RateLimited { retry_after } => {
-                Some(*retry_after)
-            }
+            Self::Overloaded { retry_after }
+            | Self::RateLimited { retry_after }
+            | Self::KeysUnavailable { retry_after } => Some(*retry_after),
             Self::Store(_) => Some(Duration::from_secs(1)),
             _ => None,
         }

@@ -26,6 +26,8 @@ pub mod mail;
 mod mfa;
 mod password;
 mod public_url;
+#[cfg(feature = "remote-keys")]
+mod remote_keys;
 mod service;
 mod store;
 #[cfg(any(test, feature = "testing"))]
@@ -52,6 +54,8 @@ pub use password::{
     calibrate,
 };
 pub use public_url::PublicUrl;
+#[cfg(feature = "remote-keys")]
+pub use remote_keys::{RemoteKeySet, RemoteKeySetBuilder};
 pub use service::{
     AdminBootstrap, AdminRole, Auth, AuthBuilder, Authorized, BootstrapOutcome, ForgottenAccount,
     MfaKeyUsage, Registration, SecondStep, SignedIn, TotpEnrolment, UserPatch, UserRole,

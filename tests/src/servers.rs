@@ -29,6 +29,12 @@ pub const ES256_PRIVATE_KEY_FILE: &str =
 /// Its public key.
 pub const ES256_PUBLIC_KEY_FILE: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys/es256.pub.pem");
+/// The EdDSA private key of the servers made with [`eddsa`] (a test key of auth-core).
+pub const EDDSA_PRIVATE_KEY_FILE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys/ed25519.pem");
+/// Its public key.
+pub const EDDSA_PUBLIC_KEY_FILE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys/ed25519.pub.pem");
 /// The bootstrapped admin of test servers.
 pub const ADMIN_USERNAME: &str = "rootadmin";
 /// Its password.
@@ -79,6 +85,14 @@ pub fn config(db: &TestDatabase) -> Config {
 pub fn es256(config: &mut Config) {
     config.jwt_algorithm = JwtAlgorithm::Es256;
     config.jwt_private_key_file = Some(ES256_PRIVATE_KEY_FILE.into());
+    config.secret_key = None;
+}
+
+/// A configuration edit for [`axum_with`] / [`actix_with`]: sign access tokens with EdDSA
+/// and [`EDDSA_PRIVATE_KEY_FILE`] instead of HS256 and [`SECRET_KEY`].
+pub fn eddsa(config: &mut Config) {
+    config.jwt_algorithm = JwtAlgorithm::EdDsa;
+    config.jwt_private_key_file = Some(EDDSA_PRIVATE_KEY_FILE.into());
     config.secret_key = None;
 }
 
@@ -293,6 +307,14 @@ fn server_key(config: &Config) -> ServerKey {
             ServerKey::Es256 {
                 private_pem: read(ES256_PRIVATE_KEY_FILE),
                 public_pem: read(ES256_PUBLIC_KEY_FILE),
+            }
+        }
+        JwtAlgorithm::EdDsa => {
+            let file = config.jwt_private_key_file.as_ref().expect("JWT_PRIVATE_KEY_FILE");
+            assert_eq!(file.to_str(), Some(EDDSA_PRIVATE_KEY_FILE), "the suite knows this key");
+            ServerKey::EdDsa {
+                private_pem: read(EDDSA_PRIVATE_KEY_FILE),
+                public_pem: read(EDDSA_PUBLIC_KEY_FILE),
             }
         }
         other => panic!("the contract suite has no {} key", other.name()),

@@ -76,3 +76,100 @@ async fn rotating_the_signing_key_never_fails_a_valid_token() {
     let refused = retired.auth.authenticate(&old_token).await.unwrap_err();
     assert!(matches!(refused, InvalidToken(UnknownKey | BadSignature)), "{refused:?}");
 }
+
+/// Serves `app` on `address` until the returned sender is dropped; the handle ends when the
+/// port is free again.
+async fn serve_at(
+    app: App,
+    address: std::net::SocketAddr,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind(address).await.expect("the port is free");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let until = async {
+            let _ = stopped.await;
+        };
+        task_service::http_axum::serve_until(app, listener, until).await.unwrap();
+    });
+    (stop, task)
+}
+
+/// The same walk seen by a resource server that knows the issuer only by its JWKS URL (one
+/// address, as behind a load balancer): between the steps it waits as long as the JWKS may
+/// be cached (`max-age=300`), as the runbook says, and no valid token fails there either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_server_follows_the_rotation() {
+    use auth_core::{AuthError::InvalidToken, ManualClock, RemoteKeySet, TokenRejection::*};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = keygen::generate(JwtAlgorithm::EdDsa, &dir.path().join("old.pem")).unwrap();
+    let new = keygen::generate(JwtAlgorithm::EdDsa, &dir.path().join("new.pem")).unwrap();
+    let db = TestDatabase::sqlite();
+    let address = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = Config::with_database(db.url());
+    let clock = ManualClock::starting_now();
+    let resource = RemoteKeySet::builder(
+        format!("http://{address}/.well-known/jwks.json"),
+        &config.jwt_issuer,
+        &config.jwt_audience,
+    )
+    .clock(std::sync::Arc::new(clock.clone()))
+    .build()
+    .unwrap();
+    let ctx = RequestContext::internal();
+    // Waits out the JWKS's max-age; the next verification fetches the set in the background.
+    let wait_for = |kids: Vec<String>| {
+        let (clock, resource) = (clock.clone(), resource.clone());
+        async move {
+            clock.advance(Duration::from_secs(301));
+            for _ in 0..500 {
+                if resource.key_ids() == kids {
+                    return;
+                }
+                let _ = resource.verify("a.b.c").await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("the resource server has {:?}, not {kids:?}", resource.key_ids());
+        }
+    };
+
+    // Before: the old key signs; the resource server fetches it with the first token.
+    let before = instance(&db, &old.private, &[]).await;
+    before.auth.register(Registration::new("rotor", PASSWORD), None, &ctx).await.unwrap();
+    let old_token = access_token(&before).await;
+    let served = serve_at(before, address).await;
+    resource.verify(&old_token).await.expect("an old token verifies");
+    assert_eq!(resource.key_ids(), std::slice::from_ref(&old.kid));
+    drop(served.0);
+    served.1.await.unwrap();
+
+    // 1. Publish, then wait until every cache holds the new key.
+    let publishing = instance(&db, &old.private, &[&new.public]).await;
+    let served = serve_at(publishing, address).await;
+    wait_for(vec![old.kid.clone(), new.kid.clone()]).await;
+    resource.verify(&old_token).await.unwrap();
+    drop(served.0);
+    served.1.await.unwrap();
+
+    // 2. Sign with the new key: its tokens verify with the keys already cached.
+    let signing_new = instance(&db, &new.private, &[&old.public]).await;
+    let new_token = access_token(&signing_new).await;
+    let served = serve_at(signing_new, address).await;
+    resource.verify(&new_token).await.expect("a new token verifies");
+    resource.verify(&old_token).await.expect("an old token still verifies");
+    wait_for(vec![new.kid.clone(), old.kid.clone()]).await;
+    drop(served.0);
+    served.1.await.unwrap();
+
+    // 3. Retire the old key: once the cache has caught up, its tokens are refused and the
+    // new ones go on verifying. (The old token would have expired by then in real life.)
+    let retired = instance(&db, &new.private, &[]).await;
+    let served = serve_at(retired, address).await;
+    wait_for(vec![new.kid.clone()]).await;
+    resource.verify(&new_token).await.unwrap();
+    let refused = resource.verify(&old_token).await.unwrap_err();
+    assert!(matches!(refused, InvalidToken(UnknownKey)), "{refused:?}");
+    drop(served.0);
+    served.1.await.unwrap();
+}

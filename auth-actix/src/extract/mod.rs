@@ -1,5 +1,6 @@
 //! Extractors, one file each: [`Claims`] (stateless), [`CurrentUser`] / [`MaybeUser`]
-//! (store-checked), [`Require`] (the guard for a role, a permission or a combination,
+//! (store-checked), [`RemoteClaims`] (feature `remote-keys`: a resource server's, against an
+//! issuer's published keys), [`Require`] (the guard for a role, a permission or a combination,
 //! [`Admin`] its alias for admins),
 //! [`Client`] (IP and user agent), and bodies and parameters with the API's rejections.
 //!
@@ -13,6 +14,8 @@ mod claims;
 mod client;
 mod current_user;
 mod params;
+#[cfg(feature = "remote-keys")]
+mod remote_claims;
 mod require;
 
 use actix_web::{HttpRequest, web::Data};
@@ -25,6 +28,8 @@ pub use claims::Claims;
 pub use client::Client;
 pub use current_user::{CurrentUser, MaybeUser, SecondFactorUser};
 pub use params::{ApiPath, ApiQuery};
+#[cfg(feature = "remote-keys")]
+pub use remote_claims::RemoteClaims;
 pub use require::{Admin, Require};
 
 use crate::ApiError;

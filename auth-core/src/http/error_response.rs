@@ -181,7 +181,8 @@ impl ErrorResponse {
             AuthError::Overloaded { .. }
             | AuthError::Store(_)
             | AuthError::MailUnavailable
-            | AuthError::MfaUnavailable => 503,
+            | AuthError::MfaUnavailable
+            | AuthError::KeysUnavailable { .. } => 503,
             _ => 500,
         };
         let www_authenticate = match e {
@@ -266,6 +267,12 @@ mod tests {
                 Some(WWW_AUTHENTICATE_STEP_UP),
             ),
             (AuthError::MfaUnavailable, 503, "mfa_unavailable", None),
+            (
+                AuthError::KeysUnavailable { retry_after: Duration::from_secs(30) },
+                503,
+                "keys_unavailable",
+                None,
+            ),
             (
                 AuthError::Overloaded { retry_after: Duration::from_secs(1) },
                 503,

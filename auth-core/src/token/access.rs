@@ -2,11 +2,14 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use jsonwebtoken::{Header, Validation, errors::ErrorKind};
+use jsonwebtoken::Header;
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, Amr, KeySet, VerifyingKey, verified_cache::VerifiedTokenCache};
-use crate::{AuthError, Clock, FamilyId, Result, Role, TokenRejection, UserId};
+use super::{
+    Amr, KeySet,
+    verifier::{Kidless, Verifier},
+};
+use crate::{AuthError, Clock, FamilyId, Result, Role, UserId};
 
 /// The first whole second at or after `stamp`: access tokens issued before a revocation stamp
 /// have an `iat` below it, tokens issued after it have an `iat` at or above it.
@@ -16,8 +19,6 @@ pub(crate) fn stamp_second(stamp: time::OffsetDateTime) -> i64 {
 
 /// The `typ` header of access tokens (RFC 9068).
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
-/// The longest access token accepted before any parsing.
-const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// The claims of an access token (RFC 9068 plus `username` and `role`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,11 +171,9 @@ pub struct AccessTokens {
     issuer: String,
     audience: String,
     ttl: Duration,
-    leeway: Duration,
     clock: Arc<dyn Clock>,
-    validations: Vec<(Algorithm, Validation)>,
-    /// Shared by clones: they verify with the same keys.
-    verified: Arc<VerifiedTokenCache>,
+    /// Shared by clones (with its verified-token cache): they verify with the same keys.
+    verifier: Arc<Verifier>,
 }
 
 impl AccessTokens {
@@ -182,23 +181,15 @@ impl AccessTokens {
     pub fn new(config: AccessTokenConfig, clock: Arc<dyn Clock>) -> Self {
         let AccessTokenConfig { keys, issuer, audience, ttl, leeway, verified_token_cache } =
             config;
-        let mut validations: Vec<(Algorithm, Validation)> = Vec::new();
-        for key in keys.verifying_keys() {
-            if !validations.iter().any(|(alg, _)| *alg == key.algorithm()) {
-                validations
-                    .push((key.algorithm(), validation_for(key.algorithm(), &issuer, &audience)));
-            }
-        }
-        Self {
-            keys,
-            issuer,
-            audience,
-            ttl,
+        let verifier = Verifier::new(
+            keys.verifying_keys().cloned().collect(),
+            Kidless::FirstKey,
+            &issuer,
+            &audience,
             leeway,
-            clock,
-            validations,
-            verified: Arc::new(VerifiedTokenCache::new(verified_token_cache)),
-        }
+            verified_token_cache,
+        );
+        Self { keys, issuer, audience, ttl, clock, verifier: Arc::new(verifier) }
     }
 
     /// The key set.
@@ -246,133 +237,8 @@ impl AccessTokens {
     /// # Errors
     /// [`AuthError::InvalidToken`] with the reason.
     pub fn verify(&self, token: &str) -> Result<AccessClaims> {
-        self.verify_detailed(token).map_err(AuthError::InvalidToken)
-    }
-
-    fn verify_detailed(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(TokenRejection::Malformed);
-        }
         let now = self.clock.now().unix_timestamp();
-        let leeway = self.leeway.as_secs() as i64;
-        let key = self.verified.key(token);
-        if let Some(claims) = key.as_ref().and_then(|k| self.verified.get(k)) {
-            check_time(&claims, now, leeway)?;
-            return Ok(claims);
-        }
-        let claims = self.decode(token)?;
-        check_time(&claims, now, leeway)?;
-        if let Some(key) = key {
-            self.verified.put(key, &claims, now.saturating_sub(leeway));
-        }
-        Ok(claims)
-    }
-
-    /// Everything but the time checks: the shape, the key, the signature and the claims.
-    fn decode(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
-        use TokenRejection as R;
-        // (The length was checked by `verify_detailed`, before the cache.)
-        if token.bytes().filter(|b| *b == b'.').count() != 2 {
-            return Err(R::Malformed);
-        }
-        // With one key, the header is read once, by `decode`, and checked after it; with
-        // several, it is read first to pick the key its `kid` names.
-        let key = match self.keys.only_key() {
-            Some(key) => key,
-            None => {
-                let header =
-                    jsonwebtoken::decode_header(token).map_err(|_| header_failure(token))?;
-                check_header(&header)?;
-                self.keys.find(header.kid.as_deref()).ok_or(R::UnknownKey)?
-            }
-        };
-        let data =
-            jsonwebtoken::decode::<AccessClaims>(token, key.decoding(), self.validation(key))
-                .map_err(|e| match e.kind() {
-                    ErrorKind::InvalidSignature => R::BadSignature,
-                    ErrorKind::InvalidAlgorithm
-                    | ErrorKind::MissingAlgorithm
-                    | ErrorKind::InvalidAlgorithmName => R::WrongAlgorithm,
-                    ErrorKind::InvalidIssuer => R::WrongIssuer,
-                    ErrorKind::InvalidAudience => R::WrongAudience,
-                    // The header or the claims do not parse: which one?
-                    ErrorKind::Json(_) | ErrorKind::Base64(_) | ErrorKind::Utf8(_)
-                        if jsonwebtoken::decode_header(token).is_err() =>
-                    {
-                        header_failure(token)
-                    }
-                    ErrorKind::MissingRequiredClaim(_)
-                    | ErrorKind::InvalidClaimFormat(_)
-                    | ErrorKind::Json(_)
-                    | ErrorKind::InvalidSubject => R::BadClaims,
-                    _ => R::Malformed,
-                })?;
-        check_header(&data.header)?;
-        if data.header.kid.as_deref().is_some_and(|kid| kid != key.kid()) {
-            return Err(R::UnknownKey);
-        }
-        Ok(data.claims)
-    }
-
-    /// The validation rules for tokens of `key`'s algorithm, built once.
-    fn validation(&self, key: &VerifyingKey) -> &Validation {
-        self.validations
-            .iter()
-            .find(|(alg, _)| *alg == key.algorithm())
-            .map(|(_, v)| v)
-            .expect("a validation per algorithm of the key set")
-    }
-}
-
-/// The rules `jsonwebtoken` checks for us: the algorithm pinned to the key's, the required
-/// claims, `iss` and `aud`. Time is checked by [`AccessTokens`] on its own clock (the
-/// crate would read the system clock).
-fn validation_for(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
-    let mut validation = Validation::new(algorithm);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-    validation.set_issuer(&[issuer]);
-    validation.set_audience(&[audience]);
-    validation
-}
-
-/// `exp` and `nbf` at `now`, with the leeway.
-fn check_time(claims: &AccessClaims, now: i64, leeway: i64) -> Result<(), TokenRejection> {
-    if now > claims.exp.saturating_add(leeway) {
-        return Err(TokenRejection::Expired);
-    }
-    if claims.nbf > now.saturating_add(leeway) {
-        return Err(TokenRejection::NotYetValid);
-    }
-    Ok(())
-}
-
-/// The header rules: `typ` must say access token (RFC 9068), and no `crit` extension we
-/// would have to understand.
-fn check_header(header: &Header) -> Result<(), TokenRejection> {
-    let typ_ok = header.typ.as_deref().is_some_and(|t| {
-        t.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE) || t.eq_ignore_ascii_case("application/at+jwt")
-    });
-    if !typ_ok || header.crit.is_some() {
-        return Err(TokenRejection::WrongType);
-    }
-    Ok(())
-}
-
-/// Why a header did not parse: an algorithm we do not know (`none`, `HS1024`, …) or
-/// anything else.
-fn header_failure(token: &str) -> TokenRejection {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let alg = token
-        .split('.')
-        .next()
-        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
-        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
-        .and_then(|h| h.get("alg").cloned());
-    match alg {
-        Some(serde_json::Value::String(_)) => TokenRejection::WrongAlgorithm,
-        _ => TokenRejection::Malformed,
+        self.verifier.verify(token, now).map_err(AuthError::InvalidToken)
     }
 }
 
@@ -383,7 +249,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::{ManualClock, SigningKey, VerifyingKey};
+    use crate::{ManualClock, SigningKey, TokenRejection, VerifyingKey};
 
     const SECRET: &[u8] = b"unit-test secret, 32 bytes or more";
     const ED: &[u8] = include_bytes!("../../tests/keys/ed25519.pem");
@@ -501,10 +367,10 @@ mod tests {
         let (token, claims) =
             t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
-        assert_eq!(t.verified.len(), 1, "cached after it verified");
+        assert_eq!(t.verifier.verified.len(), 1, "cached after it verified");
         // Every handle of one `Auth` shares the cache.
         let clone = t.clone();
-        assert!(Arc::ptr_eq(&t.verified, &clone.verified));
+        assert!(Arc::ptr_eq(&t.verifier, &clone.verifier));
         assert_eq!(clone.verify(token.expose()).unwrap(), claims);
         // A refused token is not cached; near misses of a cached one are refused.
         let mut edited = token.expose().to_owned();
@@ -512,7 +378,7 @@ mod tests {
         assert!(t.verify(&edited).is_err());
         let resigned = forge(hs_header(), &serde_json::to_value(&claims).unwrap());
         assert!(t.verify(&format!("{resigned}x")).is_err());
-        assert_eq!(t.verified.len(), 1);
+        assert_eq!(t.verifier.verified.len(), 1);
         // No token text in `Debug`.
         let shown = format!("{t:?}");
         assert!(!shown.contains(token.expose()) && shown.contains("entries: 1"), "{shown}");
@@ -532,7 +398,7 @@ mod tests {
         let (token, claims) =
             t.issue(&AccessGrant::new(UserId::new(1), "alice", Role::User)).unwrap();
         assert_eq!(t.verify(token.expose()).unwrap(), claims);
-        assert_eq!(t.verified.len(), 0);
+        assert_eq!(t.verifier.verified.len(), 0);
     }
 
     #[test]

@@ -192,6 +192,50 @@ impl VerifyingKey {
         Ok(Self { kid, alg, decoding, jwk: Some(jwk) })
     }
 
+    /// A verification key from a published JWK (an issuer's JWKS, RFC 7517), keeping its
+    /// `kid`. The algorithm comes from the key's type: Ed25519 (`OKP`) is EdDSA, P-256
+    /// (`EC`) is ES256, and an RSA key of at least 2048 bits must say `"alg": "RS256"`. A
+    /// key's `alg`, when given, must be that algorithm, and its `use`, when given, `sig`.
+    ///
+    /// ```
+    /// use auth_core::{KeySet, SigningKey, VerifyingKey};
+    /// let pem = include_bytes!("../../tests/keys/es256.pem");
+    /// let jwks = KeySet::new(SigningKey::es256_pem(pem)?).jwks();
+    /// let key = VerifyingKey::from_jwk(&jwks.keys[0])?;
+    /// assert_eq!(key.algorithm(), auth_core::Algorithm::ES256);
+    /// # Ok::<(), auth_core::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::Config`] for a key without a valid `kid`, a symmetric key (never
+    /// published), another use, an algorithm this crate does not verify, or an `alg` that
+    /// does not match the key.
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self> {
+        use jsonwebtoken::jwk::{EllipticCurve, KeyAlgorithm as K};
+        let bad = |m: &str| AuthError::Config(format!("published key: {m}"));
+        let kid = jwk.common.key_id.clone().ok_or_else(|| bad("no kid"))?;
+        if jwk.common.public_key_use.as_ref().is_some_and(|u| *u != PublicKeyUse::Signature) {
+            return Err(bad("not a signature key"));
+        }
+        let alg = match (&jwk.algorithm, jwk.common.key_algorithm) {
+            (AlgorithmParameters::OctetKeyPair(p), None | Some(K::EdDSA))
+                if p.curve == EllipticCurve::Ed25519 =>
+            {
+                Algorithm::EdDSA
+            }
+            (AlgorithmParameters::EllipticCurve(p), None | Some(K::ES256))
+                if p.curve == EllipticCurve::P256 =>
+            {
+                Algorithm::ES256
+            }
+            (AlgorithmParameters::RSA(_), Some(K::RS256)) => Algorithm::RS256,
+            _ => return Err(bad("an algorithm or key type this crate does not verify")),
+        };
+        let mut public = Jwk { common: Default::default(), algorithm: jwk.algorithm.clone() };
+        public.common.key_algorithm = jwk.common.key_algorithm;
+        Self::from_public_jwk(public, alg)?.with_kid(kid)
+    }
+
     /// Replaces the derived key id.
     ///
     /// # Errors
@@ -291,19 +335,6 @@ impl KeySet {
     /// Every key that verifies: the signing key's first, then the older ones.
     pub fn verifying_keys(&self) -> impl Iterator<Item = &VerifyingKey> {
         std::iter::once(&self.signing.verifying).chain(&self.previous)
-    }
-
-    /// The one verifying key, when the set has no older keys.
-    pub(crate) fn only_key(&self) -> Option<&VerifyingKey> {
-        self.previous.is_empty().then_some(&self.signing.verifying)
-    }
-
-    /// The key a token header points at: by `kid` when there is one, else the current key.
-    pub(crate) fn find(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
-        match kid {
-            Some(kid) => self.verifying_keys().find(|k| k.kid == kid),
-            None => Some(&self.signing.verifying),
-        }
     }
 
     /// The public keys as a JWKS document (RFC 7517), for services that verify tokens

@@ -15,6 +15,7 @@ mod pair;
 mod refresh;
 mod session;
 mod verified_cache;
+mod verifier;
 
 pub(crate) use access::stamp_second;
 pub use access::{AccessClaims, AccessGrant, AccessToken, AccessTokenConfig, AccessTokens};
@@ -28,6 +29,8 @@ pub use refresh::{
     TokenDigest,
 };
 pub use session::{ClientHistory, KnownClient, Session, SessionRecord};
+#[cfg_attr(not(feature = "remote-keys"), allow(unused_imports))]
+pub(crate) use verifier::{Kidless, Verifier, header_kid};
 
 /// Algorithms re-exported from `jsonwebtoken` for configuring keys.
 pub use jsonwebtoken::Algorithm;

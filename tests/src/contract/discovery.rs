@@ -15,13 +15,16 @@ pub async fn jwks_publishes_the_verifying_keys(t: &Target) {
     let keys = r.json()["keys"].as_array().cloned().expect("a keys array");
     match &t.key {
         ServerKey::Hs256(_) => assert!(keys.is_empty(), "a shared secret is never published"),
-        ServerKey::Es256 { .. } => {
+        ServerKey::Es256 { .. } | ServerKey::EdDsa { .. } => {
             let user = new_user(t).await;
             let kid = jwt_part(&user.access, 0)["kid"].clone();
             let key = keys.iter().find(|k| k["kid"] == kid).expect("the signing key is listed");
+            let kty =
+                if t.key.algorithm() == jsonwebtoken::Algorithm::EdDSA { "OKP" } else { "EC" };
+            let alg = format!("{:?}", t.key.algorithm());
             assert_eq!(
                 (&key["alg"], &key["use"], &key["kty"]),
-                (&json!("ES256"), &json!("sig"), &json!("EC"))
+                (&json!(alg), &json!("sig"), &json!(kty))
             );
             assert!(key.get("d").is_none(), "no private part: {key}");
         }

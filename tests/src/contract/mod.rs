@@ -67,6 +67,13 @@ pub enum ServerKey {
         /// Its public key in PEM (what an HS/ES confusion attack would use as an HMAC key).
         public_pem: String,
     },
+    /// EdDSA with an Ed25519 key.
+    EdDsa {
+        /// The PKCS#8 PEM private key.
+        private_pem: String,
+        /// Its public key in PEM.
+        public_pem: String,
+    },
 }
 
 impl ServerKey {
@@ -75,6 +82,7 @@ impl ServerKey {
         match self {
             Self::Hs256(_) => jsonwebtoken::Algorithm::HS256,
             Self::Es256 { .. } => jsonwebtoken::Algorithm::ES256,
+            Self::EdDsa { .. } => jsonwebtoken::Algorithm::EdDSA,
         }
     }
 
@@ -88,6 +96,10 @@ impl ServerKey {
             Self::Es256 { private_pem, .. } => {
                 jsonwebtoken::EncodingKey::from_ec_pem(private_pem.as_bytes())
                     .expect("an ES256 private key")
+            }
+            Self::EdDsa { private_pem, .. } => {
+                jsonwebtoken::EncodingKey::from_ed_pem(private_pem.as_bytes())
+                    .expect("an Ed25519 private key")
             }
         }
     }
@@ -105,6 +117,10 @@ impl ServerKey {
                 "../../../auth-core/tests/keys/es256-other.pem"
             ))
             .expect("an ES256 private key"),
+            Self::EdDsa { .. } => jsonwebtoken::EncodingKey::from_ed_pem(include_bytes!(
+                "../../../auth-core/tests/keys/ed25519-other.pem"
+            ))
+            .expect("an Ed25519 private key"),
         }
     }
 
@@ -113,7 +129,9 @@ impl ServerKey {
     pub fn public_or_secret_bytes(&self) -> &[u8] {
         match self {
             Self::Hs256(secret) => secret.as_bytes(),
-            Self::Es256 { public_pem, .. } => public_pem.as_bytes(),
+            Self::Es256 { public_pem, .. } | Self::EdDsa { public_pem, .. } => {
+                public_pem.as_bytes()
+            }
         }
     }
 
@@ -121,7 +139,7 @@ impl ServerKey {
     pub fn signature_len(&self) -> usize {
         match self {
             Self::Hs256(_) => 32,
-            Self::Es256 { .. } => 64,
+            Self::Es256 { .. } | Self::EdDsa { .. } => 64,
         }
     }
 }
