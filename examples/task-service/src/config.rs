@@ -102,6 +102,19 @@ pub struct Config {
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a connection may take to send a complete request head (from when it opens,
+    /// or from the end of the previous response); a connection still sending is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay idle between two requests before it is closed.
+    #[arg(long, env = "KEEP_ALIVE_TIMEOUT_SECS", default_value_t = 5)]
+    pub keep_alive_timeout_secs: u64,
+
+    /// Open connections at most; one more is answered 503 and closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+
     /// Argon2id memory in KiB.
     #[arg(long, env = "ARGON2_MEMORY_KIB", default_value_t = Argon2Params::DEFAULT_M_COST_KIB)]
     pub argon2_memory_kib: u32,
@@ -369,6 +382,15 @@ impl Config {
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// The bounds on connections both servers apply.
+    pub fn front_door(&self) -> crate::front_door::FrontDoor {
+        crate::front_door::FrontDoor {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+            keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
     }
 
     /// The trusted proxies.

@@ -42,7 +42,9 @@ use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use crate::{
     app::{App, BODY_LIMIT, IdPath, PageQuery, REQUEST_ID_HEADER, StartupError},
     config::CorsPolicy,
-    docs, shutdown,
+    docs,
+    front_door::Connections,
+    shutdown,
     tasks::{CreateTask, ReadAllTasks, UpdateTask},
 };
 
@@ -158,15 +160,32 @@ pub async fn serve_until(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let timeout = app.config.request_timeout();
+    let door = app.config.front_door();
     let factory = AppFactory::new(app)?;
     let io = |e: std::io::Error| StartupError::Other(format!("server: {e}"));
     let listener = listener.into_std().map_err(io)?;
     listener.set_nonblocking(true).map_err(io)?;
+    let connections = Connections::new(door.max_connections);
     let server = HttpServer::new(move || factory.clone().build())
-        // A request head that trickles in is cut off by actix itself; bodies by the
-        // `request_timeout` middleware.
-        .client_request_timeout(timeout)
+        // The front door: a request head that trickles in is cut off by actix itself
+        // (bodies by the `request_timeout` middleware), an idle connection closed, and a
+        // connection over the cap answered 503 and closed in `on_connect` (actix's own
+        // `max_connections` is per worker, and queues the excess rather than refusing it).
+        .client_request_timeout(door.header_read_timeout)
+        .keep_alive(door.keep_alive_timeout)
+        .max_connections(door.max_connections)
+        .on_connect(move |connection, extensions| {
+            let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+                return;
+            };
+            match connections.admit() {
+                // Kept with the connection, and given back when it closes.
+                Some(slot) => {
+                    extensions.insert(slot);
+                }
+                None => connections.refuse(stream),
+            }
+        })
         .disable_signals()
         // Drain open connections for at most DRAIN_TIMEOUT after the signal (actix waits
         // 30 s by default, idle keep-alive connections included).

@@ -1,7 +1,7 @@
 //! The API served by axum: the `/auth` router of `auth-axum`, the task and admin routes,
 //! health, OpenAPI and Swagger UI, behind the tower-http layers the API reference (`docs/API.md`) asks for.
 
-use std::{future::Future, net::SocketAddr};
+use std::future::Future;
 
 use auth_axum::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, Require, api_errors,
@@ -154,16 +154,15 @@ pub async fn serve_until(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
+    let door = app.config.front_door();
     let router = router(app)?;
     let served = shutdown::drain_bounded(shutdown, |drain| {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(drain)
-            .into_future()
+        crate::axum_connections::serve(listener, router, door, drain)
     });
-    match served.await {
-        Some(result) => result.map_err(|e| StartupError::Other(format!("server: {e}"))),
-        None => Ok(()),
+    if served.await.is_none() {
+        tracing::warn!("connections were still open when the drain ended");
     }
+    Ok(())
 }
 
 /// Serves `app` on `listener` until SIGINT or SIGTERM.

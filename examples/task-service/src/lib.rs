@@ -11,9 +11,12 @@
 #![warn(missing_docs)]
 
 pub mod app;
+#[cfg(feature = "axum")]
+mod axum_connections;
 pub mod cli;
 pub mod config;
 pub mod docs;
+pub mod front_door;
 #[cfg(feature = "actix")]
 pub mod http_actix;
 #[cfg(feature = "axum")]

@@ -1,0 +1,270 @@
+//! The axum binary's connections, served by hyper's HTTP/1 connection builder with the
+//! [`FrontDoor`] bounds: hyper's header read timeout (counted from when the connection
+//! waits for a head: its opening, or the end of the previous response), an idle timeout
+//! between requests, and the connection cap of [`Connections`]. `axum::serve` has none of
+//! them: a connection that trickles a header line every few seconds would stay open forever.
+
+use std::{
+    convert::Infallible,
+    future::Future,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::ConnectInfo,
+    http::Request,
+};
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{Notify, watch},
+    task::JoinSet,
+    time::Instant,
+};
+use tower::ServiceExt;
+
+use crate::front_door::{ConnectionSlot, Connections, FrontDoor};
+
+/// Serves `router` on `listener` within `door`'s bounds until `drain` completes; then stops
+/// accepting, lets each connection finish its request in progress, and returns when all are
+/// closed.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    door: FrontDoor,
+    drain: impl Future<Output = ()>,
+) {
+    let connections = Connections::new(door.max_connections);
+    let (closing, closed) = watch::channel(false);
+    let mut open = JoinSet::new();
+    tokio::pin!(drain);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut drain => break,
+        };
+        while open.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, or a connection reset before it was accepted:
+                // wait a little rather than spin on the error.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(slot) = connections.admit() else {
+            connections.refuse(&stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        open.spawn(connection(stream, peer, router.clone(), door, closed.clone(), slot));
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    while open.join_next().await.is_some() {}
+}
+
+/// One connection: served until it closes, stays idle past the keep-alive timeout, or the
+/// server drains.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    door: FrontDoor,
+    mut closing: watch::Receiver<bool>,
+    _slot: ConnectionSlot,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched { stream, activity: activity.clone() });
+    let service = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            let in_flight = InFlight::new(activity.clone());
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let router = router.clone();
+            async move {
+                let response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
+                Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
+            }
+        })
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(door.header_read_timeout);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    loop {
+        let idle_until = activity.idle_deadline(door.keep_alive_timeout);
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = activity.became_idle.notified() => {}
+            () = sleep_until(idle_until) => {
+                if activity.idle_deadline(door.keep_alive_timeout).is_some_and(|d| d <= Instant::now()) {
+                    return; // dropping the connection closes it
+                }
+            }
+            _ = closing.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.as_mut().await;
+                return;
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What a connection is doing: requests in flight, and since when it has been idle.
+struct Activity {
+    opened: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds from `opened` to the end of the last response, plus one; 0 while a
+    /// request is in flight or a head is arriving (and before the first request: hyper's
+    /// header timeout covers that).
+    idle_since: AtomicU64,
+    became_idle: Notify,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            became_idle: Notify::new(),
+        }
+    }
+
+    /// When the connection will have been idle for `keep_alive`, if it is idle.
+    fn idle_deadline(&self, keep_alive: Duration) -> Option<Instant> {
+        match self.idle_since.load(Ordering::Acquire) {
+            0 => None,
+            ms => Some(self.opened + Duration::from_millis(ms - 1) + keep_alive),
+        }
+    }
+
+    /// Bytes arrived: a head has begun, hyper's header timeout takes over.
+    fn bytes_read(&self) {
+        if self.idle_since.load(Ordering::Relaxed) != 0 {
+            self.idle_since.store(0, Ordering::Release);
+        }
+    }
+}
+
+/// A request in flight, from its head to the end of its response body.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        activity.idle_since.store(0, Ordering::Release);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        if activity.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let ms = u64::try_from(activity.opened.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+            activity.idle_since.store(ms + 1, Ordering::Release);
+            activity.became_idle.notify_one();
+        }
+    }
+}
+
+/// A response body that keeps its request in flight until hyper has written (or dropped) it.
+struct Tracked {
+    body: Body,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The socket, noting when bytes arrive.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.bytes_read();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
