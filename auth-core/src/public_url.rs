@@ -66,6 +66,15 @@ impl fmt::Display for PublicUrl {
     }
 }
 
+/// Whether a URL's host (as `url` writes it: IPv6 in brackets) is `localhost` or a
+/// loopback address: where plain `http://` and `smtp://` are allowed.
+#[cfg_attr(not(any(feature = "mail", feature = "remote-keys")), allow(dead_code))]
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let ip = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost")
+        || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

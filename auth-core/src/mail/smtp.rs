@@ -86,8 +86,7 @@ impl SmtpMailer {
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
             None => return Err(config("no host")),
         };
-        let loopback = host == "localhost"
-            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let loopback = crate::public_url::is_loopback_host(&host);
         let tls: Vec<_> = parsed.query_pairs().filter(|(k, _)| k == "tls").collect();
         let tls_required = matches!(tls.as_slice(), [(_, v)] if v == "required");
         match parsed.scheme() {

@@ -1,12 +1,12 @@
 //! The settings of a [`RemoteKeySet`], checked when it is built.
 
 use std::{
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex as StdMutex, RwLock},
     time::Duration,
 };
 
 use super::{Inner, RemoteKeySet};
-use crate::{AuthConfig, AuthError, Clock, Result, SystemClock};
+use crate::{AuthConfig, AuthError, Clock, Result, SystemClock, public_url::is_loopback_host};
 
 /// How a [`RemoteKeySet`] fetches, caches and verifies: see [`RemoteKeySet::builder`].
 #[derive(Debug)]
@@ -17,6 +17,7 @@ pub struct RemoteKeySetBuilder {
     leeway: Duration,
     min_cache: Duration,
     max_cache: Duration,
+    max_stale: Duration,
     refetch_interval: Duration,
     fetch_timeout: Duration,
     verified_token_cache: usize,
@@ -33,6 +34,7 @@ impl RemoteKeySetBuilder {
             leeway: AuthConfig::DEFAULT_LEEWAY,
             min_cache: Duration::from_secs(60),
             max_cache: Duration::from_secs(3600),
+            max_stale: Duration::from_secs(24 * 3600),
             refetch_interval: Duration::from_secs(30),
             fetch_timeout: Duration::from_secs(5),
             verified_token_cache: AuthConfig::DEFAULT_VERIFIED_TOKEN_CACHE,
@@ -48,22 +50,30 @@ impl RemoteKeySetBuilder {
     }
 
     /// The bounds on how long a fetched set stays fresh, whatever `Cache-Control` says
-    /// (1 minute and 1 hour). The ceiling is how long a key the issuer withdrew can still
-    /// verify here.
+    /// (1 minute and 1 hour; the ceiling at most a day). The ceiling is how long a key the
+    /// issuer withdrew can still verify here while the issuer answers.
     pub fn cache_bounds(mut self, floor: Duration, ceiling: Duration) -> Self {
         self.min_cache = floor;
         self.max_cache = ceiling;
         self
     }
 
+    /// How long a set may serve past its freshness while the issuer cannot be reached
+    /// (24 hours; at most 30 days). Past it, verification answers
+    /// [`AuthError::KeysUnavailable`] rather than trust keys the issuer may have withdrawn.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
     /// The shortest time between two fetches that are not due to expiry: for an unknown
-    /// `kid`, or again after a failure (30 seconds).
+    /// `kid`, or again after a failure (30 seconds; 1 second to 1 hour).
     pub fn refetch_interval(mut self, interval: Duration) -> Self {
         self.refetch_interval = interval;
         self
     }
 
-    /// The timeout of one fetch, connecting included (5 seconds).
+    /// The timeout of one fetch, connecting included (5 seconds; at most 60).
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
         self.fetch_timeout = timeout;
         self
@@ -95,7 +105,7 @@ impl RemoteKeySetBuilder {
     /// [`AuthError::Config`] for a URL that does not parse, carries credentials or is plain
     /// HTTP to another host without [`allow_insecure_http`](Self::allow_insecure_http); an
     /// empty issuer or audience; a leeway above 60 seconds; a floor above the ceiling; a
-    /// zero refetch interval or timeout.
+    /// setting out of the bounds its method names.
     pub fn build(self) -> Result<RemoteKeySet> {
         let fail = |m: &str| Err(AuthError::Config(format!("remote key set: {m}")));
         let Ok(url) = reqwest::Url::parse(&self.url) else {
@@ -106,7 +116,7 @@ impl RemoteKeySetBuilder {
         }
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(&url) => {}
+            "http" if url.host_str().is_some_and(is_loopback_host) => {}
             "http" if self.allow_insecure_http => tracing::warn!(
                 url = %url,
                 "allow_insecure_http: the issuer's keys are fetched over plain HTTP; \
@@ -126,10 +136,23 @@ impl RemoteKeySetBuilder {
         if self.min_cache > self.max_cache {
             return fail("the cache floor must not be above its ceiling");
         }
-        if self.refetch_interval.is_zero() || self.fetch_timeout.is_zero() {
-            return fail("the refetch interval and the fetch timeout must not be zero");
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        if self.max_cache > DAY || self.max_stale > 30 * DAY {
+            return fail("the cache ceiling must be at most a day, the staleness bound 30 days");
         }
-        let client = reqwest::Client::builder()
+        let second = Duration::from_secs(1);
+        if !(second..=Duration::from_secs(3600)).contains(&self.refetch_interval) {
+            return fail("the refetch interval must be 1 second to 1 hour");
+        }
+        if self.fetch_timeout.is_zero() || self.fetch_timeout > Duration::from_secs(60) {
+            return fail("the fetch timeout must be above zero and at most 60 seconds");
+        }
+        let mut client = reqwest::Client::builder();
+        if url.scheme() == "http" {
+            // A proxy named by the environment would see the keys in the clear.
+            client = client.no_proxy();
+        }
+        let client = client
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.fetch_timeout)
             .connect_timeout(self.fetch_timeout)
@@ -138,27 +161,22 @@ impl RemoteKeySetBuilder {
             .map_err(|e| AuthError::Config(format!("remote key set: no HTTP client ({e})")))?;
         Ok(RemoteKeySet {
             inner: Arc::new(Inner {
+                shown_url: format!("{}{}", url.origin().ascii_serialization(), url.path()),
                 url,
                 issuer: self.issuer,
                 audience: self.audience,
                 leeway: self.leeway,
                 min_cache: self.min_cache,
                 max_cache: self.max_cache,
+                max_stale: self.max_stale,
                 refetch_interval: self.refetch_interval,
                 verified_token_cache: self.verified_token_cache,
                 client,
                 clock: self.clock,
                 current: RwLock::default(),
+                last_attempt: StdMutex::default(),
                 fetching: Arc::default(),
             }),
         })
     }
-}
-
-/// Whether the URL's host is `localhost` or a loopback address.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
-    let ip = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::jwk::Jwk;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderValue};
+use reqwest::header::{ACCEPT, AGE, CACHE_CONTROL, HeaderValue};
 
 use crate::{BoxError, VerifyingKey};
 
@@ -35,7 +35,10 @@ pub(super) async fn fetch(
     if !response.status().is_success() {
         return Err(format!("the issuer answered {}", response.status()).into());
     }
-    let max_age = max_age(response.headers().get(CACHE_CONTROL));
+    // What a cache on the way (a CDN) has already spent of it counts.
+    let age = response.headers().get(AGE).and_then(|v| v.to_str().ok()?.trim().parse().ok());
+    let max_age = max_age(response.headers().get(CACHE_CONTROL))
+        .map(|max_age| max_age.saturating_sub(Duration::from_secs(age.unwrap_or(0))));
     if response.content_length().is_some_and(|len| len > MAX_DOCUMENT_BYTES as u64) {
         return Err(too_large());
     }
@@ -55,8 +58,8 @@ fn too_large() -> BoxError {
 }
 
 /// The usable keys of a JWK set document, and how many others it held. A key this crate
-/// cannot use is left out rather than failing the set, so an issuer may publish keys for
-/// other consumers beside ours.
+/// cannot use is left out (logged with the reason) rather than failing the set, so an
+/// issuer may publish keys for other consumers beside ours.
 fn parse(body: &[u8]) -> Result<(Vec<VerifyingKey>, usize), BoxError> {
     #[derive(serde::Deserialize)]
     struct JwkSet {
@@ -66,16 +69,42 @@ fn parse(body: &[u8]) -> Result<(Vec<VerifyingKey>, usize), BoxError> {
     let mut keys: Vec<VerifyingKey> = Vec::new();
     let mut skipped = 0;
     for value in set.keys {
-        let key = serde_json::from_value::<Jwk>(value)
-            .ok()
-            .and_then(|jwk| VerifyingKey::from_jwk(&jwk).ok())
-            .filter(|key| keys.iter().all(|k| k.kid() != key.kid()));
-        match key {
-            Some(key) => keys.push(key),
-            None => skipped += 1,
+        match usable(&value, &keys) {
+            Ok(key) => keys.push(key),
+            Err(reason) => {
+                skipped += 1;
+                let kid = value.get("kid").and_then(|k| k.as_str()).unwrap_or("");
+                tracing::warn!(kid = %kid.escape_debug(), reason, "a published key is left out");
+            }
         }
     }
     Ok((keys, skipped))
+}
+
+/// The parts of a private (or symmetric) key, which a key set must never carry.
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+/// A published key this crate verifies with, or why not.
+fn usable(value: &serde_json::Value, kept: &[VerifyingKey]) -> Result<VerifyingKey, &'static str> {
+    if PRIVATE_MEMBERS.iter().any(|m| value.get(m).is_some()) {
+        tracing::error!(
+            "the issuer publishes a private or secret key: whoever reads it signs tokens"
+        );
+        return Err("a private or secret key");
+    }
+    if let Some(ops) = value.get("key_ops") {
+        if !ops.as_array().is_some_and(|ops| ops.iter().any(|op| op == "verify")) {
+            return Err("key_ops without verify");
+        }
+    }
+    let jwk =
+        serde_json::from_value::<Jwk>(value.clone()).map_err(|_| "not a JWK this crate reads")?;
+    let key = VerifyingKey::from_jwk(&jwk)
+        .map_err(|_| "no kid, another use, or an algorithm this crate does not verify (RSA keys need \"alg\": \"RS256\")")?;
+    if kept.iter().any(|k| k.kid() == key.kid()) {
+        return Err("a kid already in the set");
+    }
+    Ok(key)
 }
 
 /// `max-age` of a `Cache-Control` value; zero for `no-cache` or `no-store`.
@@ -149,12 +178,20 @@ mod tests {
         mismatched["alg"] = "RS256".into();
         keys.push(mismatched);
         keys.push(serde_json::json!({"kty": "future", "kid": "x"}));
+        let mut private = keys[1].clone();
+        private["kid"] = "leaked".into();
+        private["d"] = "c2VjcmV0".into();
+        keys.push(private);
+        let mut encrypting = keys[1].clone();
+        encrypting["kid"] = "ops".into();
+        encrypting["key_ops"] = serde_json::json!(["encrypt"]);
+        keys.push(encrypting);
         let (parsed, skipped) = parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
         let kids: Vec<&str> = parsed.iter().map(VerifyingKey::kid).collect();
         let expected: Vec<&str> =
             ours.keys.iter().filter_map(|k| k.common.key_id.as_deref()).collect();
         assert_eq!(kids, expected);
-        assert_eq!(skipped, 6);
+        assert_eq!(skipped, 8);
         assert!(parse(b"{\"keys\": {}}").is_err());
         assert!(parse(b"<html>").is_err());
         assert_eq!(parse(b"{\"keys\": []}").unwrap().0.len(), 0);

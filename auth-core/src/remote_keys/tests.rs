@@ -32,6 +32,16 @@ struct Reply {
     status: u16,
     headers: Vec<String>,
     body: String,
+    /// Sent chunked, with no `Content-Length`.
+    chunked: bool,
+    /// How long the issuer takes to answer.
+    delay: Duration,
+}
+
+impl Reply {
+    fn new(status: u16, headers: Vec<String>, body: String) -> Self {
+        Self { status, headers, body, chunked: false, delay: Duration::ZERO }
+    }
 }
 
 /// An HTTP server that answers every request with the current [`Reply`].
@@ -47,11 +57,7 @@ impl FakeIssuer {
         let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
         let issuer = Self {
             url,
-            reply: Arc::new(Mutex::new(Reply {
-                status: 200,
-                headers: vec![],
-                body: String::new(),
-            })),
+            reply: Arc::new(Mutex::new(Reply::new(200, vec![], String::new()))),
             hits: Arc::default(),
         };
         issuer.publish(keys, cache_control);
@@ -71,11 +77,16 @@ impl FakeIssuer {
                     }
                     hits.fetch_add(1, Ordering::SeqCst);
                     let r = reply.lock().unwrap().clone();
+                    tokio::time::sleep(r.delay).await;
+                    let length = if r.chunked {
+                        "Transfer-Encoding: chunked".to_owned()
+                    } else {
+                        format!("Content-Length: {}", r.body.len())
+                    };
                     let mut head = format!(
                         "HTTP/1.1 {} X\r\nContent-Type: application/json\r\n\
-                         Content-Length: {}\r\nConnection: close\r\n",
+                         {length}\r\nConnection: close\r\n",
                         r.status,
-                        r.body.len()
                     );
                     for h in &r.headers {
                         head.push_str(h);
@@ -83,7 +94,17 @@ impl FakeIssuer {
                     }
                     head.push_str("\r\n");
                     let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(r.body.as_bytes()).await;
+                    if r.chunked {
+                        for chunk in r.body.as_bytes().chunks(4096) {
+                            let size = format!("{:x}\r\n", chunk.len());
+                            let _ = stream.write_all(size.as_bytes()).await;
+                            let _ = stream.write_all(chunk).await;
+                            let _ = stream.write_all(b"\r\n").await;
+                        }
+                        let _ = stream.write_all(b"0\r\n\r\n").await;
+                    } else {
+                        let _ = stream.write_all(r.body.as_bytes()).await;
+                    }
                     let _ = stream.shutdown().await;
                 });
             }
@@ -98,13 +119,20 @@ impl FakeIssuer {
         } else {
             vec![format!("Cache-Control: {cache_control}")]
         };
-        *self.reply.lock().unwrap() = Reply { status: 200, headers, body };
+        *self.reply.lock().unwrap() = Reply::new(200, headers, body);
     }
 
     fn fail(&self, status: u16) {
         let mut reply = self.reply.lock().unwrap();
         reply.status = status;
         reply.body = "{\"detail\": \"down\"}".into();
+    }
+
+    /// How many times the issuer was asked, once the background fetches had their chance
+    /// to run.
+    async fn settled_hits(&self) -> usize {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.hits()
     }
 
     fn hits(&self) -> usize {
@@ -158,7 +186,7 @@ async fn tokens_verify_with_the_issuers_rules() {
     let keys = KeySet::new(SigningKey::eddsa_pem(ED).unwrap())
         .with_previous(SigningKey::es256_pem(ES).unwrap().verifying_key().clone())
         .unwrap();
-    let issuer = FakeIssuer::start(&keys, "public, max-age=300").await;
+    let issuer = FakeIssuer::start(&keys, "public, max-age=3600").await;
     let remote = issuer.key_set(&clock);
     assert!(remote.key_ids().is_empty(), "nothing fetched before the first use");
 
@@ -180,14 +208,16 @@ async fn tokens_verify_with_the_issuers_rules() {
     assert_eq!(rejection(other_aud), TokenRejection::WrongAudience);
     let other_iss = remote.verify(&elsewhere("https://evil.test", AUDIENCE)).await;
     assert_eq!(rejection(other_iss), TokenRejection::WrongIssuer);
-    let mut parts: Vec<String> = current.split('.').map(str::to_owned).collect();
-    parts[1] = parts[1].replace('A', "B");
-    assert!(remote.verify(&parts.join(".")).await.is_err());
+    let mut tampered = current.clone().into_bytes();
+    let at = current.find('.').unwrap() + 10; // inside the claims
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert!(remote.verify(&tampered).await.is_err());
     clock.advance(Duration::from_secs(900 + 30));
     remote.verify(&current).await.unwrap();
     clock.advance(Duration::from_secs(1));
     assert_eq!(rejection(remote.verify(&current).await), TokenRejection::Expired);
-    assert_eq!(issuer.hits(), 1, "none of these needed a fetch");
+    assert_eq!(issuer.settled_hits().await, 1, "none of these needed a fetch");
 }
 
 #[tokio::test]
@@ -198,7 +228,11 @@ async fn hs256_tokens_are_refused_for_no_secret_is_ever_published() {
     assert_eq!(issuer.reply.lock().unwrap().body, "{\"keys\":[]}");
     let remote = issuer.key_set(&clock);
     let hs = token(&issuer_tokens(keys, &clock));
-    assert_eq!(rejection(remote.verify(&hs).await), TokenRejection::UnknownKey);
+    assert_eq!(rejection(remote.verify(&hs).await), TokenRejection::WrongAlgorithm);
+    assert_eq!(issuer.settled_hits().await, 0, "refused without asking the issuer");
+    // Its (empty) key set fetched: still refused.
+    assert_eq!(remote.refresh().await.unwrap(), 0);
+    assert_eq!(rejection(remote.verify(&hs).await), TokenRejection::WrongAlgorithm);
 
     // Algorithm confusion: an HS256 token "signed" with the public key's bytes, naming the
     // ES256 kid, is refused by the algorithm pinned to that key.
@@ -237,7 +271,7 @@ async fn the_set_stays_fresh_for_max_age_within_the_floor_and_the_ceiling() {
         remote.verify(&token(&tokens)).await.unwrap();
         clock.advance(Duration::from_secs(fresh_for - 1));
         remote.verify(&token(&tokens)).await.unwrap();
-        assert_eq!(issuer.hits(), 1, "{cache_control:?}: still fresh");
+        assert_eq!(issuer.settled_hits().await, 1, "{cache_control:?}: still fresh");
         clock.advance(Duration::from_secs(1));
         // Stale: the old set still verifies while a fetch runs in the background.
         remote.verify(&token(&tokens)).await.unwrap();
@@ -264,7 +298,7 @@ async fn an_unknown_kid_fetches_at_most_once_per_interval() {
         let forged = forger(format!("forged-{i}"));
         assert_eq!(rejection(remote.verify(&forged).await), TokenRejection::UnknownKey);
     }
-    assert_eq!(issuer.hits(), 1, "within the interval of the first fetch: none");
+    assert_eq!(issuer.settled_hits().await, 1, "within the interval of the first fetch: none");
     clock.advance(Duration::from_secs(30));
     for i in 20..40 {
         assert!(remote.verify(&forger(format!("forged-{i}"))).await.is_err());
@@ -308,6 +342,7 @@ async fn the_cached_set_keeps_serving_while_the_issuer_is_down() {
         clock.set(start + Duration::from_secs(at));
         remote.verify(&t).await.expect("cached keys serve");
         issuer.wait_for_hits(hits).await;
+        assert_eq!(issuer.settled_hits().await, hits, "at {at} s");
     }
     for _ in 0..10 {
         remote.verify(&t).await.unwrap();
@@ -352,21 +387,82 @@ async fn bad_answers_are_failed_fetches() {
     let keys = es_keys();
     let issuer = FakeIssuer::start(&keys, "").await;
     let remote = issuer.key_set(&clock);
+    let too_large = "x".repeat(fetch::MAX_DOCUMENT_BYTES + 1);
     for reply in [
-        Reply { status: 200, headers: vec![], body: "x".repeat(fetch::MAX_DOCUMENT_BYTES + 1) },
-        Reply { status: 200, headers: vec![], body: "<html>".into() },
-        Reply {
-            status: 302,
-            headers: vec![format!("Location: {}", issuer.url)],
-            body: String::new(),
-        },
+        Reply::new(200, vec![], too_large.clone()),
+        Reply { chunked: true, ..Reply::new(200, vec![], too_large) },
+        Reply::new(200, vec![], "<html>".into()),
+        Reply::new(302, vec![format!("Location: {}", issuer.url)], String::new()),
     ] {
         *issuer.reply.lock().unwrap() = reply;
         assert_eq!(remote.refresh().await.unwrap_err().code(), "keys_unavailable");
     }
-    assert_eq!(issuer.hits(), 3, "the redirect was not followed");
+    assert_eq!(issuer.hits(), 4, "the redirect was not followed");
     issuer.publish(&keys, "");
     assert_eq!(remote.refresh().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_set_without_keys_never_replaces_one_with_keys() {
+    let clock = ManualClock::starting_now();
+    let keys = es_keys();
+    let t = token(&issuer_tokens(keys.clone(), &clock));
+    let issuer = FakeIssuer::start(&keys, "").await;
+    let remote = issuer.key_set(&clock);
+    remote.verify(&t).await.unwrap();
+    // A bad deploy answers an empty set, or keys of nothing this crate verifies.
+    issuer.publish(&KeySet::new(SigningKey::hs256(&[7u8; 32]).unwrap()), "");
+    clock.advance(Duration::from_secs(31));
+    assert_eq!(remote.refresh().await.unwrap_err().code(), "keys_unavailable");
+    remote.verify(&t).await.expect("the keys that worked still serve");
+}
+
+#[tokio::test]
+async fn a_set_stale_past_the_bound_is_not_trusted() {
+    let clock = ManualClock::starting_now();
+    let keys = es_keys();
+    let issuer = FakeIssuer::start(&keys, "max-age=60").await;
+    let remote = RemoteKeySet::builder(&issuer.url, ISSUER, AUDIENCE)
+        .clock(Arc::new(clock.clone()))
+        .max_stale(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let tokens = issuer_tokens(keys, &clock);
+    remote.verify(&token(&tokens)).await.unwrap();
+    issuer.fail(503);
+    clock.advance(Duration::from_secs(60 + 599));
+    remote.verify(&token(&tokens)).await.expect("stale, within the bound");
+    clock.advance(Duration::from_secs(31));
+    let refused = remote.verify(&token(&tokens)).await.unwrap_err();
+    assert_eq!(refused.code(), "keys_unavailable", "a withdrawn key is not trusted for ever");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_goes_away_does_not_cancel_the_fetch() {
+    let clock = ManualClock::starting_now();
+    let keys = es_keys();
+    let t = token(&issuer_tokens(keys.clone(), &clock));
+    let issuer = FakeIssuer::start(&keys, "").await;
+    issuer.reply.lock().unwrap().delay = Duration::from_millis(400);
+    let remote = issuer.key_set(&clock);
+    // The first caller gives up (its client disconnected) while the issuer is answering.
+    let gave_up = tokio::time::timeout(Duration::from_millis(100), remote.verify(&t)).await;
+    assert!(gave_up.is_err());
+    // The next one, within the refetch interval, gets the keys that fetch brought.
+    remote.verify(&t).await.expect("the fetch went on without its caller");
+    assert_eq!(issuer.settled_hits().await, 1);
+}
+
+#[tokio::test]
+async fn a_clock_set_back_does_not_stop_fetches() {
+    let clock = ManualClock::starting_now();
+    let keys = es_keys();
+    let issuer = FakeIssuer::start(&keys, "max-age=300").await;
+    let remote = issuer.key_set(&clock);
+    remote.verify(&token(&issuer_tokens(keys.clone(), &clock))).await.unwrap();
+    clock.set(clock.now() - Duration::from_secs(3600));
+    remote.verify(&token(&issuer_tokens(keys, &clock))).await.unwrap();
+    issuer.wait_for_hits(2).await;
 }
 
 #[test]
@@ -394,6 +490,15 @@ fn settings_are_checked() {
     let (long, short) = (Duration::from_secs(600), Duration::from_secs(60));
     assert!(base().cache_bounds(long, short).build().is_err());
     assert!(base().refetch_interval(Duration::ZERO).build().is_err());
+    assert!(base().refetch_interval(Duration::MAX).build().is_err());
+    assert!(base().fetch_timeout(Duration::from_secs(61)).build().is_err());
+    let day = Duration::from_secs(86_400);
+    assert!(base().cache_bounds(short, day + Duration::from_secs(1)).build().is_err());
+    assert!(base().max_stale(30 * day + Duration::from_secs(1)).build().is_err());
+    let with_query = RemoteKeySet::builder("https://issuer.test/jwks?key=s3cret", ISSUER, AUDIENCE)
+        .build()
+        .unwrap();
+    assert!(!format!("{with_query:?}").contains("s3cret"));
     assert!(RemoteKeySet::builder("https://issuer.test/jwks", "", AUDIENCE).build().is_err());
     let shown = format!("{:?}", base().build().unwrap());
     assert!(shown.contains("issuer.test/jwks") && shown.contains("kids: []"), "{shown}");

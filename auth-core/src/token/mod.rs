@@ -30,7 +30,7 @@ pub use refresh::{
 };
 pub use session::{ClientHistory, KnownClient, Session, SessionRecord};
 #[cfg_attr(not(feature = "remote-keys"), allow(unused_imports))]
-pub(crate) use verifier::{Kidless, Verifier, header_kid};
+pub(crate) use verifier::{Kidless, Verifier, check_published_shape, header_kid};
 
 /// Algorithms re-exported from `jsonwebtoken` for configuring keys.
 pub use jsonwebtoken::Algorithm;

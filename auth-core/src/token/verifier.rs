@@ -170,6 +170,22 @@ pub(crate) fn header_kid(token: &str) -> Option<String> {
     jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid)
 }
 
+/// What can be told of a token without any key: the size and shape, a header that parses
+/// with the access-token type, and an algorithm a published key can have (EdDSA, ES256,
+/// RS256: never HMAC).
+#[cfg_attr(not(feature = "remote-keys"), allow(dead_code))]
+pub(crate) fn check_published_shape(token: &str) -> Result<(), TokenRejection> {
+    if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
+        return Err(TokenRejection::Malformed);
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| header_failure(token))?;
+    check_header(&header)?;
+    match header.alg {
+        Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256 => Ok(()),
+        _ => Err(TokenRejection::WrongAlgorithm),
+    }
+}
+
 /// The rules `jsonwebtoken` checks for us: the algorithm pinned to the key's, the required
 /// claims, `iss` and `aud`. Time is checked by [`Verifier::verify`] on the caller's clock
 /// (the crate would read the system clock).

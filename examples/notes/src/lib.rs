@@ -6,8 +6,13 @@
 //! sign with an asymmetric key (`JWT_ALGORITHM=EdDSA` or `ES256`): an HS256 issuer publishes
 //! no key, so every token is refused here.
 //!
-//! Routes: `GET /health`, `GET /whoami`, `GET /notes`, `POST /notes {"text"}` (201),
-//! `DELETE /notes/{id}` (204). Notes live in memory.
+//! Routes: `GET /health`, `GET /whoami`, `GET /notes`, `POST /notes {"text"}` (201; 1 to
+//! 1000 characters, 100 notes per user), `DELETE /notes/{id}` (204). Notes live in memory.
+//!
+//! It checks the issuer's `iss` and `aud` (`JWT_ISSUER`, `JWT_AUDIENCE`, the task service's
+//! defaults): a token for the task service is good here too. Where a token must be good
+//! for one service only, the issuer has to write an audience per service, which the task
+//! service does not do.
 
 use std::{
     collections::HashMap,
@@ -18,7 +23,7 @@ use auth_axum::{ApiJson, ApiPath, RemoteClaims, api_errors};
 use auth_core::{AuthError, RemoteKeySet, UserId, http::ErrorResponse};
 use axum::{
     Json, Router,
-    extract::{FromRef, State},
+    extract::{DefaultBodyLimit, FromRef, State},
     http::StatusCode,
     middleware::from_fn,
     routing::{delete, get},
@@ -72,6 +77,10 @@ struct NewNote {
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 1000;
+/// The most notes a user keeps (`409 conflict` past it): memory stays bounded.
+pub const MAX_NOTES_PER_USER: usize = 100;
+/// The largest request body, in bytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// The server's state: the issuer's keys and the notes.
 #[derive(Clone)]
@@ -110,6 +119,7 @@ pub fn router(notes: Notes) -> Router {
         .route("/whoami", get(whoami))
         .route("/notes", get(list).post(add))
         .route("/notes/{id}", delete(remove))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn(api_errors))
         .with_state(notes)
 }
@@ -139,6 +149,9 @@ async fn add(
         return Err(ErrorResponse::validation("text", message).into());
     }
     let mut book = notes.book();
+    if book.by_user.get(&claims.sub).is_some_and(|mine| mine.len() >= MAX_NOTES_PER_USER) {
+        return Err(AuthError::Conflict("the notebook is full: delete a note first").into());
+    }
     book.next_id += 1;
     let note = Note { id: book.next_id, text: text.to_owned() };
     book.by_user.entry(claims.sub).or_default().push(note.clone());
@@ -151,11 +164,8 @@ async fn remove(
     ApiPath(id): ApiPath<u64>,
 ) -> Result<StatusCode, auth_axum::ApiError> {
     let mut book = notes.book();
-    let mine = book.by_user.entry(claims.sub).or_default();
-    let before = mine.len();
-    mine.retain(|n| n.id != id);
-    if mine.len() == before {
-        return Err(AuthError::NotFound.into());
-    }
+    let mine = book.by_user.get_mut(&claims.sub).ok_or(AuthError::NotFound)?;
+    let at = mine.iter().position(|n| n.id == id).ok_or(AuthError::NotFound)?;
+    mine.remove(at);
     Ok(StatusCode::NO_CONTENT)
 }
