@@ -9,6 +9,23 @@ fn main() {
     if std::path::Path::new("migrations").is_dir() {
         println!("cargo::rerun-if-changed=migrations");
     }
+    // HAProxy, for the tests of several instances behind a load balancer (`auth-tests`
+    // only): `cfg(haproxy)` when it is installed; under CI its absence fails the build
+    // (`.ci/run` installs it).
+    println!("cargo::rustc-check-cfg=cfg(haproxy)");
+    if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("auth-tests") {
+        println!("cargo::rerun-if-env-changed=CI");
+        let haproxy = ["haproxy", "/usr/sbin/haproxy"].iter().any(|p| {
+            std::process::Command::new(p).arg("-v").output().is_ok_and(|o| o.status.success())
+        });
+        if haproxy {
+            println!("cargo::rustc-cfg=haproxy");
+        } else if std::env::var_os("CI").is_some() {
+            panic!(
+                "HAProxy is not installed (apt-get install haproxy): the balanced tests need it"
+            );
+        }
+    }
     for (var, cfg) in [("TEST_POSTGRES_URL", "db_postgres"), ("TEST_MYSQL_URL", "db_mysql")] {
         println!("cargo::rerun-if-env-changed={var}");
         println!("cargo::rustc-check-cfg=cfg({cfg})");

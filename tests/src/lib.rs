@@ -3,6 +3,7 @@
 //! the quickstarts cannot rot.
 #![forbid(unsafe_code)]
 
+pub mod balancer;
 pub mod contract;
 pub mod servers;
 

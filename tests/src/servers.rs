@@ -19,7 +19,10 @@ use task_service::{
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
-use crate::contract::{ServerKey, Target};
+use crate::{
+    balancer::Balancer,
+    contract::{ServerKey, Target},
+};
 
 /// The signing secret of test servers.
 pub const SECRET_KEY: &str = "contract-suite secret key, at least 32 bytes long";
@@ -53,10 +56,15 @@ pub const MAIL_PER_IP_PER_MINUTE: u32 = 60;
 
 /// Keeps a test server and its database alive; dropping it stops the server.
 struct Guard {
-    _stop: oneshot::Sender<()>,
+    /// Dropped first: no request reaches an instance that is stopping.
+    _balancer: Option<Balancer>,
+    _stops: Vec<oneshot::Sender<()>>,
     _db: TestDatabase,
     _outbox: tempfile::TempDir,
 }
+
+/// How many instances a balanced test server runs.
+pub const INSTANCES: usize = 3;
 
 /// The configuration of a test server on `db`.
 pub fn config(db: &TestDatabase) -> Config {
@@ -141,6 +149,62 @@ pub async fn actix_with(db: TestDatabase, edit: impl FnOnce(&mut Config)) -> Tar
     spawn(db, edit, task_service::http_actix::serve_until).await
 }
 
+/// [`INSTANCES`] instances of the task service served by axum on `db`, behind HAProxy
+/// ([`Balancer`]): one configuration, one clock, one mail outbox, and no user cache
+/// (`USER_CACHE_TTL_MS=0`), so that what the suite changes through one instance is seen at
+/// once through the others, as its cases expect.
+///
+/// # Panics
+/// When HAProxy is not installed or an instance cannot start.
+pub async fn axum_balanced(db: TestDatabase) -> Target {
+    spawn_balanced(db, task_service::http_axum::serve_until).await
+}
+
+/// As [`axum_balanced`], served by actix-web.
+///
+/// # Panics
+/// When HAProxy is not installed or an instance cannot start.
+pub async fn actix_balanced(db: TestDatabase) -> Target {
+    spawn_balanced(db, task_service::http_actix::serve_until).await
+}
+
+async fn spawn_balanced<F, Fut>(db: TestDatabase, serve_until: F) -> Target
+where
+    F: Fn(App, TcpListener, Stopped) -> Fut,
+    Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
+{
+    let mut config = config(&db);
+    let outbox = tempfile::tempdir().expect("a mail outbox");
+    config.mail_outbox_dir = outbox.path().to_owned();
+    config.user_cache_ttl_ms = 0;
+    config.trusted_proxies = "127.0.0.1".to_owned();
+    let mut listeners = Vec::new();
+    for _ in 0..INSTANCES {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("a free port"));
+    }
+    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().expect("bound").port()).collect();
+    let balancer = Balancer::start(&ports);
+    config.public_url = balancer.url();
+    let clock = Arc::new(SkippingClock::default());
+    let mut stops = Vec::new();
+    for listener in listeners {
+        let app = App::build_with_clock(config.clone(), clock.clone())
+            .await
+            .expect("the instance starts");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve_until(
+            app,
+            listener,
+            Box::pin(async {
+                let _ = stopped.await;
+            }),
+        ));
+        stops.push(stop);
+    }
+    let guard = Guard { _balancer: Some(balancer), _stops: stops, _db: db, _outbox: outbox };
+    target(config.public_url.clone(), &config, clock, guard)
+}
+
 /// The system clock plus an offset the suite can only grow: test servers run on real time
 /// (throttling waits are real), and jump forward for the lifetimes measured in days.
 #[derive(Debug, Default)]
@@ -191,7 +255,8 @@ where
             let _ = stopped.await;
         }),
     ));
-    target(base_url, &config, clock, Guard { _stop: stop, _db: db, _outbox: outbox })
+    let guard = Guard { _balancer: None, _stops: vec![stop], _db: db, _outbox: outbox };
+    target(base_url, &config, clock, guard)
 }
 
 /// A real SMTP server for a test: `aiosmtpd` (from Debian's or PyPI's packages) on a free
