@@ -22,6 +22,12 @@ fn quick(config: &mut Config) {
     config.max_connections = 100;
 }
 
+/// A short header timeout, and a keep-alive timeout that would not cut the trickle.
+fn quick_head(config: &mut Config) {
+    config.header_read_timeout_secs = 1;
+    config.keep_alive_timeout_secs = 30;
+}
+
 fn capped(config: &mut Config) {
     config.header_read_timeout_secs = 30;
     config.keep_alive_timeout_secs = 30;
@@ -72,7 +78,7 @@ async fn slow_heads_are_cut_while_health_answers(t: Target) {
     }
     for handle in slow {
         let open_for = handle.await.unwrap();
-        assert!(open_for >= Duration::from_millis(700), "closed too early: {open_for:?}");
+        assert!(open_for >= Duration::from_millis(400), "closed too early: {open_for:?}");
         assert!(open_for < Duration::from_millis(3000), "open for {open_for:?}");
     }
     get(&t, "/health", None).await.expect_status(200);
@@ -95,34 +101,71 @@ async fn idle_connections_are_closed(t: Target) {
     })
     .await
     .expect("the idle connection is closed");
-    assert!(closed >= Duration::from_millis(700), "closed after {closed:?}");
-    assert!(closed < Duration::from_millis(2500), "closed after {closed:?}");
+    assert!(closed >= Duration::from_millis(400), "closed after {closed:?}");
+    assert!(closed < Duration::from_millis(3000), "closed after {closed:?}");
+}
+
+/// One request on a new connection, answered; the connection stays open (keep-alive).
+async fn admitted(t: &Target) -> TcpStream {
+    let mut stream = connect(t).await;
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+    stream
 }
 
 async fn the_connection_over_the_cap_is_refused(t: Target) {
     let mut open = Vec::new();
     for _ in 0..20 {
-        open.push(connect(&t).await);
+        open.push(admitted(&t).await);
     }
-    // Give the server time to take them all in.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The next one is answered at once, before it sends anything (so that nothing unread
+    // turns the close into a reset that would lose the answer).
     let started = Instant::now();
     let mut over = connect(&t).await;
-    let _ = over.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), over.read_to_end(&mut answer)).await;
     assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not queued");
     let answer = String::from_utf8_lossy(&answer);
-    // The answer may be lost to a reset when the request crosses the close; if it arrives,
-    // it is the API's 503.
-    if !answer.is_empty() {
-        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
-        assert!(answer.contains("\"code\":\"overloaded\""), "{answer}");
-    }
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+    assert!(answer.contains("\"code\":\"overloaded\""), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
     // Room again once some close.
     open.truncate(10);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    get(&t, "/health", None).await.expect_status(200);
+    let started = Instant::now();
+    loop {
+        match try_health(&t).await {
+            Some(200) => break,
+            other => assert!(started.elapsed() < Duration::from_secs(5), "{other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn try_health(t: &Target) -> Option<u16> {
+    let r = auth_tests::contract::client::http().get(format!("{}/health", t.base_url)).send();
+    r.await.ok().map(|r| r.status().as_u16())
+}
+
+/// After one quick request, the next head trickles: it is cut as the first would be. (Not
+/// on actix, which times the first head of a connection only: a known gap.)
+async fn a_slow_second_head_is_cut(t: Target) {
+    let mut stream = admitted(&t).await;
+    let start = Instant::now();
+    stream.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+    let mut buf = [0u8; 1024];
+    for i in 0.. {
+        let read = tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            break;
+        }
+        if stream.write_all(format!("X-Trickle-{i}: still here\r\n").as_bytes()).await.is_err() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still open after 10 s");
+    }
+    assert!(start.elapsed() < Duration::from_secs(3), "open for {:?}", start.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,4 +208,9 @@ async fn actix_refuses_the_connection_over_the_cap() {
         servers::actix_with(TestDatabase::sqlite(), capped).await,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_cuts_a_slow_second_head() {
+    a_slow_second_head_is_cut(servers::axum_with(TestDatabase::sqlite(), quick_head).await).await;
 }

@@ -48,6 +48,7 @@ pub(crate) async fn serve(
     let connections = Connections::new(door.max_connections);
     let (closing, closed) = watch::channel(false);
     let mut open = JoinSet::new();
+    let mut last_warned = None;
     tokio::pin!(drain);
     loop {
         let accepted = tokio::select! {
@@ -57,11 +58,15 @@ pub(crate) async fn serve(
         while open.try_join_next().is_some() {}
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
+            // A connection reset before it was accepted: nothing to do.
+            Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
-                // Out of file descriptors, or a connection reset before it was accepted:
-                // wait a little rather than spin on the error.
-                tracing::warn!(error = %e, "accepting a connection failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Out of file descriptors, most likely: wait rather than spin on the error.
+                if last_warned.is_none_or(|at: Instant| at.elapsed() >= Duration::from_secs(10)) {
+                    tracing::warn!(error = %e, "accepting connections fails (logged once per 10 s)");
+                    last_warned = Some(Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -75,6 +80,11 @@ pub(crate) async fn serve(
     drop(listener);
     let _ = closing.send(true);
     while open.join_next().await.is_some() {}
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset)
 }
 
 /// One connection: served until it closes, stays idle past the keep-alive timeout, or the
@@ -104,11 +114,14 @@ async fn connection(
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(door.header_read_timeout);
+    // No upgrades: no route of the API switches protocols.
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     loop {
         let idle_until = activity.idle_deadline(door.keep_alive_timeout);
         tokio::select! {
+            // The connection first: bytes already there are read before the deadline counts.
+            biased;
             _ = conn.as_mut() => return,
             () = activity.became_idle.notified() => {}
             () = sleep_until(idle_until) => {
@@ -165,6 +178,15 @@ impl Activity {
     fn bytes_read(&self) {
         if self.idle_since.load(Ordering::Relaxed) != 0 {
             self.idle_since.store(0, Ordering::Release);
+        }
+    }
+
+    /// Bytes left: hyper may drop a response body before its last bytes are written, so
+    /// the idle time counts from the last write.
+    fn bytes_written(&self) {
+        if self.idle_since.load(Ordering::Relaxed) != 0 {
+            let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+            self.idle_since.store(ms + 1, Ordering::Release);
         }
     }
 }
@@ -245,7 +267,12 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.bytes_written();
+        }
+        polled
     }
 
     fn poll_write_vectored(
@@ -253,7 +280,12 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.bytes_written();
+        }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -104,6 +104,7 @@ pub struct Config {
 
     /// Seconds a connection may take to send a complete request head (from when it opens,
     /// or from the end of the previous response); a connection still sending is closed.
+    /// (actix times the first head of a connection only.)
     #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
 
@@ -384,12 +385,14 @@ impl Config {
         Duration::from_secs(self.request_timeout_secs.max(1))
     }
 
-    /// The bounds on connections both servers apply.
+    /// The bounds on connections both servers apply (timeouts of 1 s to an hour, 1 to a
+    /// million connections).
     pub fn front_door(&self) -> crate::front_door::FrontDoor {
+        let secs = |s: u64| Duration::from_secs(s.clamp(1, 3600));
         crate::front_door::FrontDoor {
-            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
-            keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout_secs.max(1)),
-            max_connections: self.max_connections.max(1),
+            header_read_timeout: secs(self.header_read_timeout_secs),
+            keep_alive_timeout: secs(self.keep_alive_timeout_secs),
+            max_connections: self.max_connections.clamp(1, 1_000_000),
         }
     }
 

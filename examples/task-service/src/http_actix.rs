@@ -138,6 +138,7 @@ impl AppFactory {
                     .header(REQUEST_ID_HEADER)
                     .use_incoming_id(IdReuse::UseIncoming),
             )
+            .wrap(from_fn(refused_connections))
     }
 
     /// CORS for the configured origins (unused when there are none).
@@ -169,13 +170,14 @@ pub async fn serve_until(
     let server = HttpServer::new(move || factory.clone().build())
         // The front door: a request head that trickles in is cut off by actix itself
         // (bodies by the `request_timeout` middleware), an idle connection closed, and a
-        // connection over the cap answered 503 and closed in `on_connect` (actix's own
-        // `max_connections` is per worker, and queues the excess rather than refusing it).
+        // connection over the cap answered 503 and closed in `on_connect`. (actix's own
+        // `max_connections` is per worker and queues the excess: its default, far above,
+        // leaves the cap to the shared count.)
         .client_request_timeout(door.header_read_timeout)
         .keep_alive(door.keep_alive_timeout)
-        .max_connections(door.max_connections)
         .on_connect(move |connection, extensions| {
             let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+                tracing::error!("a connection that is not TCP is not counted");
                 return;
             };
             match connections.admit() {
@@ -183,7 +185,12 @@ pub async fn serve_until(
                 Some(slot) => {
                     extensions.insert(slot);
                 }
-                None => connections.refuse(stream),
+                None => {
+                    connections.refuse(stream);
+                    // What the socket had already received is still read: marked, so that
+                    // no request of it reaches the app.
+                    extensions.insert(Refused);
+                }
             }
         })
         .disable_signals()
@@ -249,6 +256,27 @@ impl RootSpanBuilder for RequestSpan {
             tracing::debug!(%latency, status = status.as_u16(), "finished processing request");
         }
     }
+}
+
+/// A connection refused over the cap (see `serve_until`).
+#[derive(Debug, Clone, Copy)]
+struct Refused;
+
+/// The outermost middleware: a request on a refused connection gets `503 overloaded` and
+/// never reaches the app.
+async fn refused_connections(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.conn_data::<Refused>().is_some() {
+        use actix_web::ResponseError;
+        let retry_after = std::time::Duration::from_secs(1);
+        let busy = ApiError::from(auth_core::AuthError::Overloaded { retry_after });
+        return Err(
+            InternalError::from_response("over MAX_CONNECTIONS", busy.error_response()).into()
+        );
+    }
+    next.call(req).await
 }
 
 /// 408 when a request (its body included) takes longer than the configured timeout. The
