@@ -35,7 +35,6 @@ impl Balancer {
     pub fn config(port: u16, backends: &[u16]) -> String {
         let mut config = format!(
             "global\n\
-             \x20   maxconn 4096\n\
              defaults\n\
              \x20   mode http\n\
              \x20   option forwardfor\n\
@@ -83,24 +82,66 @@ impl Balancer {
         let haproxy = haproxy().expect("HAProxy is installed (apt-get install haproxy)");
         let dir = tempfile::tempdir().expect("a directory for the configuration");
         let file = dir.path().join("haproxy.cfg");
-        std::fs::write(&file, Self::config(port, backends)).expect("the configuration");
-        let mut child = Command::new(haproxy)
+        // For the tests only: a statistics socket (which instance served how much), and no
+        // SO_REUSEPORT, so that a port another test holds is an error rather than shared.
+        let stats = dir.path().join("stats.sock");
+        let config = Self::config(port, backends).replacen(
+            "global\n",
+            &format!("global\n    noreuseport\n    stats socket {} mode 600\n", stats.display()),
+            1,
+        );
+        std::fs::write(&file, config).expect("the configuration");
+        let log = std::fs::File::create(dir.path().join("haproxy.log")).expect("a log file");
+        let child = Command::new(haproxy)
             .arg("-db") // in the foreground
             .arg("-f")
             .arg(&file)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("HAProxy starts");
+        let mut balancer = Self { child, port, _dir: dir };
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("HAProxy exited with {status}");
+        while !balancer.stats_socket().exists()
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        {
+            if let Ok(Some(status)) = balancer.child.try_wait() {
+                panic!("HAProxy exited with {status}: {}", balancer.log());
             }
             assert!(started.elapsed() < Duration::from_secs(10), "HAProxy did not listen");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self { child, port, _dir: dir }
+        balancer
+    }
+
+    fn stats_socket(&self) -> PathBuf {
+        self._dir.path().join("stats.sock")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("haproxy.log")).unwrap_or_default()
+    }
+
+    /// How many connections HAProxy has sent to each instance so far, in the order of the
+    /// backends it was started with: proof of where requests went.
+    ///
+    /// # Panics
+    /// When the statistics socket does not answer.
+    pub fn served(&self) -> Vec<u64> {
+        use std::io::{Read, Write};
+        let mut socket =
+            std::os::unix::net::UnixStream::connect(self.stats_socket()).expect("the stats socket");
+        socket.write_all(b"show stat\n").expect("a stats request");
+        let mut csv = String::new();
+        socket.read_to_string(&mut csv).expect("the statistics");
+        // `# pxname,svname,qcur,qmax,scur,smax,slim,stot,…`: stot is the eighth column.
+        csv.lines()
+            .map(|line| line.split(',').collect::<Vec<_>>())
+            .filter(|cols| {
+                cols.len() > 7 && cols[0] == "instances" && cols[1].starts_with("instance")
+            })
+            .map(|cols| cols[7].parse().expect("a count"))
+            .collect()
     }
 
     /// `http://127.0.0.1:PORT`, the balancer's address.

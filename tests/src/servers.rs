@@ -183,24 +183,21 @@ where
         listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("a free port"));
     }
     let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().expect("bound").port()).collect();
-    let balancer = Balancer::start(&ports);
-    config.public_url = balancer.url();
+    let balancer_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    config.public_url = format!("http://127.0.0.1:{balancer_port}");
     let clock = Arc::new(SkippingClock::default());
     let mut stops = Vec::new();
     for listener in listeners {
         let app = App::build_with_clock(config.clone(), clock.clone())
             .await
             .expect("the instance starts");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve_until(
-            app,
-            listener,
-            Box::pin(async {
-                let _ = stopped.await;
-            }),
-        ));
-        stops.push(stop);
+        stops.push(run_in_background(app, listener, &serve_until));
     }
+    // Once the instances serve, so that none starts out of the rotation.
+    let balancer = tokio::task::block_in_place(|| Balancer::start_on(balancer_port, &ports));
     let guard = Guard { _balancer: Some(balancer), _stops: stops, _db: db, _outbox: outbox };
     target(config.public_url.clone(), &config, clock, guard)
 }
@@ -230,6 +227,24 @@ impl Clock for SkippingClock {
 /// Completes when the test drops its [`Target`].
 type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// Runs `serve_until` for `app` on `listener` in the background, until the returned sender
+/// is dropped.
+fn run_in_background<F, Fut>(app: App, listener: TcpListener, serve_until: F) -> oneshot::Sender<()>
+where
+    F: FnOnce(App, TcpListener, Stopped) -> Fut,
+    Fut: Future<Output = Result<(), StartupError>> + Send + 'static,
+{
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve_until(
+        app,
+        listener,
+        Box::pin(async {
+            let _ = stopped.await;
+        }),
+    ));
+    stop
+}
+
 /// Builds the service on `db` and runs `serve_until` on a free port in the background.
 async fn spawn<F, Fut>(db: TestDatabase, edit: impl FnOnce(&mut Config), serve_until: F) -> Target
 where
@@ -247,14 +262,7 @@ where
     let clock = Arc::new(SkippingClock::default());
     let app =
         App::build_with_clock(config.clone(), clock.clone()).await.expect("the service starts");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve_until(
-        app,
-        listener,
-        Box::pin(async {
-            let _ = stopped.await;
-        }),
-    ));
+    let stop = run_in_background(app, listener, serve_until);
     let guard = Guard { _balancer: None, _stops: vec![stop], _db: db, _outbox: outbox };
     target(base_url, &config, clock, guard)
 }

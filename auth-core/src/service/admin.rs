@@ -191,10 +191,25 @@ impl Auth {
     /// another password is refused, so that someone who registered the name first cannot
     /// be promoted by the operator's configuration.
     ///
+    /// Instances starting together on one database may all bootstrap the same admin: the
+    /// ones whose insert loses to another's find the admin it made.
+    ///
     /// # Errors
     /// [`AuthError::Validation`] for a bad username or password; [`AuthError::Conflict`]
     /// when the user exists with another password; [`AuthError::Store`].
     pub async fn bootstrap_admin(
+        &self,
+        username: &str,
+        password: &Password,
+    ) -> Result<AdminBootstrap> {
+        match self.bootstrap_admin_once(username, password).await {
+            // Created by another instance between our read and our insert: read it now.
+            Err(AuthError::UsernameTaken) => self.bootstrap_admin_once(username, password).await,
+            done => done,
+        }
+    }
+
+    async fn bootstrap_admin_once(
         &self,
         username: &str,
         password: &Password,
@@ -378,6 +393,26 @@ mod tests {
         assert_eq!(err.code(), "last_admin");
         let kept = f.store.user_by_id(a.id).await.unwrap().unwrap();
         assert!(kept.is_active && kept.role == Role::Admin);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn instances_bootstrapping_together_all_find_the_admin() {
+        let auth = fixture().auth;
+        let password = Password::new(PASSWORD);
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let (auth, password) = (auth.clone(), password.clone());
+                tokio::spawn(async move { auth.bootstrap_admin("rootadmin", &password).await })
+            })
+            .collect();
+        let mut created = 0;
+        for run in runs {
+            match run.await.unwrap().expect("every instance starts").outcome {
+                BootstrapOutcome::Created => created += 1,
+                outcome => assert_eq!(outcome, BootstrapOutcome::AlreadyAdmin),
+            }
+        }
+        assert_eq!(created, 1);
     }
 
     #[tokio::test]
