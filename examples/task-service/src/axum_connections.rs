@@ -34,7 +34,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::front_door::{ConnectionSlot, Connections, FrontDoor};
+use crate::front_door::{ConnectionSlot, Connections, EveryTenSeconds, FrontDoor};
 
 /// Serves `router` on `listener` within `door`'s bounds until `drain` completes; then stops
 /// accepting, lets each connection finish its request in progress, and returns when all are
@@ -48,7 +48,7 @@ pub(crate) async fn serve(
     let connections = Connections::new(door.max_connections);
     let (closing, closed) = watch::channel(false);
     let mut open = JoinSet::new();
-    let mut last_warned = None;
+    let accept_failures = EveryTenSeconds::default();
     tokio::pin!(drain);
     loop {
         let accepted = tokio::select! {
@@ -62,9 +62,8 @@ pub(crate) async fn serve(
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 // Out of file descriptors, most likely: wait rather than spin on the error.
-                if last_warned.is_none_or(|at: Instant| at.elapsed() >= Duration::from_secs(10)) {
+                if accept_failures.due() {
                     tracing::warn!(error = %e, "accepting connections fails (logged once per 10 s)");
-                    last_warned = Some(Instant::now());
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;

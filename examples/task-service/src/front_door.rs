@@ -9,12 +9,13 @@
 use std::{
     os::fd::AsFd,
     sync::{
-        Arc,
+        Arc, LazyLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use auth_core::{AuthError, http::ErrorResponse};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The bounds, from `HEADER_READ_TIMEOUT_SECS`, `KEEP_ALIVE_TIMEOUT_SECS` and
@@ -36,27 +37,51 @@ pub struct FrontDoor {
 pub struct Connections {
     slots: Arc<Semaphore>,
     max: usize,
-    /// When a refusal was last logged (seconds since the epoch): once per 10 s at most.
-    last_warned: Arc<AtomicU64>,
+    refusals_logged: Arc<EveryTenSeconds>,
+}
+
+/// A warning that repeats under a flood, logged once per 10 s at most.
+#[derive(Debug, Default)]
+pub(crate) struct EveryTenSeconds {
+    /// When it was last logged, in seconds since the epoch.
+    last: AtomicU64,
+}
+
+impl EveryTenSeconds {
+    /// Whether to log now (and then not for 10 s).
+    pub(crate) fn due(&self) -> bool {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let last = self.last.load(Ordering::Relaxed);
+        now >= last + 10
+            && self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
 }
 
 /// An open connection's place in the count, given back when it is dropped.
 #[derive(Debug)]
 pub struct ConnectionSlot(#[allow(dead_code)] OwnedSemaphorePermit);
 
-/// What a connection over the cap reads before it is closed.
-const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-content-type: application/json\r\n\
-retry-after: 1\r\n\
-connection: close\r\n\
-content-length: 57\r\n\
-\r\n\
-{\"detail\":\"Server busy, retry later\",\"code\":\"overloaded\"}";
+/// What a connection over the cap reads before it is closed: the API's answer to
+/// [`AuthError::Overloaded`], written out once.
+static REFUSAL: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let busy = ErrorResponse::from(AuthError::Overloaded { retry_after: Duration::from_secs(1) });
+    let body = serde_json::to_vec(&busy.body).expect("an error body serializes");
+    let mut refusal = format!(
+        "HTTP/1.1 {} Service Unavailable\r\ncontent-type: application/json\r\n\
+         retry-after: {}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        busy.status,
+        busy.retry_after.unwrap_or(1),
+        body.len()
+    )
+    .into_bytes();
+    refusal.extend_from_slice(&body);
+    refusal
+});
 
 impl Connections {
     /// Room for `max` connections.
     pub fn new(max: usize) -> Self {
-        Self { slots: Arc::new(Semaphore::new(max)), max, last_warned: Arc::default() }
+        Self { slots: Arc::new(Semaphore::new(max)), max, refusals_logged: Arc::default() }
     }
 
     /// A slot for a new connection, or `None` when `max` are open: then [`refuse`](Self::refuse)
@@ -70,16 +95,9 @@ impl Connections {
     /// it at once (all of it, on a new socket), then both directions are shut.
     pub fn refuse(&self, socket: &impl AsFd) {
         let socket = socket2::SockRef::from(socket);
-        let _ = socket.send(REFUSAL);
+        let _ = socket.send(&REFUSAL);
         let _ = socket.shutdown(std::net::Shutdown::Both);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let last = self.last_warned.load(Ordering::Relaxed);
-        if now >= last + 10
-            && self
-                .last_warned
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        if self.refusals_logged.due() {
             tracing::warn!(
                 max_connections = self.max,
                 "connection refused: MAX_CONNECTIONS are open (logged once per 10 s)"
@@ -94,8 +112,9 @@ mod tests {
 
     #[test]
     fn the_refusal_is_a_complete_response_with_the_api_body() {
-        let text = std::str::from_utf8(REFUSAL).unwrap();
+        let text = std::str::from_utf8(&REFUSAL).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 ") && head.contains("retry-after: 1"), "{head}");
         assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(body["code"], "overloaded");
