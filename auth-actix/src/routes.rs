@@ -11,11 +11,11 @@ use actix_web::{
     web::{self, Data},
 };
 use auth_core::http::{
-    self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest, ErrorResponse,
-    ForgotPasswordRequest, LoginRequest, MfaVerifyRequest, RefreshRequest, RegisterRequest,
-    ResetPasswordRequest, SecondFactorChangeRequest, TokenRequest, TotpEnrolmentRequest,
-    VerifyEmailRequest,
+    self, AUTH_BODY_LIMIT, AUTH_MOUNT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute,
+    AuthState, ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest,
+    ErrorResponse, ForgotPasswordRequest, LoginRequest, MfaVerifyRequest, RefreshRequest,
+    RegisterRequest, ResetPasswordRequest, SecondFactorChangeRequest, TokenRequest,
+    TotpEnrolmentRequest, VerifyEmailRequest,
 };
 
 use crate::{
@@ -41,7 +41,7 @@ pub fn auth_scope() -> Scope {
         }
     }
     paths.into_iter().fold(
-        web::scope("/auth").app_data(BodyLimit(AUTH_BODY_LIMIT)),
+        web::scope(AUTH_MOUNT).app_data(BodyLimit(AUTH_BODY_LIMIT)),
         |scope, path| {
             let routes = AUTH_ROUTES.iter().filter(|r| r.path == path);
             scope.service(routes.fold(web::resource(path), |res, route| res.route(handler(route))))

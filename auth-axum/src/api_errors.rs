@@ -4,17 +4,28 @@
 
 use auth_core::http::ErrorResponse;
 use axum::{
-    extract::Request,
     http::header,
-    middleware::Next,
     response::{IntoResponse, Response},
 };
+use tower::util::MapResponseLayer;
 
 use crate::ApiError;
 
-/// Middleware: apply with `axum::middleware::from_fn(api_errors)` as an outer layer.
-pub async fn api_errors(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
+/// The layer, to apply as an outer layer: `router.layer(api_errors())`. It only maps the
+/// response, so it costs a request no allocation of its own.
+///
+/// ```
+/// use auth_axum::api_errors;
+/// use axum::{Router, routing::get};
+///
+/// let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(api_errors());
+/// ```
+pub fn api_errors() -> MapResponseLayer<fn(Response) -> Response> {
+    MapResponseLayer::new(rewrite)
+}
+
+/// The API's body in place of a framework-made error's.
+fn rewrite(res: Response) -> Response {
     let status = res.status();
     let content_type = res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes());
     if !ErrorResponse::should_replace(status.as_u16(), content_type) {

@@ -2,8 +2,8 @@
 //! handler around the framework-free route in `auth_core::http`.
 
 use auth_core::http::{
-    self, AUTH_BODY_LIMIT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute, AuthState,
-    ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest,
+    self, AUTH_BODY_LIMIT, AUTH_MOUNT, AUTH_ROUTES, AcceptedBodies, AdminGreeting, AuthRoute,
+    AuthState, ChangeEmailRequest, ChangePasswordRequest, CodeRequest, DeleteAccountRequest,
     ForgotPasswordRequest, LoginRequest, MfaVerifyRequest, RefreshRequest, RegisterRequest,
     ResetPasswordRequest, SecondFactorChangeRequest, TokenRequest, TotpEnrolmentRequest,
     VerifyEmailRequest,
@@ -23,11 +23,15 @@ use crate::{
     extract::{authorization, body_of},
 };
 
-/// The `/auth` routes, to mount with `.nest("/auth", auth_router())`: every route of
+/// The `/auth` routes, to add with `.merge(auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
 /// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
 /// verify-email, me, sessions, the second factor's `/mfa/…`, admin). Bodies over
 /// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413.
+///
+/// The paths are full (`/auth/login`, …, under [`AUTH_MOUNT`](auth_core::http::AUTH_MOUNT)),
+/// as `auth-actix`'s scope serves them: merged, not nested, so that a request is not
+/// rewritten and re-routed on its way to the handler.
 pub fn auth_router<S>() -> Router<S>
 where
     AuthState: FromRef<S>,
@@ -35,7 +39,9 @@ where
 {
     AUTH_ROUTES
         .iter()
-        .fold(Router::new(), |router, route| router.route(route.path, handler(route)))
+        .fold(Router::new(), |router, route| {
+            router.route(&format!("{AUTH_MOUNT}{}", route.path), handler(route))
+        })
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }
 

@@ -13,7 +13,6 @@ use axum::{
     body::Body,
     extract::ConnectInfo,
     http::{Request, StatusCode, header},
-    middleware::from_fn,
     routing::get,
 };
 use http_body_util::BodyExt;
@@ -34,8 +33,8 @@ fn app(auth: Auth) -> Router {
         .route("/claims", get(|Claims(c): Claims| async move { c.username }))
         .route("/me", get(|CurrentUser(u): CurrentUser| async move { u.username.to_string() }))
         .route("/admin", get(|admin: Admin| async move { admin.username.to_string() }))
-        .nest("/auth", auth_router())
-        .layer(from_fn(api_errors))
+        .merge(auth_router())
+        .layer(api_errors())
         .with_state(AuthState::new(auth))
 }
 
@@ -171,8 +170,8 @@ async fn register_sets_location_only_with_a_users_path() {
     assert!(res.headers().get(header::LOCATION).is_none());
 
     let with_path = Router::new()
-        .nest("/auth", auth_router())
-        .layer(from_fn(api_errors))
+        .merge(auth_router())
+        .layer(api_errors())
         .with_state(AuthState::new(auth).with_users_path("/admin/users/"));
     let res = with_path.oneshot(register("carol")).await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);

@@ -17,7 +17,7 @@ use axum::{
     body::Body,
     extract::ConnectInfo,
     http::{Request, header},
-    middleware::{from_extractor_with_state, from_fn},
+    middleware::from_extractor_with_state,
     routing::get,
 };
 use http_body_util::BodyExt;
@@ -51,7 +51,7 @@ fn app(auth: Auth) -> Router {
         .merge(layered)
         .merge(typed)
         .merge(policy)
-        .layer(from_fn(api_errors))
+        .layer(api_errors())
         .with_state(state)
 }
 

@@ -18,7 +18,7 @@ use crate::ApiError;
 /// ```no_run
 /// use auth_axum::{RemoteClaims, api_errors};
 /// use auth_core::RemoteKeySet;
-/// use axum::{Router, middleware::from_fn, routing::get};
+/// use axum::{Router, routing::get};
 ///
 /// async fn whoami(RemoteClaims(claims): RemoteClaims) -> String {
 ///     format!("{} ({})", claims.username, claims.role)
@@ -33,7 +33,7 @@ use crate::ApiError;
 /// .build()?;
 /// let app: Router = Router::new()
 ///     .route("/whoami", get(whoami))
-///     .layer(from_fn(api_errors))
+///     .layer(api_errors())
 ///     .with_state(keys);
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8001").await?;
 /// axum::serve(listener, app).await?;

@@ -25,7 +25,6 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRef, State},
     http::StatusCode,
-    middleware::from_fn,
     routing::{delete, get},
 };
 use serde::{Deserialize, Serialize};
@@ -120,7 +119,7 @@ pub fn router(notes: Notes) -> Router {
         .route("/notes", get(list).post(add))
         .route("/notes/{id}", delete(remove))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(from_fn(api_errors))
+        .layer(api_errors())
         .with_state(notes)
 }
 
