@@ -1,7 +1,7 @@
 //! [`PublicUrl`]: the service's address as its users and other services reach it, which
 //! mailed links and discovery documents start with.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use crate::AuthError;
 
@@ -17,7 +17,7 @@ use crate::AuthError;
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct PublicUrl(String);
+pub struct PublicUrl(Arc<str>);
 
 impl PublicUrl {
     /// Checks and normalises a public URL.
@@ -40,7 +40,7 @@ impl PublicUrl {
                     .into(),
             ));
         }
-        Ok(Self(url.to_owned()))
+        Ok(Self(url.into()))
     }
 
     /// The URL, without a trailing `/`.
