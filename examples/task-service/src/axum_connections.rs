@@ -18,33 +18,38 @@ use std::{
 };
 
 use axum::{
-    Router,
     body::{Body, Bytes},
     extract::ConnectInfo,
     http::Request,
+    response::Response,
 };
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
-    sync::{Notify, watch},
+    sync::watch,
     task::JoinSet,
     time::Instant,
 };
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::front_door::{ConnectionSlot, Connections, EveryTenSeconds, FrontDoor};
 
-/// Serves `router` on `listener` within `door`'s bounds until `drain` completes; then stops
+/// Serves `api` on `listener` within `door`'s bounds until `drain` completes; then stops
 /// accepting, lets each connection finish its request in progress, and returns when all are
 /// closed.
-pub(crate) async fn serve(
+pub(crate) async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    api: S,
     door: FrontDoor,
     drain: impl Future<Output = ()>,
-) {
+) where
+    S: Service<Request<Body>, Response = Response, Error = Infallible, Future: Send + 'static>
+        + Clone
+        + Send
+        + 'static,
+{
     let connections = Connections::new(door.max_connections);
     let (closing, closed) = watch::channel(false);
     let mut open = JoinSet::new();
@@ -74,7 +79,7 @@ pub(crate) async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        open.spawn(connection(stream, peer, router.clone(), door, closed.clone(), slot));
+        open.spawn(connection(stream, peer, api.clone(), door, closed.clone(), slot));
     }
     drop(listener);
     let _ = closing.send(true);
@@ -88,14 +93,19 @@ fn is_connection_error(e: &std::io::Error) -> bool {
 
 /// One connection: served until it closes, stays idle past the keep-alive timeout, or the
 /// server drains.
-async fn connection(
+async fn connection<S>(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    api: S,
     door: FrontDoor,
     mut closing: watch::Receiver<bool>,
     _slot: ConnectionSlot,
-) {
+) where
+    S: Service<Request<Body>, Response = Response, Error = Infallible, Future: Send + 'static>
+        + Clone
+        + Send
+        + 'static,
+{
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched { stream, activity: activity.clone() });
     let service = {
@@ -104,9 +114,9 @@ async fn connection(
             let in_flight = InFlight::new(activity.clone());
             let mut request = request.map(Body::new);
             request.extensions_mut().insert(ConnectInfo(peer));
-            let router = router.clone();
+            let api = api.clone();
             async move {
-                let response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
+                let response = api.oneshot(request).await.unwrap_or_else(|e| match e {});
                 Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
             }
         })
@@ -116,16 +126,23 @@ async fn connection(
     // No upgrades: no route of the API switches protocols.
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
+    // One timer, moved only when it fires: a request does not touch it. At each firing the
+    // connection is closed if it has been idle for the keep-alive timeout, or the timer is
+    // set to when it will have been (or, while it is busy, one timeout from now: it cannot
+    // become idle for that long any earlier).
+    let idle = tokio::time::sleep(door.keep_alive_timeout);
+    tokio::pin!(idle);
     loop {
-        let idle_until = activity.idle_deadline(door.keep_alive_timeout);
         tokio::select! {
             // The connection first: bytes already there are read before the deadline counts.
             biased;
             _ = conn.as_mut() => return,
-            () = activity.became_idle.notified() => {}
-            () = sleep_until(idle_until) => {
-                if activity.idle_deadline(door.keep_alive_timeout).is_some_and(|d| d <= Instant::now()) {
-                    return; // dropping the connection closes it
+            () = idle.as_mut() => {
+                let now = Instant::now();
+                match activity.idle_deadline(door.keep_alive_timeout) {
+                    Some(deadline) if deadline <= now => return, // dropping the connection closes it
+                    Some(deadline) => idle.as_mut().reset(deadline),
+                    None => idle.as_mut().reset(now + door.keep_alive_timeout),
                 }
             }
             _ = closing.changed() => {
@@ -137,13 +154,6 @@ async fn connection(
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// What a connection is doing: requests in flight, and since when it has been idle.
 struct Activity {
     opened: Instant,
@@ -152,7 +162,6 @@ struct Activity {
     /// request is in flight or a head is arriving (and before the first request: hyper's
     /// header timeout covers that).
     idle_since: AtomicU64,
-    became_idle: Notify,
 }
 
 impl Activity {
@@ -161,7 +170,6 @@ impl Activity {
             opened: Instant::now(),
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
-            became_idle: Notify::new(),
         }
     }
 
@@ -207,7 +215,6 @@ impl Drop for InFlight {
         if activity.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             let ms = u64::try_from(activity.opened.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
             activity.idle_since.store(ms + 1, Ordering::Release);
-            activity.became_idle.notify_one();
         }
     }
 }

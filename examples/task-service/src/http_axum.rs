@@ -1,7 +1,7 @@
 //! The API served by axum: the `/auth` router of `auth-axum`, the task and admin routes,
 //! health, OpenAPI and Swagger UI, behind the tower-http layers the API reference (`docs/API.md`) asks for.
 
-use std::future::Future;
+use std::{convert::Infallible, future::Future};
 
 use auth_axum::{
     Admin, ApiError, ApiJson, ApiPath, ApiQuery, Client, CurrentUser, Require, api_errors,
@@ -15,12 +15,11 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRef, Path, Request, State},
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
-    middleware::from_fn,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tower::{Service, ServiceBuilder};
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -57,12 +56,12 @@ impl FromRef<AppState> for App {
     }
 }
 
-/// The whole API as an axum router.
+/// The API's routes as an axum router, without the middleware: [`serve_until`] serves them
+/// behind [`with_middleware`].
 ///
 /// # Errors
-/// [`StartupError`] for invalid CORS origins or trusted proxies.
+/// [`StartupError`] for invalid trusted proxies.
 pub fn router(app: App) -> Result<Router, StartupError> {
-    let config = app.config.clone();
     let auth = app.auth_state()?;
     let routes = Router::new()
         .route("/health", get(health))
@@ -70,7 +69,7 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         .route("/docs", get(|| async { Redirect::to("/docs/") }))
         .route("/docs/", get(|| docs_file(Path(String::new()))))
         .route("/docs/{*file}", get(docs_file))
-        .nest("/auth", auth_router())
+        .merge(auth_router())
         .merge(discovery_router())
         .route("/tasks", get(list_tasks).post(create_task))
         .route("/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
@@ -82,44 +81,63 @@ pub fn router(app: App) -> Result<Router, StartupError> {
         )
         .route("/admin/users/{id}/mfa", axum::routing::delete(admin_reset_second_factors))
         .route("/admin/tasks", get(admin_tasks))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app, auth });
-    with_middleware(routes, &config)
+    Ok(routes)
 }
 
 /// Puts `routes` behind the service's middleware, innermost first: a timeout (408), the
-/// rewriting of framework-made errors into the API's body, CORS when configured, then the
-/// request id, the request span and the headers every response carries. Public so that
-/// the HTTP benchmark's ceiling runs behind the same stack.
+/// rewriting of framework-made errors into the API's body, CORS when configured, the body
+/// limit ([`BODY_LIMIT`]), then the request id, the request span and the headers every
+/// response carries. Public so that the HTTP benchmark's ceiling runs behind the same stack.
 ///
 /// # Errors
 /// [`StartupError`] for invalid CORS origins.
-pub fn with_middleware(routes: Router, config: &Config) -> Result<Router, StartupError> {
+pub fn with_middleware(
+    routes: Router,
+    config: &Config,
+) -> Result<
+    impl Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static,
+    StartupError,
+> {
     let cors = cors(&config.cors_allowed_origins()?)?;
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    let mut router = routes
+    let span_request_id = request_id.clone();
+    // Around the router as one service, not `Router::layer`: that wraps every route in each
+    // layer, and a request then clones and boxes the whole stack of wrappers again.
+    Ok(ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(move |req: &Request| {
+            // The path only: a query string could carry something secret. The fields are
+            // read only when the span is enabled.
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %req
+                    .headers()
+                    .get(&span_request_id)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-"),
+            )
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .option_layer(cors)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(api_errors())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout(),
         ))
-        .layer(from_fn(api_errors));
-    if let Some(cors) = cors {
-        router = router.layer(cors);
-    }
-    Ok(router.layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                // The path only: a query string could carry something secret.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }))
-            .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            )),
-    ))
+        .service(routes))
 }
 
 fn cors(origins: &[&str]) -> Result<Option<CorsLayer>, StartupError> {
@@ -156,9 +174,10 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let door = app.config.front_door();
-    let router = router(app)?;
+    let config = app.config.clone();
+    let api = with_middleware(router(app)?, &config)?;
     let served = shutdown::drain_bounded(shutdown, |drain| {
-        crate::axum_connections::serve(listener, router, door, drain)
+        crate::axum_connections::serve(listener, api, door, drain)
     });
     // `None`: still draining when the bound ran out (logged by `drain_bounded`).
     let _ = served.await;
