@@ -82,7 +82,7 @@ impl Auth {
     /// # Errors
     /// As those two.
     pub async fn authenticate(&self, token: &str) -> Result<User> {
-        let claims = self.verify_access(token)?;
+        let claims = self.inner.tokens.verify_shared(token)?;
         self.current_user(&claims).await
     }
 
@@ -117,7 +117,7 @@ impl Auth {
     /// As [`authenticate`](Self::authenticate) first (a refused token is a 401), then
     /// [`AuthError::SecondFactorRequired`](crate::AuthError::SecondFactorRequired).
     pub async fn authenticate_second_factor(&self, token: &str) -> Result<User> {
-        let claims = self.verify_access(token)?;
+        let claims = self.inner.tokens.verify_shared(token)?;
         let user = self.current_user(&claims).await?;
         if claims.amr.iter().any(|m| m.is_second_factor()) {
             Ok(user)

@@ -240,6 +240,13 @@ impl AccessTokens {
         let now = self.clock.now().unix_timestamp();
         self.verifier.verify(token, now).map_err(AuthError::InvalidToken)
     }
+
+    /// [`verify`](Self::verify), without copying the claims out of the verified-token
+    /// cache: for the store-checked path, which only reads them.
+    pub(crate) fn verify_shared(&self, token: &str) -> Result<std::sync::Arc<AccessClaims>> {
+        let now = self.clock.now().unix_timestamp();
+        self.verifier.verify_shared(token, now).map_err(AuthError::InvalidToken)
+    }
 }
 
 #[cfg(test)]

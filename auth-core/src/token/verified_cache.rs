@@ -43,15 +43,14 @@ impl VerifiedTokenCache {
     }
 
     /// The claims of the token with this key, if it verified before.
-    pub(crate) fn get(&self, key: &CacheKey) -> Option<AccessClaims> {
-        let hit = self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&key.0).cloned();
-        hit.map(|claims| AccessClaims::clone(&claims))
+    pub(crate) fn get(&self, key: &CacheKey) -> Option<Arc<AccessClaims>> {
+        self.entries.read().unwrap_or_else(|p| p.into_inner()).get(&key.0).cloned()
     }
 
     /// Keeps that the token with this key verified with these claims.
     /// `still_valid_at` is the earliest `exp` that can still pass (now minus the leeway):
     /// when the cache is full, tokens expired before it go first, then an arbitrary eighth.
-    pub(crate) fn put(&self, key: CacheKey, claims: &AccessClaims, still_valid_at: i64) {
+    pub(crate) fn put(&self, key: CacheKey, claims: Arc<AccessClaims>, still_valid_at: i64) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= self.capacity {
             entries.retain(|_, c| c.exp >= still_valid_at);
@@ -63,7 +62,7 @@ impl VerifiedTokenCache {
                 entries.remove(key);
             }
         }
-        entries.insert(key.0, Arc::new(claims.clone()));
+        entries.insert(key.0, claims);
     }
 
     #[cfg(test)]
@@ -105,11 +104,11 @@ mod tests {
     }
 
     fn put(cache: &VerifiedTokenCache, token: &str, exp: i64, now: i64) {
-        cache.put(cache.key(token).unwrap(), &claims(exp), now);
+        cache.put(cache.key(token).unwrap(), Arc::new(claims(exp)), now);
     }
 
     fn get(cache: &VerifiedTokenCache, token: &str) -> Option<AccessClaims> {
-        cache.get(&cache.key(token).unwrap())
+        cache.get(&cache.key(token).unwrap()).map(Arc::unwrap_or_clone)
     }
 
     #[test]

@@ -72,6 +72,16 @@ impl Verifier {
 
     /// Verifies `token` at `now` (seconds since the epoch).
     pub(crate) fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, TokenRejection> {
+        self.verify_shared(token, now).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`verify`](Self::verify), sharing the claims with the verified-token cache instead
+    /// of copying them out of it.
+    pub(crate) fn verify_shared(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Arc<AccessClaims>, TokenRejection> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenRejection::Malformed);
         }
@@ -80,10 +90,10 @@ impl Verifier {
             check_time(&claims, now, self.leeway)?;
             return Ok(claims);
         }
-        let claims = self.decode(token)?;
+        let claims = Arc::new(self.decode(token)?);
         check_time(&claims, now, self.leeway)?;
         if let Some(key) = key {
-            self.verified.put(key, &claims, now.saturating_sub(self.leeway));
+            self.verified.put(key, claims.clone(), now.saturating_sub(self.leeway));
         }
         Ok(claims)
     }
