@@ -11,8 +11,15 @@ use tower::util::MapResponseLayer;
 
 use crate::ApiError;
 
-/// The layer, to apply as an outer layer: `router.layer(api_errors())`. It only maps the
-/// response, so it costs a request no allocation of its own.
+/// The layer that gives the error responses axum and tower layers make themselves (404 for
+/// an unknown route, 405, 408 from a timeout, 413 from a body limit, …) the API's JSON body
+/// (`{"detail", "code"}`), keeping their headers (e.g. `Allow`). Responses the handlers made
+/// pass unchanged.
+///
+/// Apply it as an outer layer: `router.layer(api_errors())`. It only maps the response: no
+/// boxing, no clone of the service it wraps. (`Router::layer` wraps every route in it; an
+/// application that wants each request to pass its layers once wraps the whole router with
+/// `tower::ServiceBuilder` instead, as the example task service does.)
 ///
 /// ```
 /// use auth_axum::api_errors;
