@@ -4,8 +4,9 @@
 //! - `GET /bare` on the first address: a bare axum handler, no middleware;
 //! - `GET /ceiling` on the second: the same handler behind the task service's own middleware
 //!   stack ([`task_service::http_axum::with_middleware`]: request id, request span, timeout,
-//!   error rewriting, body limit, `nosniff`), so `GET /auth/me` ÷ this is what auth itself
-//!   costs, and this ÷ the bare handler what the stack costs.
+//!   error rewriting, body limit, `nosniff`), so `GET /auth/me` ÷ this is what auth (and the
+//!   service's own connection loop, with its front-door bounds) costs, and this ÷ the bare
+//!   handler what the stack costs.
 //!
 //! Usage: `ceiling 127.0.0.1:PORT 127.0.0.1:OTHER_PORT`.
 

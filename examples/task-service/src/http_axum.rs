@@ -60,7 +60,7 @@ impl FromRef<AppState> for App {
 /// behind [`with_middleware`].
 ///
 /// # Errors
-/// [`StartupError`] for invalid trusted proxies.
+/// [`StartupError`] for invalid trusted proxies or public URL.
 pub fn router(app: App) -> Result<Router, StartupError> {
     let auth = app.auth_state()?;
     let routes = Router::new()
@@ -86,9 +86,10 @@ pub fn router(app: App) -> Result<Router, StartupError> {
 }
 
 /// Puts `routes` behind the service's middleware, innermost first: a timeout (408), the
-/// rewriting of framework-made errors into the API's body, CORS when configured, the body
-/// limit ([`BODY_LIMIT`]), then the request id, the request span and the headers every
-/// response carries. Public so that the HTTP benchmark's ceiling runs behind the same stack.
+/// rewriting of framework-made errors into the API's body, the body limit
+/// ([`BODY_LIMIT`]), CORS when configured, `nosniff`, the request id's propagation to the
+/// response, the request span, and the request id itself (outermost). Public so that the
+/// HTTP benchmark's ceiling runs behind the same stack.
 ///
 /// # Errors
 /// [`StartupError`] for invalid CORS origins.
