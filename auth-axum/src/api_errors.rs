@@ -13,8 +13,8 @@ use crate::ApiError;
 
 /// The layer that gives the error responses axum and tower layers make themselves (404 for
 /// an unknown route, 405, 408 from a timeout, 413 from a body limit, …) the API's JSON body
-/// (`{"detail", "code"}`), keeping their headers (e.g. `Allow`). Responses the handlers made
-/// pass unchanged.
+/// (`{"detail", "code"}`), keeping their headers (e.g. `Allow`). Error responses that
+/// already carry a JSON body, and every success, pass unchanged.
 ///
 /// Apply it as an outer layer: `router.layer(api_errors())`. It only maps the response: no
 /// boxing, no clone of the service it wraps. (`Router::layer` wraps every route in it; an

@@ -26,9 +26,9 @@ use crate::{
 /// The `/auth` routes, to add with `.merge(auth_router())`: every route of
 /// [`AUTH_ROUTES`](auth_core::http::AUTH_ROUTES) (register, login, the RFC 6749 token
 /// endpoint, refresh, logout, logout-all, password, forgot-password, reset-password,
-/// verify-email, me, sessions, the second factor's `/mfa/…`, admin). On the routes that read
-/// a body, bodies over [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused
-/// with 413.
+/// verify-email, me, sessions, the second factor's `/mfa/…`, admin). Bodies over
+/// [`AUTH_BODY_LIMIT`](auth_core::http::AUTH_BODY_LIMIT) are refused with 413 (no GET
+/// route reads one).
 ///
 /// The paths are full (`/auth/login`, …, under [`AUTH_MOUNT`](auth_core::http::AUTH_MOUNT)),
 /// as `auth-actix`'s scope serves them: merged, not nested, so that a request is not
@@ -40,8 +40,8 @@ where
     S: Clone + Send + Sync + 'static,
 {
     AUTH_ROUTES.iter().fold(Router::new(), |router, route| {
-        // The limit only where a body is read: a layer costs every request it wraps, and
-        // no GET route reads one (`GET /auth/me` is the hot path).
+        // The limit on every route but the GETs: a layer costs every request it wraps, and
+        // no GET route reads a body (`GET /auth/me` is the hot path).
         let endpoint = match route.method {
             "GET" => handler(route),
             _ => handler(route).layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT)),

@@ -6,7 +6,7 @@
 #   benches/http/run.sh            # DURATION=10 seconds per phase by default; ROUNDS=3
 #                                  # rounds of /auth/me, the ceiling and the bare handler
 #                                  # (one access token serves them all: keep
-#                                  # 9 x ROUNDS x DURATION well under its 15 minutes)
+#                                  # 3 x ROUNDS x DURATION well under its 15 minutes)
 #   BASELINE_BIN=/path/to/older/task-service BASELINE_LABEL="commit abc1234" benches/http/run.sh
 #                                  # also measures GET /auth/me of that older build, in
 #                                  # turns with this one, on SQLite (a change's cost)
@@ -78,6 +78,7 @@ token() {
 RESULTS=()
 ROUND_LINES=()
 ROUNDS=${ROUNDS:-3}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive whole number" >&2; exit 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 check() { # name, ok(0/1), detail
   local verdict=FAIL; [ "$2" = 1 ] && verdict=PASS
@@ -161,7 +162,7 @@ run_backend() { # label, database_url
     check "sqlite /auth/me >= 65% of a bare axum handler" "$(awk -v r="$bare_ratio" 'BEGIN { print (r >= 0.65) }')" "$bare_ratio ($me_rps vs $b_rps req/s; median of $ROUNDS rounds' ratios)"
     check "sqlite /auth/me >= 50% of the ceiling" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) }')" "$ratio ($me_rps vs $c_rps req/s; median of $ROUNDS rounds' ratios)"
   else
-    RESULTS+=("info $label /auth/me vs a bare axum handler: $bare_ratio ($me_rps vs $b_rps req/s); vs the ceiling: $ratio")
+    RESULTS+=("info $label /auth/me vs a bare axum handler: $bare_ratio ($me_rps vs $b_rps req/s); vs the ceiling: $ratio (medians of $ROUNDS rounds' ratios)")
   fi
   check "$label login >= 85% of the ideal" "$(awk -v r="$l_ratio" 'BEGIN { print (r >= 0.85) }')" "$l_ratio ($l_ok vs $ideal/s; one verification $verify_ms ms with $CPUS at once)"
   check "$label /health p99 under the flood <= 20 ms" "$(awk -v p="$h_p99" 'BEGIN { print (p <= 20) }')" "$h_p99 ms"
